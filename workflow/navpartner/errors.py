@@ -1,0 +1,33 @@
+"""Errors that stop a run with a message a reviewer can act on."""
+
+from __future__ import annotations
+
+
+class InputError(ValueError):
+    """Bad input: names the file, the variable, the row and what was expected."""
+
+    def __init__(
+        self,
+        file: str,
+        problem: str,
+        *,
+        variable: str | None = None,
+        row: int | str | None = None,
+        expected: str | None = None,
+        found: object = None,
+    ):
+        parts = [f"{file}:"]
+        if variable is not None:
+            parts.append(f"variable '{variable}'")
+        if row is not None:
+            parts.append(f"row {row}")
+        parts.append(f"- {problem}")
+        if expected is not None:
+            parts.append(f"(expected {expected}")
+            parts.append(f"found {found!r})" if found is not None else ")")
+        super().__init__(" ".join(parts).replace(" )", ")"))
+        self.file, self.variable, self.row = file, variable, row
+
+
+class ConfigError(ValueError):
+    """The configuration is inconsistent with itself or with the data it describes."""
