@@ -1,0 +1,24 @@
+# navpartner: raw survey files -> harmonised data -> weights -> indicators -> report.
+from snakemake.utils import min_version, validate
+
+from navpartner.config import check_consistency, with_string_keys
+
+min_version("8.20")
+
+
+configfile: "config.yaml"
+
+
+# JSON schema first (names the misspelt key), then the rules that span several keys.
+validate(with_string_keys(config), "workflow/schemas/config.schema.yaml")
+check_consistency(config, source="config.yaml")
+
+
+include: "workflow/rules/common.smk"
+include: "workflow/rules/harmonise.smk"
+
+
+rule all:
+    input:
+        get_final_outputs(),
+    default_target: True

@@ -1,0 +1,83 @@
+"""The `navpartner` command: one subcommand per pipeline stage, each a thin call."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+
+from navpartner.errors import ConfigError, InputError
+
+log = logging.getLogger("navpartner")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="navpartner", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    synth = commands.add_parser("synth", help="regenerate the synthetic default data")
+    synth.add_argument(
+        "--root", default=".", help="project root to write data_raw/ and tests/data/ under"
+    )
+    synth.add_argument("--frames", default="data_raw", help="folder holding frames/ (read only)")
+    synth.add_argument(
+        "--seed", type=int, default=None, help="override the seed in parameters.yaml"
+    )
+
+    check = commands.add_parser("check-config", help="validate a config file and exit")
+    check.add_argument("--config", default="config.yaml")
+
+    harmonise = commands.add_parser("harmonise", help="ingest, harmonise and validate one wave")
+    harmonise.add_argument("--config", default="config.yaml")
+    harmonise.add_argument("--survey", required=True)
+    harmonise.add_argument("--wave", type=int, required=True)
+    harmonise.add_argument("--output", required=True, help="harmonised Parquet file")
+    harmonise.add_argument("--audit", required=True, help="row-accounting JSON file")
+
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s", stream=sys.stderr
+    )
+    try:
+        return COMMANDS[args.command](args)
+    except (InputError, ConfigError) as err:
+        log.error("%s", err)
+        return 2
+
+
+def _synth(args) -> int:
+    from navpartner.synth import generate
+
+    for path in generate(Path(args.root), Path(args.frames), seed=args.seed):
+        log.info("wrote %s", path)
+    return 0
+
+
+def _check_config(args) -> int:
+    from navpartner.config import read_config
+
+    read_config(args.config)
+    log.info("%s is valid", args.config)
+    return 0
+
+
+def _harmonise(args) -> int:
+    from navpartner.config import read_config
+    from navpartner.harmonise import harmonise_survey_wave
+
+    account = harmonise_survey_wave(
+        read_config(args.config), args.survey, args.wave, args.output, args.audit
+    )
+    log.info(
+        "%s %s: %d rows in, %d out, dropped %s",
+        args.survey,
+        args.wave,
+        account.rows_in,
+        account.rows_out,
+        {d["reason"]: d["rows"] for d in account.dropped},
+    )
+    return 0
+
+
+COMMANDS = {"synth": _synth, "check-config": _check_config, "harmonise": _harmonise}

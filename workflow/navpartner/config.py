@@ -1,0 +1,212 @@
+"""Load and check the configuration; typed views of surveys, waves and their crosswalks."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import jsonschema
+import yaml
+
+from navpartner.errors import ConfigError
+
+SCHEMA = Path(__file__).resolve().parents[1] / "schemas" / "config.schema.yaml"
+
+# Harmonised background fields and their kinds. Categories map raw codes with `codes:`.
+BACKGROUND_KINDS = {
+    "respondent_id": "identifier",
+    "kommunenummer": "municipality",
+    "office_id": "identifier",
+    "office_staff": "count",
+    "services": "count",
+    "role": "category",
+    "employer": "category",
+    "leadership": "category",
+}
+CATEGORY_VALUES = {"employer": ["stat", "kommune"], "leadership": ["enhetlig", "todelt"]}
+
+
+@dataclass(frozen=True)
+class FieldSource:
+    source: str
+    codes: dict[float, object] | None = None
+    zero_pad: int | None = None
+
+
+@dataclass(frozen=True)
+class ItemSource:
+    source: str
+    reverse: bool
+    codes: dict[float, int] | None
+    dont_know: tuple[float, ...]
+    missing: tuple[float, ...]
+
+
+@dataclass(frozen=True)
+class WaveSpec:
+    survey: str
+    wave: int
+    file: str
+    format: str
+    codebook: str | None
+    municipalities: str
+    exclude: tuple[dict, ...]
+    background: dict[str, FieldSource]
+    items: dict[str, ItemSource]
+    absent: tuple[str, ...]
+    roles: tuple[str, ...]
+
+
+def read_config(path: str | Path) -> dict:
+    """Read and fully check a config file; returns the checked dict."""
+    with open(path, encoding="utf-8") as handle:
+        config = yaml.safe_load(handle)
+    check_config(config, source=str(path))
+    return config
+
+
+def with_string_keys(value):
+    """A copy with every mapping key as a string (JSON schema only knows string keys)."""
+    if isinstance(value, dict):
+        return {str(key): with_string_keys(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [with_string_keys(item) for item in value]
+    return value
+
+
+def check_config(config: dict, source: str = "config") -> None:
+    """Validate against the JSON schema, then the rules that span several keys."""
+    schema = yaml.safe_load(SCHEMA.read_text(encoding="utf-8"))
+    validator = jsonschema.Draft202012Validator(schema)
+    errors = sorted(validator.iter_errors(with_string_keys(config)), key=lambda e: list(e.path))
+    if errors:
+        raise ConfigError(f"{source}: " + "; ".join(_describe(error) for error in errors[:5]))
+    check_consistency(config, source)
+
+
+def _describe(error: jsonschema.ValidationError) -> str:
+    where = ".".join(str(part) for part in error.absolute_path) or "(top level)"
+    return f"at '{where}': {error.message}"
+
+
+def check_consistency(config: dict, source: str = "config") -> None:
+    """The rules a JSON schema cannot state: keys that must agree with other keys."""
+    problems = []
+    for name in ("municipality_size", "office_size"):
+        classes = config["geography"][name]
+        bounds = classes["lower_bounds"]
+        if len(bounds) != len(classes["labels"]) or bounds != sorted(set(bounds)) or bounds[0] != 0:
+            problems.append(
+                f"geography.{name}: lower_bounds must start at 0, increase, "
+                "and match labels one to one"
+            )
+    for item, spec in config["items"].items():
+        if spec["scale"] not in config["scales"]:
+            problems.append(f"items.{item}.scale: unknown scale '{spec['scale']}'")
+    for survey, survey_spec in config["surveys"].items():
+        for item in survey_spec["items"]:
+            if item not in config["items"]:
+                problems.append(f"surveys.{survey}.items: unknown item '{item}'")
+        fields_by_wave = {}
+        for wave, wave_spec in survey_spec["waves"].items():
+            where = f"surveys.{survey}.waves.{wave}"
+            problems += _wave_problems(config, survey_spec, wave_spec, where)
+            fields_by_wave[wave] = sorted(wave_spec["background"])
+        if len({tuple(fields) for fields in fields_by_wave.values()}) > 1:
+            problems.append(
+                f"surveys.{survey}: waves declare different background fields {fields_by_wave}"
+            )
+    if problems:
+        raise ConfigError(f"{source}: " + "; ".join(problems))
+
+
+def _wave_problems(config, survey_spec, wave_spec, where) -> list[str]:
+    problems = []
+    if wave_spec["format"] == "csv" and "codebook" not in wave_spec:
+        problems.append(f"{where}: format csv needs a codebook")
+    for field, spec in wave_spec["background"].items():
+        kind = BACKGROUND_KINDS[field]
+        allowed = survey_spec["roles"] if field == "role" else CATEGORY_VALUES.get(field)
+        if kind == "category" and "codes" not in spec:
+            problems.append(f"{where}.background.{field}: a category needs codes")
+        if kind != "category" and "codes" in spec:
+            problems.append(f"{where}.background.{field}: codes only apply to categories")
+        for raw, value in spec.get("codes", {}).items():
+            if value not in allowed:
+                problems.append(
+                    f"{where}.background.{field}.codes.{raw}: '{value}' is not one of {allowed}"
+                )
+    mapped, absent = set(wave_spec["items"]), set(wave_spec["absent"])
+    for item in sorted((mapped | absent) - set(survey_spec["items"])):
+        problems.append(f"{where}: item '{item}' is not an item of this survey")
+    for item in sorted(set(survey_spec["items"]) - mapped - absent):
+        problems.append(f"{where}: item '{item}' is neither mapped in items nor listed as absent")
+    for item in sorted(mapped & absent):
+        problems.append(f"{where}: item '{item}' is both mapped and absent")
+    for item, spec in wave_spec["items"].items():
+        if item not in config["items"]:
+            continue
+        scale_codes = {int(code) for code in config["scales"][config["items"][item]["scale"]]}
+        for raw, value in spec.get("codes", {}).items():
+            if value not in scale_codes:
+                problems.append(
+                    f"{where}.items.{item}.codes.{raw}: {value!r} is not a code of "
+                    f"its scale {sorted(scale_codes)}"
+                )
+        if spec.get("reverse") and scale_codes != {1, 2, 3, 4, 5}:
+            problems.append(f"{where}.items.{item}.reverse: only five-point scales reverse")
+    return problems
+
+
+def wave_spec(config: dict, survey: str, wave: int | str) -> WaveSpec:
+    """The typed crosswalk of one survey and wave."""
+    try:
+        survey_spec = config["surveys"][survey]
+        raw = _lookup_wave(survey_spec["waves"], wave)
+    except KeyError as err:
+        raise ConfigError(f"no survey '{survey}' with wave '{wave}' in the config") from err
+    wave_dont_know = tuple(float(c) for c in raw.get("dont_know", []))
+    wave_missing = tuple(float(c) for c in raw.get("missing", []))
+    return WaveSpec(
+        survey=survey,
+        wave=int(wave),
+        file=raw["file"],
+        format=raw["format"],
+        codebook=raw.get("codebook"),
+        municipalities=raw["municipalities"],
+        exclude=tuple(raw.get("exclude", [])),
+        background={
+            name: FieldSource(spec["source"], _float_keys(spec.get("codes")), spec.get("zero_pad"))
+            for name, spec in raw["background"].items()
+        },
+        items={
+            name: ItemSource(
+                source=spec["source"],
+                reverse=spec.get("reverse", False),
+                codes=_float_keys(spec.get("codes")),
+                dont_know=tuple(float(c) for c in spec.get("dont_know", wave_dont_know)),
+                missing=tuple(float(c) for c in spec.get("missing", wave_missing)),
+            )
+            for name, spec in raw["items"].items()
+        },
+        absent=tuple(raw["absent"]),
+        roles=tuple(survey_spec["roles"]),
+    )
+
+
+def survey_waves(config: dict) -> list[tuple[str, int]]:
+    """Every (survey, wave) the config declares, in a stable order."""
+    return sorted(
+        (survey, int(wave)) for survey, spec in config["surveys"].items() for wave in spec["waves"]
+    )
+
+
+def _lookup_wave(waves: dict, wave: int | str) -> dict:
+    for key, spec in waves.items():
+        if str(key) == str(wave):
+            return spec
+    raise KeyError(wave)
+
+
+def _float_keys(codes: dict | None) -> dict | None:
+    return None if codes is None else {float(raw): value for raw, value in codes.items()}

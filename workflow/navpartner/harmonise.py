@@ -1,0 +1,244 @@
+"""Apply a wave's crosswalk: vendor codes and names -> one harmonised schema per survey.
+
+A harmonised record: wave, survey, respondent_id, role, kommunenummer and fylkesnummer as of
+its wave, region (the stated geography), size_class (by the wave's population), the survey's
+other background fields (office survey: office_id, employer, office_staff, office_size,
+leadership, services), then one column per item of the survey holding the scale's code, the
+don't-know code, or NA (not asked, not answered, or absent in the wave).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from navpartner.audit import RowAccount
+from navpartner.config import BACKGROUND_KINDS, FieldSource, ItemSource, WaveSpec, wave_spec
+from navpartner.errors import InputError
+from navpartner.geo import read_municipality_frame, read_regions, region_of, size_class
+from navpartner.io import SurveyFile, read_survey_file, write_parquet
+from navpartner.validate import (
+    reject,
+    require_columns,
+    require_in,
+    require_unique,
+    require_values,
+)
+
+
+@dataclass(frozen=True)
+class Geography:
+    municipalities: pd.DataFrame  # the wave's frame
+    regions: pd.DataFrame
+    municipality_size: dict
+    office_size: dict
+
+
+def harmonise_survey_wave(
+    config: dict, survey: str, wave: int, output: str, audit: str, root: str | Path = "."
+) -> RowAccount:
+    """Read one vendor file, harmonise it, and write Parquet plus its row accounting."""
+    root = Path(root)
+    spec = wave_spec(config, survey, wave)
+    geography = Geography(
+        municipalities=read_municipality_frame(root / spec.municipalities),
+        regions=read_regions(root / config["geography"]["regions"]),
+        municipality_size=config["geography"]["municipality_size"],
+        office_size=config["geography"]["office_size"],
+    )
+    survey_file = read_survey_file(
+        root / spec.file, spec.format, root / spec.codebook if spec.codebook else None
+    )
+    account = RowAccount(step="survey_harmonise")
+    for path in [spec.file, spec.municipalities, config["geography"]["regions"]]:
+        account.add_input(root / path)
+    items = config["surveys"][survey]["items"]
+    scales = {name: config["scales"][config["items"][name]["scale"]] for name in items}
+    harmonised = harmonise(survey_file, spec, geography, scales, config["dont_know_code"], account)
+    write_parquet(harmonised, output)
+    account.write(audit, survey=survey, wave=wave, output=str(output))
+    return account
+
+
+def harmonise(
+    survey_file: SurveyFile,
+    spec: WaveSpec,
+    geography: Geography,
+    scales: dict[str, dict],
+    dont_know_code: int,
+    account: RowAccount,
+) -> pd.DataFrame:
+    """The harmonised records of one vendor file; raises InputError on the first bad value."""
+    data, file = survey_file.data, survey_file.path
+    sources = [s.source for s in spec.background.values()] + [s.source for s in spec.items.values()]
+    require_columns(data, sources + [rule["source"] for rule in spec.exclude], file)
+    account.rows_in = len(data)
+    rows = pd.Series(np.arange(1, len(data) + 1))  # vendor-file row numbers, kept through drops
+    keep = np.ones(len(data), dtype=bool)
+    for rule in spec.exclude:
+        hit = data[rule["source"]].isin(rule["codes"]).to_numpy() & keep
+        account.drop(rule["reason"], hit.sum(), source=rule["source"], codes=rule["codes"])
+        keep &= ~hit
+    data, rows = data[keep].reset_index(drop=True), rows[keep].reset_index(drop=True)
+
+    out = pd.DataFrame(
+        {
+            "wave": np.full(len(data), spec.wave, dtype="int16"),
+            "survey": pd.Series([spec.survey] * len(data), dtype="string"),
+        }
+    )
+    for name, source in spec.background.items():
+        out[name] = _background(data[source.source], name, source, spec, file, rows)
+    for name, source in spec.background.items():  # weighting and breakdowns need them all
+        require_values(out[name], file, source.source, rows)
+    require_unique(out["respondent_id"], file, spec.background["respondent_id"].source, rows)
+    _add_geography(out, geography, file, spec.background["kommunenummer"].source, rows)
+
+    for name, scale in scales.items():
+        if name in spec.absent:
+            out[name] = pd.array([pd.NA] * len(data), dtype="Int8")
+            account.recode(item=name, action="absent in this wave: all NA", rows=len(data))
+            continue
+        source = spec.items[name]
+        out[name] = _item(
+            data[source.source], name, source, scale, dont_know_code, file, rows, account
+        )
+    account.rows_out = len(out)
+    return out
+
+
+def _background(
+    raw: pd.Series, name: str, source: FieldSource, spec: WaveSpec, file: str, rows: pd.Series
+) -> pd.Series:
+    kind = BACKGROUND_KINDS[name]
+    if kind == "category":
+        allowed = sorted(source.codes)
+        require_in(
+            raw,
+            allowed,
+            file,
+            source.source,
+            rows,
+            expected=f"one of the codes {[int(c) for c in allowed]}",
+        )
+        return raw.map(source.codes).astype("string")
+    if kind == "count":
+        numeric = _numeric(raw, file, source.source, rows)
+        whole = numeric.isna() | ((numeric >= 0) & (numeric == np.floor(numeric)))
+        reject(~whole, numeric, file, source.source, rows, expected="a whole number >= 0")
+        return numeric.astype("Int32")
+    text = _as_text(raw)
+    if kind == "municipality":
+        if source.zero_pad:
+            text = text.str.zfill(source.zero_pad)
+        bad = text.notna() & ~text.str.fullmatch(r"\d{4}").fillna(False)
+        reject(bad, text, file, source.source, rows, expected="a four-digit municipality number")
+    return text
+
+
+def _as_text(raw: pd.Series) -> pd.Series:
+    """Identifiers as text: whole numbers lose their '.0', blanks become missing."""
+    if pd.api.types.is_numeric_dtype(raw):
+        whole = raw.dropna()
+        if (whole == np.floor(whole)).all():
+            return raw.astype("Int64").astype("string")
+        return raw.astype("string")
+    text = raw.astype("string").str.strip()
+    return text.mask(text == "")
+
+
+def _numeric(raw: pd.Series, file: str, variable: str, rows: pd.Series) -> pd.Series:
+    numeric = pd.to_numeric(raw, errors="coerce")
+    not_numeric = raw.notna() & numeric.isna()
+    if pd.api.types.is_object_dtype(raw) or pd.api.types.is_string_dtype(raw):
+        not_numeric &= raw.astype("string").str.strip() != ""
+    reject(not_numeric, raw, file, variable, rows, expected="a number")
+    return numeric
+
+
+def _add_geography(
+    out: pd.DataFrame, geography: Geography, file: str, variable: str, rows: pd.Series
+) -> None:
+    frame = geography.municipalities.set_index("kommunenummer")
+    require_in(
+        out["kommunenummer"],
+        frame.index,
+        file,
+        variable,
+        rows,
+        expected=f"a municipality number valid in this wave ({len(frame)} in its frame)",
+    )
+    known = frame.loc[out["kommunenummer"]]
+    out["fylkesnummer"] = pd.array(known["fylkesnummer"].to_numpy(), dtype="string")
+    out["region"] = pd.array(
+        region_of(known["fylkesnummer"], geography.regions).to_numpy(), dtype="string"
+    )
+    if out["region"].isna().any():
+        county = known["fylkesnummer"].to_numpy()[out["region"].isna().to_numpy()][0]
+        raise InputError(
+            file, f"county {county} has no region in the regions frame", variable=variable
+        )
+    size = geography.municipality_size
+    out["size_class"] = pd.array(
+        size_class(known["population"], size["lower_bounds"], size["labels"]), dtype="string"
+    )
+    if "office_staff" in out:
+        office = geography.office_size
+        out["office_size"] = pd.array(
+            size_class(out["office_staff"], office["lower_bounds"], office["labels"]),
+            dtype="string",
+        )
+
+
+def _item(
+    raw: pd.Series,
+    name: str,
+    source: ItemSource,
+    scale: dict,
+    dont_know_code: int,
+    file: str,
+    rows: pd.Series,
+    account: RowAccount,
+) -> pd.Series:
+    raw = _numeric(raw, file, source.source, rows)
+    is_dont_know = raw.isin(source.dont_know)
+    is_missing = raw.isin(source.missing)
+    valid = raw.mask(is_dont_know | is_missing)
+    scale_codes = sorted(int(code) for code in scale)
+    if source.codes is not None:
+        require_in(
+            valid,
+            source.codes,
+            file,
+            source.source,
+            rows,
+            expected=f"one of the codes {[int(c) for c in source.codes]} or "
+            f"don't-know {list(source.dont_know)} / missing {list(source.missing)}",
+        )
+        valid = valid.map(source.codes)
+    else:
+        require_in(
+            valid,
+            scale_codes,
+            file,
+            source.source,
+            rows,
+            expected=f"one of {scale_codes} or don't-know {list(source.dont_know)} / "
+            f"missing {list(source.missing)}",
+        )
+        if source.reverse:
+            valid = min(scale_codes) + max(scale_codes) - valid
+    harmonised = valid.mask(is_dont_know, dont_know_code).astype("Int8")
+    account.recode(
+        item=name,
+        source=source.source,
+        reversed=source.reverse,
+        code_map={str(int(k)): v for k, v in source.codes.items()} if source.codes else None,
+        dont_know_rows=int(is_dont_know.sum()),
+        missing_code_rows=int(is_missing.sum()),
+        system_missing_rows=int(raw.isna().sum()),
+    )
+    return harmonised

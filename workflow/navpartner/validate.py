@@ -1,0 +1,81 @@
+"""Checks on harmonised records; each failure names the file, variable, row and expectation."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from navpartner.errors import InputError
+
+
+def first_row(mask: pd.Series | np.ndarray) -> int:
+    """1-based data row of the first True (the row as a reader of the vendor file counts it)."""
+    return int(np.flatnonzero(np.asarray(mask))[0]) + 1
+
+
+def require_columns(data: pd.DataFrame, columns: list[str], file: str) -> None:
+    missing = [c for c in columns if c not in data.columns]
+    if missing:
+        raise InputError(
+            file,
+            f"variable(s) {missing} not in the file",
+            variable=missing[0],
+            expected=f"the variables the crosswalk names; the file has {sorted(data.columns)[:12]}...",
+        )
+
+
+def require_values(values: pd.Series, file: str, variable: str, rows: pd.Series) -> None:
+    """Fail on the first missing value of a required field."""
+    missing = values.isna().to_numpy()
+    if missing.any():
+        raise InputError(
+            file,
+            "required value is missing",
+            variable=variable,
+            row=rows.iat[first_row(missing) - 1],
+            expected="a value",
+        )
+
+
+def require_unique(values: pd.Series, file: str, variable: str, rows: pd.Series) -> None:
+    duplicated = values.duplicated(keep="first").to_numpy()
+    if duplicated.any():
+        index = first_row(duplicated) - 1
+        raise InputError(
+            file,
+            "respondent id occurs twice",
+            variable=variable,
+            row=rows.iat[index],
+            expected="unique ids",
+            found=values.iat[index],
+        )
+
+
+def require_in(
+    values: pd.Series, allowed, file: str, variable: str, rows: pd.Series, expected: str
+) -> None:
+    """Fail on the first non-missing value outside `allowed`."""
+    reject(values.notna() & ~values.isin(list(allowed)), values, file, variable, rows, expected)
+
+
+def reject(
+    bad: pd.Series, values: pd.Series, file: str, variable: str, rows: pd.Series, expected: str
+) -> None:
+    """Fail on the first row where `bad` holds, quoting its value."""
+    bad = bad.fillna(False).to_numpy(bool) if hasattr(bad, "fillna") else np.asarray(bad)
+    if bad.any():
+        index = first_row(bad) - 1
+        raise InputError(
+            file,
+            "value not allowed",
+            variable=variable,
+            row=rows.iat[index],
+            expected=expected,
+            found=_plain(values.iat[index]),
+        )
+
+
+def _plain(value):
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value

@@ -1,0 +1,42 @@
+# Helpers shared by the rules. The logic lives in the navpartner package.
+import yaml
+
+from navpartner.config import survey_waves, wave_spec
+
+SURVEY_WAVES = survey_waves(config)
+
+
+wildcard_constraints:
+    survey="|".join(sorted({survey for survey, _ in SURVEY_WAVES})),
+    wave="|".join(sorted({str(wave) for _, wave in SURVEY_WAVES})),
+
+
+def get_config_file():
+    """The one config file that holds the whole effective config: each step re-reads it.
+
+    Snakemake merges partial --configfile files and --config overrides into `config`; a step
+    run by hand could not see such a merge, so only a complete file is accepted.
+    """
+    for path in workflow.configfiles:
+        with open(path, encoding="utf-8") as handle:
+            if yaml.safe_load(handle) == config:
+                return str(path)
+    raise WorkflowError(
+        "navpartner steps read their settings from one file: give a complete config with "
+        "--configfile FILE instead of --config overrides or a partial file"
+    )
+
+
+def get_raw_inputs(wildcards):
+    """The vendor file, its codebook if any, and the frames one wave is harmonised with."""
+    spec = wave_spec(config, wildcards.survey, wildcards.wave)
+    files = [spec.file, spec.municipalities, config["geography"]["regions"]]
+    return files + ([spec.codebook] if spec.codebook else [])
+
+
+def expand_survey_waves(pattern):
+    return [pattern.format(survey=survey, wave=wave) for survey, wave in SURVEY_WAVES]
+
+
+def get_final_outputs():
+    return expand_survey_waves("results/harmonised/{survey}_{wave}.parquet")
