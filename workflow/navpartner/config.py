@@ -144,8 +144,8 @@ def _wave_problems(config, survey_spec, wave_spec, where) -> list[str]:
     for item in sorted(mapped & absent):
         problems.append(f"{where}: item '{item}' is both mapped and absent")
     for item, spec in wave_spec["items"].items():
-        if item not in config["items"]:
-            continue
+        if config["items"].get(item, {}).get("scale") not in config["scales"]:
+            continue  # reported above
         scale_codes = {int(code) for code in config["scales"][config["items"][item]["scale"]]}
         for raw, value in spec.get("codes", {}).items():
             if value not in scale_codes:

@@ -130,7 +130,7 @@ def _background(
         whole = numeric.isna() | ((numeric >= 0) & (numeric == np.floor(numeric)))
         reject(~whole, numeric, file, source.source, rows, expected="a whole number >= 0")
         return numeric.astype("Int32")
-    text = _as_text(raw)
+    text = _as_text(raw, file, source.source, rows)
     if kind == "municipality":
         if source.zero_pad:
             text = text.str.zfill(source.zero_pad)
@@ -139,13 +139,12 @@ def _background(
     return text
 
 
-def _as_text(raw: pd.Series) -> pd.Series:
-    """Identifiers as text: whole numbers lose their '.0', blanks become missing."""
+def _as_text(raw: pd.Series, file: str, variable: str, rows: pd.Series) -> pd.Series:
+    """Codes and ids as text: numbers must be whole (and lose their '.0'); blanks are missing."""
     if pd.api.types.is_numeric_dtype(raw):
-        whole = raw.dropna()
-        if (whole == np.floor(whole)).all():
-            return raw.astype("Int64").astype("string")
-        return raw.astype("string")
+        reject(raw.notna() & (raw != np.floor(raw)), raw, file, variable, rows,
+               expected="a whole number")
+        return raw.astype("Int64").astype("string")
     text = raw.astype("string").str.strip()
     return text.mask(text == "")
 

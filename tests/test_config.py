@@ -1,0 +1,101 @@
+"""The config is validated by its JSON schema and by the rules that span keys."""
+
+import copy
+
+import pytest
+from navpartner.config import check_config, survey_waves, wave_spec
+from navpartner.errors import ConfigError
+
+
+def test_shipped_config_is_valid(config):
+    assert survey_waves(config) == [
+        ("kommune", 2011),
+        ("kommune", 2019),
+        ("kontor", 2011),
+        ("kontor", 2019),
+    ]
+
+
+def broken(config, change):
+    config = copy.deepcopy(config)
+    change(config)
+    return config
+
+
+CASES = [
+    # (change, words the message must hold)
+    (
+        lambda c: c["surveys"]["kontor"]["waves"][2019].update(dont_knw=[6]),
+        ["surveys.kontor.waves.2019", "dont_knw"],
+    ),
+    (
+        lambda c: c["surveys"]["kontor"]["waves"][2019]["items"]["likeverdig"].update(revers=True),
+        ["surveys.kontor.waves.2019.items.likeverdig", "revers"],
+    ),
+    (lambda c: c["geography"].update(region="x.csv"), ["geography", "region"]),
+    (
+        lambda c: c["surveys"]["kommune"]["waves"][2011].update(format="xlsx"),
+        ["surveys.kommune.waves.2011.format", "xlsx"],
+    ),
+    (
+        lambda c: c["items"]["likeverdig"].update(scale="agreee"),
+        ["items.likeverdig.scale", "agreee"],
+    ),
+    (
+        lambda c: c["surveys"]["kontor"]["waves"][2011].update(absent=[]),
+        ["surveys.kontor.waves.2011", "teammal_klare", "neither mapped"],
+    ),
+    (
+        lambda c: c["surveys"]["kontor"]["waves"][2011]["background"]["role"].update(
+            codes={1: "kontorleder", 2: "veilder"}
+        ),
+        ["surveys.kontor.waves.2011.background.role.codes.2", "veilder"],
+    ),
+    (
+        lambda c: c["surveys"]["kontor"]["waves"][2019]["items"]["team_blandet"].update(
+            codes={1: 1, 2: 2}
+        ),
+        ["items.team_blandet.codes.2", "[0, 1]"],
+    ),
+    (
+        lambda c: c["surveys"]["kontor"]["waves"][2019]["items"]["team_blandet"].update(
+            reverse=True
+        ),
+        ["team_blandet.reverse", "five-point"],
+    ),
+    (
+        lambda c: c["surveys"]["kommune"]["waves"][2019]["background"].pop("kommunenummer"),
+        ["surveys.kommune.waves.2019.background", "kommunenummer"],
+    ),
+    (
+        lambda c: c["surveys"]["kontor"]["waves"][2019]["background"].pop("leadership"),
+        ["surveys.kontor", "different background fields"],
+    ),
+    (
+        lambda c: c["surveys"]["kommune"]["waves"][2019].update(format="csv"),
+        ["kommune.waves.2019", "codebook"],
+    ),
+    (
+        lambda c: c["geography"]["office_size"].update(lower_bounds=[0, 25, 10, 50]),
+        ["geography.office_size"],
+    ),
+]
+
+
+@pytest.mark.parametrize(("change", "words"), CASES)
+def test_a_mistake_is_named(config, change, words):
+    with pytest.raises(ConfigError) as error:
+        check_config(broken(config, change))
+    for word in words:
+        assert word in str(error.value), str(error.value)
+
+
+def test_wave_spec_applies_wave_defaults_and_item_overrides(config):
+    spec = wave_spec(config, "kontor", "2011")
+    assert spec.items["likeverdig"].reverse is True
+    assert spec.items["likeverdig"].dont_know == (8.0,)
+    assert spec.items["likeverdig"].missing == (9.0,)
+    assert spec.background["role"].codes == {1.0: "kontorleder", 2.0: "veileder"}
+    assert spec.absent == ("teammal_klare",)
+    with pytest.raises(ConfigError, match="no survey 'kontor' with wave '2015'"):
+        wave_spec(config, "kontor", 2015)

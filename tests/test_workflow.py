@@ -1,0 +1,102 @@
+"""The whole workflow on the default data, in a temporary copy of the project."""
+
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+pytestmark = pytest.mark.slow
+PROJECT_FILES = ["Snakefile", "config.yaml", "workflow", "data_raw", "profiles"]
+
+
+def snakemake(workdir: Path, *args: str) -> subprocess.CompletedProcess:
+    command = [sys.executable, "-m", "snakemake", "--cores", "2", *args]
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
+    return subprocess.run(
+        command, cwd=workdir, capture_output=True, text=True, env=env, check=False
+    )
+
+
+def digests(folder: Path) -> dict[str, str]:
+    return {
+        str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory, root) -> Path:
+    copy = tmp_path_factory.mktemp("project")
+    for name in PROJECT_FILES:
+        source = root / name
+        if source.is_dir():
+            shutil.copytree(source, copy / name, ignore=shutil.ignore_patterns("__pycache__"))
+        else:
+            shutil.copy(source, copy / name)
+    return copy
+
+
+@pytest.fixture(scope="module")
+def full_run(project):
+    before = digests(project / "data_raw")
+    result = snakemake(project)
+    assert result.returncode == 0, result.stderr[-3000:]
+    return before
+
+
+def test_workflow_builds_every_harmonised_file(project, full_run, config):
+    for survey, spec in config["surveys"].items():
+        for wave in spec["waves"]:
+            data = pd.read_parquet(project / f"results/harmonised/{survey}_{wave}.parquet")
+            for column in [
+                "wave",
+                "survey",
+                "respondent_id",
+                "role",
+                "kommunenummer",
+                "fylkesnummer",
+                "region",
+                "size_class",
+                *spec["items"],
+            ]:
+                assert column in data, (survey, wave, column)
+            if survey == "kontor":
+                assert {"employer", "office_id", "office_size", "leadership"} <= set(data)
+            assert data["respondent_id"].is_unique
+            assert (project / f"results/harmonised/{survey}_{wave}.audit.json").is_file()
+            assert (project / f"logs/survey_harmonise/{survey}_{wave}.log").is_file()
+
+
+def test_workflow_never_writes_to_data_raw(project, full_run):
+    assert digests(project / "data_raw") == full_run
+
+
+def test_one_target_builds_alone(project, full_run):
+    target = project / "results/harmonised/kommune_2019.parquet"
+    target.unlink()
+    result = snakemake(project, "results/harmonised/kommune_2019.parquet")
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert target.is_file()
+    assert "survey_harmonise" in result.stderr and "kontor" not in result.stdout + result.stderr
+
+
+def test_bad_vendor_file_stops_the_run_and_leaves_no_output(project, full_run, tmp_path):
+    broken = tmp_path / "broken"
+    shutil.copytree(project, broken, ignore=shutil.ignore_patterns("results", ".snakemake", "logs"))
+    (broken / "data_raw/kommune_2011.sav").write_bytes(b"not an SPSS file")
+    result = snakemake(broken, "results/harmonised/kommune_2011.parquet")
+    assert result.returncode != 0
+    log = (broken / "logs/survey_harmonise/kommune_2011.log").read_text(encoding="utf-8")
+    assert "data_raw/kommune_2011.sav" in log and "cannot be read" in log
+    assert not (broken / "results/harmonised/kommune_2011.parquet").exists()
+
+
+def test_lint_is_clean(project):
+    result = snakemake(project, "--lint")
+    assert result.returncode == 0, result.stdout[-3000:]
