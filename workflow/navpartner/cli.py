@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from navpartner.errors import ConfigError, InputError
+from navpartner.weights import WeightingError
 
 log = logging.getLogger("navpartner")
 
@@ -35,13 +36,27 @@ def main(argv: list[str] | None = None) -> int:
     harmonise.add_argument("--output", required=True, help="harmonised Parquet file")
     harmonise.add_argument("--audit", required=True, help="row-accounting JSON file")
 
+    weight = commands.add_parser("weight", help="rake one survey wave to its frame margins")
+    weight.add_argument("--config", default="config.yaml")
+    weight.add_argument("--survey", required=True)
+    weight.add_argument("--wave", type=int, required=True)
+    weight.add_argument("--harmonised", required=True, help="harmonised Parquet file")
+    weight.add_argument("--margins", required=True, help="frame margins CSV")
+    weight.add_argument("--output", required=True, help="weights Parquet file")
+    weight.add_argument("--diagnostics", required=True, help="diagnostics CSV")
+    weight.add_argument("--audit", required=True, help="row-accounting JSON file")
+
+    combine = commands.add_parser("combine-csv", help="stack CSV tables with the same columns")
+    combine.add_argument("inputs", nargs="+")
+    combine.add_argument("--output", required=True)
+
     args = parser.parse_args(argv)
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s", stream=sys.stderr
     )
     try:
         return COMMANDS[args.command](args)
-    except (InputError, ConfigError) as err:
+    except (InputError, ConfigError, WeightingError) as err:
         log.error("%s", err)
         return 2
 
@@ -80,4 +95,39 @@ def _harmonise(args) -> int:
     return 0
 
 
-COMMANDS = {"synth": _synth, "check-config": _check_config, "harmonise": _harmonise}
+def _weight(args) -> int:
+    from navpartner.config import read_config
+    from navpartner.weighting import weight_survey_wave
+
+    account = weight_survey_wave(
+        read_config(args.config),
+        args.survey,
+        args.wave,
+        args.harmonised,
+        args.margins,
+        args.output,
+        args.diagnostics,
+        args.audit,
+    )
+    log.info("%s %s: weighted %d respondents", args.survey, args.wave, account.rows_out)
+    return 0
+
+
+def _combine_csv(args) -> int:
+    import pandas as pd
+
+    from navpartner.io import write_csv
+
+    write_csv(
+        pd.concat([pd.read_csv(path) for path in args.inputs], ignore_index=True), args.output
+    )
+    return 0
+
+
+COMMANDS = {
+    "synth": _synth,
+    "check-config": _check_config,
+    "harmonise": _harmonise,
+    "weight": _weight,
+    "combine-csv": _combine_csv,
+}

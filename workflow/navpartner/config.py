@@ -48,6 +48,7 @@ class WaveSpec:
     wave: int
     file: str
     format: str
+    margins: str
     codebook: str | None
     municipalities: str
     exclude: tuple[dict, ...]
@@ -103,10 +104,21 @@ def check_consistency(config: dict, source: str = "config") -> None:
     for item, spec in config["items"].items():
         if spec["scale"] not in config["scales"]:
             problems.append(f"items.{item}.scale: unknown scale '{spec['scale']}'")
+    trim = config["weighting"].get("trim")
+    if trim and not 0 <= trim["lower"] < trim["upper"]:
+        problems.append("weighting.trim: need 0 <= lower < upper")
     for survey, survey_spec in config["surveys"].items():
         for item in survey_spec["items"]:
             if item not in config["items"]:
                 problems.append(f"surveys.{survey}.items: unknown item '{item}'")
+        needs = {"employer": "employer", "leadership": "leadership", "office_size": "office_staff"}
+        for variable in survey_spec["weighting"]["margins"]:
+            field = needs.get(variable)
+            if field and any(field not in w["background"] for w in survey_spec["waves"].values()):
+                problems.append(
+                    f"surveys.{survey}.weighting.margins: '{variable}' needs the "
+                    f"background field '{field}' in every wave"
+                )
         fields_by_wave = {}
         for wave, wave_spec in survey_spec["waves"].items():
             where = f"surveys.{survey}.waves.{wave}"
@@ -172,6 +184,7 @@ def wave_spec(config: dict, survey: str, wave: int | str) -> WaveSpec:
         wave=int(wave),
         file=raw["file"],
         format=raw["format"],
+        margins=raw["margins"],
         codebook=raw.get("codebook"),
         municipalities=raw["municipalities"],
         exclude=tuple(raw.get("exclude", [])),

@@ -142,8 +142,14 @@ def _background(
 def _as_text(raw: pd.Series, file: str, variable: str, rows: pd.Series) -> pd.Series:
     """Codes and ids as text: numbers must be whole (and lose their '.0'); blanks are missing."""
     if pd.api.types.is_numeric_dtype(raw):
-        reject(raw.notna() & (raw != np.floor(raw)), raw, file, variable, rows,
-               expected="a whole number")
+        reject(
+            raw.notna() & (raw != np.floor(raw)),
+            raw,
+            file,
+            variable,
+            rows,
+            expected="a whole number",
+        )
         return raw.astype("Int64").astype("string")
     text = raw.astype("string").str.strip()
     return text.mask(text == "")

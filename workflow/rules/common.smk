@@ -34,9 +34,17 @@ def get_raw_inputs(wildcards):
     return files + ([spec.codebook] if spec.codebook else [])
 
 
+def get_margins_file(wildcards):
+    return wave_spec(config, wildcards.survey, wildcards.wave).margins
+
+
 def expand_survey_waves(pattern):
     return [pattern.format(survey=survey, wave=wave) for survey, wave in SURVEY_WAVES]
 
 
 def get_final_outputs():
-    return expand_survey_waves("results/harmonised/{survey}_{wave}.parquet")
+    return [
+        *expand_survey_waves("results/harmonised/{survey}_{wave}.parquet"),
+        *expand_survey_waves("results/weights/{survey}_{wave}.parquet"),
+        "results/weights/diagnostics.csv",
+    ]

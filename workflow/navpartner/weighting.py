@@ -1,0 +1,145 @@
+"""The weighting stage: harmonised respondents + frame margins -> a weight per respondent."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from navpartner.audit import RowAccount
+from navpartner.io import write_csv, write_parquet
+from navpartner.weights import Margin, WeightingError, rake, relative_bounds, summary
+
+
+def read_margins(path: str | Path) -> pd.DataFrame:
+    """Population counts by the weighting variables (one row per cell, column `count`)."""
+    return pd.read_csv(path, comment="#", dtype=str, encoding="utf-8").astype({"count": float})
+
+
+def build_margins(
+    respondents: pd.DataFrame, population: pd.DataFrame, variables: list[str]
+) -> list[Margin]:
+    """One margin per variable: population totals by level and each respondent's level."""
+    margins = []
+    for variable in variables:
+        if variable not in population or variable not in respondents:
+            raise WeightingError(
+                f"margin '{variable}' is not in both the respondents and the margins file"
+            )
+        targets = population.groupby(variable)["count"].sum()
+        values = respondents[variable]
+        if values.isna().any():
+            row = int(np.flatnonzero(values.isna().to_numpy())[0])
+            raise WeightingError(
+                f"margin '{variable}': respondent "
+                f"{respondents['respondent_id'].iat[row]} has no value"
+            )
+        unknown = sorted(set(values) - set(targets.index))
+        if unknown:
+            raise WeightingError(
+                f"margin '{variable}' level '{unknown[0]}' occurs among "
+                "respondents but has no population count"
+            )
+        levels = tuple(targets.index)
+        codes = pd.Categorical(values, categories=levels).codes.astype(np.intp)
+        margins.append(Margin(variable, codes, levels, targets.to_numpy(float)))
+    return margins
+
+
+def weight_survey_wave(
+    config: dict,
+    survey: str,
+    wave: int,
+    harmonised: str,
+    margins_file: str,
+    output: str,
+    diagnostics: str,
+    audit: str,
+) -> RowAccount:
+    where = f"{survey} {wave}"
+    settings = config["weighting"]
+    variables = config["surveys"][survey]["weighting"]["margins"]
+    respondents = pd.read_parquet(harmonised)
+    population = read_margins(margins_file)
+    account = RowAccount(step="survey_weight", rows_in=len(respondents))
+    account.add_input(harmonised)
+    account.add_input(margins_file)
+    try:
+        margins = build_margins(respondents, population, variables)
+        base = np.ones(len(respondents))
+        result = rake(
+            base,
+            margins,
+            settings["tolerance"],
+            settings["max_iterations"],
+            bounds=_bounds(settings.get("trim"), base, margins),
+        )
+    except WeightingError as err:
+        raise WeightingError(f"{where}: {err}") from err
+    weights = pd.DataFrame(
+        {"respondent_id": respondents["respondent_id"], "weight": result.weights}
+    )
+    account.rows_out = len(weights)
+    write_parquet(weights, output)
+    write_csv(
+        diagnostics_table(survey, wave, result, margins, population["count"].sum()), diagnostics
+    )
+    account.write(audit, survey=survey, wave=wave, output=str(output))
+    return account
+
+
+def _bounds(trim: dict | None, base: np.ndarray, margins: list[Margin]):
+    """Trimming bounds in weight units; relative bounds refer to the median untrimmed weight."""
+    if not trim:
+        return None
+    if trim["relative_to"] == "absolute":
+        return trim["lower"], trim["upper"]
+    untrimmed = rake(base, margins).weights
+    return relative_bounds(untrimmed, trim["lower"], trim["upper"])
+
+
+def diagnostics_table(
+    survey: str, wave: int, result, margins: list[Margin], frame_total: float
+) -> pd.DataFrame:
+    """One row per statistic: the distribution of the weights, then each margin level."""
+    stats = summary(result.weights)
+    rows = [{"statistic": name, "value": value} for name, value in stats.items()]
+    rows += [
+        {"statistic": "frame_total", "value": frame_total},
+        {"statistic": "iterations", "value": result.iterations},
+        {"statistic": "trimmed", "value": result.trimmed},
+        {"statistic": "max_relative_margin_error", "value": result.max_relative_error},
+    ]
+    table = pd.DataFrame(rows)
+    levels = []
+    for margin in margins:
+        achieved = np.bincount(margin.codes, result.weights, minlength=len(margin.levels))
+        respondents = np.bincount(margin.codes, minlength=len(margin.levels))
+        for level, target, got, n in zip(
+            margin.levels, margin.targets, achieved, respondents, strict=True
+        ):
+            levels.append(
+                {
+                    "statistic": "margin",
+                    "margin": margin.name,
+                    "level": level,
+                    "respondents": int(n),
+                    "target": target,
+                    "achieved": got,
+                }
+            )
+    table = pd.concat([table, pd.DataFrame(levels)], ignore_index=True)
+    return table.assign(survey=survey, wave=wave)[
+        [
+            "survey",
+            "wave",
+            "statistic",
+            "value",
+            "margin",
+            "level",
+            "respondents",
+            "target",
+            "achieved",
+        ]
+    ]

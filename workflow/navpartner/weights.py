@@ -1,0 +1,170 @@
+"""Raking (iterative proportional fitting) to known margins, trimming, and weight diagnostics.
+
+Arrays in, arrays out: no I/O, no config. Raking runs on the table of cells formed by the margin
+variables, so the respondents are touched twice whatever the iteration count: one bincount to
+aggregate the weights into cells, one gather to apply each cell's factor.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+
+class WeightingError(ValueError):
+    """The weights cannot meet the margins (and bounds) as asked."""
+
+
+@dataclass(frozen=True)
+class Margin:
+    name: str
+    codes: np.ndarray  # per respondent: index into levels
+    levels: tuple[str, ...]
+    targets: np.ndarray  # population count per level
+
+
+@dataclass
+class RakeResult:
+    weights: np.ndarray
+    iterations: int
+    trimmed: int
+    max_relative_error: float
+
+
+def rake(
+    base: np.ndarray,
+    margins: list[Margin],
+    tolerance: float = 1e-10,
+    max_iterations: int = 1000,
+    bounds: tuple[float, float] | None = None,
+    max_trim_rounds: int = 50,
+) -> RakeResult:
+    """Weights that reproduce every margin's targets (largest relative error < tolerance).
+
+    With `bounds` (absolute lower, upper), weights outside them are set to the bound and held
+    there while the others are raked again, until all lie within the bounds and the margins hold.
+    """
+    base = np.asarray(base, dtype=float)
+    _check_margins(base, margins)
+    weights, fixed = base.copy(), np.zeros(len(base), dtype=bool)
+    total_iterations = 0
+    for _ in range(max_trim_rounds):
+        weights, iterations = _rake_free(weights, fixed, margins, tolerance, max_iterations)
+        total_iterations += iterations
+        if bounds is None:
+            break
+        outside = ~fixed & ((weights < bounds[0]) | (weights > bounds[1]))
+        if not outside.any():
+            break
+        weights[outside] = np.clip(weights[outside], *bounds)
+        fixed |= outside
+    else:
+        raise WeightingError(f"trimming to {bounds} did not settle in {max_trim_rounds} rounds")
+    return RakeResult(
+        weights, total_iterations, int(fixed.sum()), _max_relative_error(weights, margins)
+    )
+
+
+def relative_bounds(weights: np.ndarray, lower: float, upper: float) -> tuple[float, float]:
+    """Bounds as multiples of the median weight."""
+    median = float(np.median(weights))
+    return lower * median, upper * median
+
+
+def _check_margins(base: np.ndarray, margins: list[Margin]) -> None:
+    if (base <= 0).any() or not np.isfinite(base).all():
+        raise WeightingError("base weights must be positive and finite")
+    totals = {m.name: float(np.sum(m.targets)) for m in margins}
+    first = next(iter(totals.values()))
+    for name, total in totals.items():
+        if not np.isclose(total, first, rtol=1e-9):
+            raise WeightingError(
+                f"margin '{name}' totals {total:g}, but margin "
+                f"'{margins[0].name}' totals {first:g}: targets must agree"
+            )
+    for margin in margins:
+        counts = np.bincount(margin.codes, minlength=len(margin.levels))
+        empty = [
+            level
+            for level, n, t in zip(margin.levels, counts, margin.targets, strict=True)
+            if n == 0 and t > 0
+        ]
+        if empty:
+            raise WeightingError(
+                f"margin '{margin.name}' level '{empty[0]}' has no respondents "
+                "but a population count: collapse it with a neighbour"
+            )
+
+
+def _rake_free(weights, fixed, margins, tolerance, max_iterations):
+    """Rake the rows not held fixed so that free + fixed weights meet every margin."""
+    free = ~fixed
+    codes = np.stack([m.codes for m in margins])
+    sizes = [len(m.levels) for m in margins]
+    cell_of_row = np.ravel_multi_index(codes, sizes)
+    cells, inverse = np.unique(cell_of_row[free], return_inverse=True)
+    cell_weight = np.bincount(inverse, weights[free], minlength=len(cells))
+    cell_codes = np.unravel_index(cells, sizes)
+    targets = []
+    for margin in margins:
+        held = np.bincount(margin.codes[fixed], weights[fixed], minlength=len(margin.levels))
+        remaining = margin.targets - held
+        if (remaining < 0).any():
+            level = margin.levels[int(np.argmin(remaining))]
+            raise WeightingError(
+                f"margin '{margin.name}' level '{level}': trimmed weights "
+                "alone exceed its target; the bounds are too tight"
+            )
+        targets.append(remaining)
+
+    factor = np.ones(len(cells))
+    for iterations in range(1, max_iterations + 1):
+        for level_of_cell, target in zip(cell_codes, targets, strict=True):
+            achieved = np.bincount(level_of_cell, cell_weight * factor, minlength=len(target))
+            factor *= _ratio(target, achieved)[level_of_cell]
+        error = max(
+            _relative_error(np.bincount(level, cell_weight * factor, minlength=len(t)), t)
+            for level, t in zip(cell_codes, targets, strict=True)
+        )
+        if error < tolerance:
+            raked = weights.copy()
+            raked[free] = weights[free] * factor[inverse]
+            return raked, iterations
+    raise WeightingError(
+        f"raking did not converge in {max_iterations} iterations "
+        f"(largest relative margin error {error:.3g})"
+    )
+
+
+def _ratio(target: np.ndarray, achieved: np.ndarray) -> np.ndarray:
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(achieved > 0, target / achieved, 1.0)
+
+
+def _relative_error(achieved: np.ndarray, target: np.ndarray) -> float:
+    scale = np.where(target > 0, target, 1.0)
+    return float(np.max(np.abs(achieved - target) / scale))
+
+
+def _max_relative_error(weights: np.ndarray, margins: list[Margin]) -> float:
+    return max(
+        _relative_error(np.bincount(m.codes, weights, minlength=len(m.levels)), m.targets)
+        for m in margins
+    )
+
+
+def summary(weights: np.ndarray) -> dict[str, float]:
+    """Distribution and efficiency of a set of weights (Kish's design effect from weighting)."""
+    n, total = len(weights), float(weights.sum())
+    cv = float(weights.std() / weights.mean())
+    return {
+        "n": n,
+        "sum_weights": total,
+        "min_weight": float(weights.min()),
+        "median_weight": float(np.median(weights)),
+        "max_weight": float(weights.max()),
+        "cv": cv,
+        "deff_kish": 1.0 + cv**2,  # = n * sum(w^2) / sum(w)^2
+        "effective_n": total**2 / float(np.square(weights).sum()),
+    }

@@ -1,0 +1,31 @@
+rule survey_weight:
+    input:
+        harmonised="results/harmonised/{survey}_{wave}.parquet",
+        margins=get_margins_file,
+        config=get_config_file(),
+    output:
+        weights="results/weights/{survey}_{wave}.parquet",
+        diagnostics="results/weights/{survey}_{wave}.diagnostics.csv",
+        audit="results/weights/{survey}_{wave}.audit.json",
+    log:
+        "logs/survey_weight/{survey}_{wave}.log",
+    conda:
+        "../envs/navpartner.yaml"
+    shell:
+        "navpartner weight --config {input.config} --survey {wildcards.survey}"
+        " --wave {wildcards.wave} --harmonised {input.harmonised} --margins {input.margins}"
+        " --output {output.weights} --diagnostics {output.diagnostics} --audit {output.audit}"
+        " 2> {log}"
+
+
+rule weights_diagnostics:
+    input:
+        expand_survey_waves("results/weights/{survey}_{wave}.diagnostics.csv"),
+    output:
+        "results/weights/diagnostics.csv",
+    log:
+        "logs/weights_diagnostics/diagnostics.log",
+    conda:
+        "../envs/navpartner.yaml"
+    shell:
+        "navpartner combine-csv {input} --output {output} 2> {log}"
