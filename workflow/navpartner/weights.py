@@ -116,6 +116,12 @@ def _rake_free(weights, fixed, margins, tolerance, max_iterations):
                 f"margin '{margin.name}' level '{level}': trimmed weights "
                 "alone exceed its target; the bounds are too tight"
             )
+        free_weight = np.bincount(margin.codes[free], weights[free], minlength=len(margin.levels))
+        stuck = (free_weight == 0) & (remaining > margin.targets * 1e-12)
+        if stuck.any():
+            level = margin.levels[int(np.flatnonzero(stuck)[0])]
+            raise WeightingError(f"margin '{margin.name}' level '{level}': every respondent is "
+                                 "held at a bound and the target is not met; widen the bounds")
         targets.append(remaining)
 
     factor = np.ones(len(cells))
