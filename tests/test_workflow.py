@@ -73,6 +73,19 @@ def test_workflow_builds_every_harmonised_file(project, full_run, config):
             assert (project / f"logs/survey_harmonise/{survey}_{wave}.log").is_file()
 
 
+def test_workflow_weights_every_respondent(project, full_run, config):
+    diagnostics = pd.read_csv(project / "results/weights/diagnostics.csv")
+    for survey, spec in config["surveys"].items():
+        for wave in spec["waves"]:
+            data = pd.read_parquet(project / f"results/harmonised/{survey}_{wave}.parquet")
+            weights = pd.read_parquet(project / f"results/weights/{survey}_{wave}.parquet")
+            assert list(weights["respondent_id"]) == list(data["respondent_id"])
+            assert (weights["weight"] > 0).all()
+            stats = diagnostics.query("survey == @survey and wave == @wave")
+            stats = stats.set_index("statistic")["value"]
+            assert stats["sum_weights"] == pytest.approx(stats["frame_total"], rel=1e-9)
+
+
 def test_workflow_never_writes_to_data_raw(project, full_run):
     assert digests(project / "data_raw") == full_run
 
