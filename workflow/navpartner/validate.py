@@ -38,17 +38,15 @@ def require_values(values: pd.Series, file: str, variable: str, rows: pd.Series)
 
 
 def require_unique(values: pd.Series, file: str, variable: str, rows: pd.Series) -> None:
-    duplicated = values.duplicated(keep="first").to_numpy()
-    if duplicated.any():
-        index = first_row(duplicated) - 1
-        raise InputError(
-            file,
-            "respondent id occurs twice",
-            variable=variable,
-            row=rows.iat[index],
-            expected="unique ids",
-            found=values.iat[index],
-        )
+    reject(
+        values.duplicated(keep="first"),
+        values,
+        file,
+        variable,
+        rows,
+        expected="unique ids",
+        problem="respondent id occurs twice",
+    )
 
 
 def require_in(
@@ -59,7 +57,13 @@ def require_in(
 
 
 def reject(
-    bad: pd.Series, values: pd.Series, file: str, variable: str, rows: pd.Series, expected: str
+    bad: pd.Series,
+    values: pd.Series,
+    file: str,
+    variable: str,
+    rows: pd.Series,
+    expected: str,
+    problem: str = "value not allowed",
 ) -> None:
     """Fail on the first row where `bad` holds, quoting its value."""
     bad = bad.fillna(False).to_numpy(bool) if hasattr(bad, "fillna") else np.asarray(bad)
@@ -67,7 +71,7 @@ def reject(
         index = first_row(bad) - 1
         raise InputError(
             file,
-            "value not allowed",
+            problem,
             variable=variable,
             row=rows.iat[index],
             expected=expected,

@@ -120,8 +120,10 @@ def _rake_free(weights, fixed, margins, tolerance, max_iterations):
         stuck = (free_weight == 0) & (remaining > margin.targets * 1e-12)
         if stuck.any():
             level = margin.levels[int(np.flatnonzero(stuck)[0])]
-            raise WeightingError(f"margin '{margin.name}' level '{level}': every respondent is "
-                                 "held at a bound and the target is not met; widen the bounds")
+            raise WeightingError(
+                f"margin '{margin.name}' level '{level}': every respondent is "
+                "held at a bound and the target is not met; widen the bounds"
+            )
         targets.append(remaining)
 
     factor = np.ones(len(cells))
