@@ -1,0 +1,235 @@
+"""The estimation core against closed forms and R's survey package (estimates, SEs, both
+intervals, design effects and degrees of freedom to 1e-8)."""
+
+import shutil
+import subprocess
+
+import numpy as np
+import pandas as pd
+import pytest
+from navpartner.estimate import (
+    DesignError,
+    difference_independent,
+    domain_proportions,
+    korn_graubard_interval,
+    logit_interval,
+    make_design,
+)
+from numpy.testing import assert_allclose
+from scipy import stats
+
+RSCRIPT = shutil.which("Rscript")
+needs_r = pytest.mark.skipif(
+    RSCRIPT is None,
+    reason="R (Rscript with the survey package) is not installed; .ci/run installs "
+    "r-base-core and r-cran-survey",
+)
+COMPARED = ["n", "estimate", "se", "logit_low", "logit_high", "beta_low", "beta_high", "deff", "df"]
+
+
+def ours(data: pd.DataFrame, margins: pd.DataFrame | None, lonely: str = "fail") -> pd.DataFrame:
+    """Our estimates in the layout proportions.R writes."""
+    levels = sorted(data["domain"].dropna().unique())
+    valid = data["y"].notna() & data["domain"].notna()
+    domain = np.where(valid, data["domain"].map({g: i for i, g in enumerate(levels)}), -1)
+    calibration = None
+    if margins is not None:
+        calibration = [
+            pd.Categorical(data[v], categories=sorted(margins.loc[margins.variable == v, "level"]))
+            .codes.astype(np.intp)
+            for v in margins["variable"].unique()
+        ]
+    design = make_design(
+        np.ones(len(data)) if margins is not None else data["w"].to_numpy(),
+        psu=data["psu"].to_numpy(),
+        strata=data["stratum"].to_numpy(),
+        margins=calibration,
+        base_weights=data["w"].to_numpy(),
+        lonely_psu=lonely,
+    )
+    if margins is not None:  # the final weights come from raking, as in the pipeline
+        design = make_design(
+            raked_weights(data, margins),
+            psu=data["psu"].to_numpy(),
+            strata=data["stratum"].to_numpy(),
+            margins=calibration,
+            base_weights=data["w"].to_numpy(),
+            lonely_psu=lonely,
+        )
+    est = domain_proportions(design, data["y"].fillna(0).to_numpy(), domain, len(levels))
+    logit, beta = logit_interval(est), korn_graubard_interval(est)
+    return pd.DataFrame(
+        {
+            "domain": levels,
+            "n": est.n,
+            "estimate": est.estimate,
+            "se": est.se,
+            "logit_low": logit[0],
+            "logit_high": logit[1],
+            "beta_low": beta[0],
+            "beta_high": beta[1],
+            "deff": est.deff,
+            "df": est.df,
+        }
+    )
+
+
+def raked_weights(data: pd.DataFrame, margins: pd.DataFrame) -> np.ndarray:
+    from navpartner.weights import Margin, rake
+
+    built = []
+    for variable, rows in margins.groupby("variable", sort=False):
+        levels = tuple(sorted(rows["level"]))
+        codes = pd.Categorical(data[variable], categories=levels).codes.astype(np.intp)
+        targets = rows.set_index("level").loc[list(levels), "count"].to_numpy(float)
+        built.append(Margin(variable, codes, levels, targets))
+    return rake(data["w"].to_numpy(float), built, tolerance=1e-13).weights
+
+
+def reference(data, margins, lonely, tmp_path, root) -> pd.DataFrame:
+    data_file, out = tmp_path / "data.csv", tmp_path / "out.csv"
+    data.to_csv(data_file, index=False)
+    margins_arg = "-"
+    if margins is not None:
+        margins_arg = str(tmp_path / "margins.csv")
+        margins.to_csv(margins_arg, index=False)
+    subprocess.run(
+        [RSCRIPT, str(root / "tests/r/proportions.R"), str(data_file), margins_arg, lonely,
+         str(out)],
+        check=True,
+        capture_output=True,
+    )
+    return pd.read_csv(out, dtype={"domain": str})
+
+
+def compare(data, margins, tmp_path, root, lonely="fail"):
+    expected = reference(data, margins, lonely, tmp_path, root)
+    got = ours(data, margins, lonely)
+    assert list(got["domain"]) == list(expected["domain"])
+    for column in COMPARED:
+        assert_allclose(got[column], expected[column], rtol=0, atol=1e-8, err_msg=column)
+
+
+@pytest.fixture(scope="module")
+def clus1(root) -> pd.DataFrame:
+    api = pd.read_csv(root / "tests/data/api_clus1.csv", dtype=str)
+    return pd.DataFrame(
+        {
+            "y": (api["awards"] == "Yes").astype(float),
+            "domain": api["stype"],
+            "psu": api["dnum"],
+            "stratum": "all",
+            "w": api["pw"].astype(float),
+            "stype": api["stype"],
+            "sch_wide": api["sch.wide"],
+        }
+    )
+
+
+@pytest.fixture(scope="module")
+def clus1_margins(root) -> pd.DataFrame:
+    margins = pd.read_csv(root / "tests/data/api_clus1_margins.csv")
+    return margins.replace({"variable": {"sch.wide": "sch_wide"}})
+
+
+@needs_r
+def test_cluster_sample_domains_match_r(clus1, tmp_path, root):
+    compare(clus1, None, tmp_path, root)
+
+
+@needs_r
+def test_raked_cluster_sample_matches_r_calibrate(clus1, clus1_margins, tmp_path, root):
+    compare(clus1, clus1_margins, tmp_path, root)
+
+
+@needs_r
+def test_stratified_sample_with_item_nonresponse_matches_r(root, tmp_path):
+    api = pd.read_csv(root / "tests/data/api_strat.csv", dtype=str)
+    rng = np.random.default_rng(5)
+    y = (api["comp.imp"] == "Yes").astype(float).mask(rng.random(len(api)) < 0.1)
+    data = pd.DataFrame(
+        {
+            "y": y,
+            "domain": api["sch.wide"],
+            "psu": api["cds"],
+            "stratum": api["stype"],
+            "w": api["pw"].astype(float),
+        }
+    )
+    compare(data, None, tmp_path, root)
+
+
+@needs_r
+@pytest.mark.parametrize("rule", ["remove", "certainty", "adjust", "average"])
+def test_lonely_psu_rules_match_r(clus1, rule, tmp_path, root):
+    data = clus1.assign(stratum=np.where(clus1["psu"] == "637", "alone", "s" + clus1["psu"].str[-1]))
+    assert (data.groupby("stratum")["psu"].nunique() == 1).any()
+    compare(data, None, tmp_path, root, lonely=rule)
+
+
+def test_lonely_psu_fails_by_default(clus1):
+    data = clus1.assign(stratum=np.where(clus1["psu"] == "637", "alone", "rest"))
+    with pytest.raises(DesignError, match="single PSU"):
+        ours(data, None)
+
+
+def test_simple_random_sample_has_the_closed_form():
+    """Equal weights, one stratum, each respondent a PSU: var = p(1-p)/(n-1), deff 1."""
+    y = np.r_[np.ones(30), np.zeros(70)]
+    design = make_design(np.full(100, 7.0))
+    est = domain_proportions(design, y, np.zeros(100, dtype=np.intp), 1)
+    assert_allclose(est.estimate, [0.3])
+    assert_allclose(est.variance, [0.3 * 0.7 / 99])
+    assert_allclose(est.deff, [1.0])
+    assert list(est.df) == [99]
+
+
+def test_domain_uses_the_full_design_not_a_subset():
+    """A domain met in one of two PSUs still has the design's two PSUs: its variance counts the
+    empty PSU's zero total, and df = 1 - 1 = 0 (clusters minus strata with members)."""
+    y = np.array([1, 0, 1, 1, 0, 0], float)
+    psu = np.array([0, 0, 0, 1, 1, 1])
+    domain = np.array([0, 0, 0, -1, -1, -1])
+    est = domain_proportions(make_design(np.ones(6), psu=psu), y, domain, 1)
+    # Scores: w (y - 2/3) / 3 in PSU 0 sum to 0; PSU 1 has none: both totals 0.
+    assert_allclose(est.variance, [0.0], atol=1e-15)
+    assert list(est.df) == [0]
+
+
+def test_calibration_removes_the_variance_explained_by_the_margins():
+    """If y is a calibration variable, the raked estimate is fixed: its variance is 0."""
+    rng = np.random.default_rng(2)
+    level = rng.integers(0, 2, 200)
+    design = make_design(np.where(level == 1, 3.0, 1.0), margins=[level])
+    est = domain_proportions(design, level.astype(float), np.zeros(200, dtype=np.intp), 1)
+    assert_allclose(est.variance, [0.0], atol=1e-15)
+    fixed = make_design(np.where(level == 1, 3.0, 1.0))
+    assert domain_proportions(fixed, level.astype(float), np.zeros(200, dtype=np.intp), 1).se > 0.01
+
+
+def test_korn_graubard_is_clopper_pearson_at_the_effective_size():
+    est = domain_proportions(
+        make_design(np.ones(40)), np.r_[np.ones(4), np.zeros(36)], np.zeros(40, np.intp), 1
+    )
+    low, high = korn_graubard_interval(est)
+    n_eff = 39  # p(1-p)/var; the t ratio is 1 when df = n - 1
+    assert_allclose(low, stats.beta.ppf(0.025, 0.1 * n_eff, 0.9 * n_eff + 1))
+    assert_allclose(high, stats.beta.ppf(0.975, 0.1 * n_eff + 1, 0.9 * n_eff))
+
+
+def test_korn_graubard_at_zero_gives_the_one_sided_exact_bound():
+    est = domain_proportions(make_design(np.ones(20)), np.zeros(20), np.zeros(20, np.intp), 1)
+    low, high = korn_graubard_interval(est)
+    assert low[0] == 0.0
+    assert_allclose(high, 1 - 0.025 ** (1 / 20))
+
+
+def test_wave_difference_of_independent_samples():
+    diff = difference_independent(
+        (np.array([0.40]), np.array([0.0004]), np.array([100])),
+        (np.array([0.50]), np.array([0.0009]), np.array([50])),
+    )
+    assert_allclose(diff.estimate, [0.10])
+    assert_allclose(diff.se, [np.sqrt(0.0013)])
+    assert_allclose(diff.df, [0.0013**2 / (0.0004**2 / 100 + 0.0009**2 / 50)])
+    assert_allclose(diff.p_value, 2 * stats.t.sf(0.1 / np.sqrt(0.0013), diff.df))
