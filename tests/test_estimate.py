@@ -35,8 +35,9 @@ def ours(data: pd.DataFrame, margins: pd.DataFrame | None, lonely: str = "fail")
     calibration = None
     if margins is not None:
         calibration = [
-            pd.Categorical(data[v], categories=sorted(margins.loc[margins.variable == v, "level"]))
-            .codes.astype(np.intp)
+            pd.Categorical(
+                data[v], categories=sorted(margins.loc[margins.variable == v, "level"])
+            ).codes.astype(np.intp)
             for v in margins["variable"].unique()
         ]
     design = make_design(
@@ -94,8 +95,14 @@ def reference(data, margins, lonely, tmp_path, root) -> pd.DataFrame:
         margins_arg = str(tmp_path / "margins.csv")
         margins.to_csv(margins_arg, index=False)
     subprocess.run(
-        [RSCRIPT, str(root / "tests/r/proportions.R"), str(data_file), margins_arg, lonely,
-         str(out)],
+        [
+            RSCRIPT,
+            str(root / "tests/r/proportions.R"),
+            str(data_file),
+            margins_arg,
+            lonely,
+            str(out),
+        ],
         check=True,
         capture_output=True,
     )
@@ -162,7 +169,9 @@ def test_stratified_sample_with_item_nonresponse_matches_r(root, tmp_path):
 @needs_r
 @pytest.mark.parametrize("rule", ["remove", "certainty", "adjust", "average"])
 def test_lonely_psu_rules_match_r(clus1, rule, tmp_path, root):
-    data = clus1.assign(stratum=np.where(clus1["psu"] == "637", "alone", "s" + clus1["psu"].str[-1]))
+    data = clus1.assign(
+        stratum=np.where(clus1["psu"] == "637", "alone", "s" + clus1["psu"].str[-1])
+    )
     assert (data.groupby("stratum")["psu"].nunique() == 1).any()
     compare(data, None, tmp_path, root, lonely=rule)
 

@@ -129,9 +129,7 @@ def _calibration(margins: list[np.ndarray], base: np.ndarray) -> Calibration:
     cells, cell = np.unique(cell_of_row, return_inverse=True)
     levels = np.unravel_index(cells, sizes)
     # Dummies for every level of every margin: rank-deficient, but the projection is unique.
-    model = np.hstack(
-        [np.eye(size)[level] for size, level in zip(sizes, levels, strict=True)]
-    )
+    model = np.hstack([np.eye(size)[level] for size, level in zip(sizes, levels, strict=True)])
     cell_base = np.bincount(cell, base, minlength=len(cells))
     gram = model.T @ (model * cell_base[:, None])
     projector = model @ np.linalg.pinv(gram, hermitian=True) @ model.T
