@@ -17,6 +17,7 @@ check_consistency(config, source="config.yaml")
 include: "workflow/rules/common.smk"
 include: "workflow/rules/harmonise.smk"
 include: "workflow/rules/weights.smk"
+include: "workflow/rules/indicators.smk"
 
 
 rule all:

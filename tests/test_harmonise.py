@@ -49,6 +49,11 @@ def small_config(config, tmp_path, file="small.sav", file_format="sav", **wave_c
     )
     survey["waves"] = {2011: wave}
     config["surveys"] = {"kommune": survey}
+    config["indicators"] = {
+        name: spec
+        for name, spec in config["indicators"].items()
+        if spec["survey"] == "kommune" and spec["item"] in survey["items"]
+    }
     check_config(config)
     return config
 

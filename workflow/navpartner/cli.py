@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from navpartner.errors import ConfigError, InputError
+from navpartner.estimate import DesignError
 from navpartner.weights import WeightingError
 
 log = logging.getLogger("navpartner")
@@ -46,6 +47,24 @@ def main(argv: list[str] | None = None) -> int:
     weight.add_argument("--diagnostics", required=True, help="diagnostics CSV")
     weight.add_argument("--audit", required=True, help="row-accounting JSON file")
 
+    estimate = commands.add_parser("estimate", help="estimate every indicator of one survey wave")
+    estimate.add_argument("--config", default="config.yaml")
+    estimate.add_argument("--survey", required=True)
+    estimate.add_argument("--wave", type=int, required=True)
+    estimate.add_argument("--harmonised", required=True, help="harmonised Parquet file")
+    estimate.add_argument("--weights", required=True, help="weights Parquet file")
+    estimate.add_argument("--output", required=True, help="estimates Parquet file")
+    estimate.add_argument("--audit", required=True, help="accounting JSON file")
+
+    stack = commands.add_parser(
+        "combine-estimates", help="stack the waves' estimates and compare consecutive waves"
+    )
+    stack.add_argument("inputs", nargs="+", help="estimates Parquet files")
+    stack.add_argument("--config", default="config.yaml")
+    stack.add_argument("--parquet", required=True)
+    stack.add_argument("--csv", required=True)
+    stack.add_argument("--differences", required=True, help="wave differences CSV")
+
     combine = commands.add_parser("combine-csv", help="stack CSV tables with the same columns")
     combine.add_argument("inputs", nargs="+")
     combine.add_argument("--output", required=True)
@@ -56,7 +75,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     try:
         return COMMANDS[args.command](args)
-    except (InputError, ConfigError, WeightingError) as err:
+    except (InputError, ConfigError, WeightingError, DesignError) as err:
         log.error("%s", err)
         return 2
 
@@ -113,6 +132,34 @@ def _weight(args) -> int:
     return 0
 
 
+def _estimate(args) -> int:
+    from navpartner.config import read_config
+    from navpartner.indicators import estimate_survey_wave
+
+    table = estimate_survey_wave(
+        read_config(args.config),
+        args.survey,
+        args.wave,
+        args.harmonised,
+        args.weights,
+        args.output,
+        args.audit,
+    )
+    log.info("%s %s: %d estimates", args.survey, args.wave, len(table))
+    return 0
+
+
+def _combine_estimates(args) -> int:
+    from navpartner.config import read_config
+    from navpartner.indicators import combine_estimates
+
+    table = combine_estimates(
+        read_config(args.config), args.inputs, args.parquet, args.csv, args.differences
+    )
+    log.info("%d estimates from %d files", len(table), len(args.inputs))
+    return 0
+
+
 def _combine_csv(args) -> int:
     import pandas as pd
 
@@ -129,5 +176,7 @@ COMMANDS = {
     "check-config": _check_config,
     "harmonise": _harmonise,
     "weight": _weight,
+    "estimate": _estimate,
+    "combine-estimates": _combine_estimates,
     "combine-csv": _combine_csv,
 }

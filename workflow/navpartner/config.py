@@ -111,13 +111,17 @@ def check_consistency(config: dict, source: str = "config") -> None:
         for item in survey_spec["items"]:
             if item not in config["items"]:
                 problems.append(f"surveys.{survey}.items: unknown item '{item}'")
-        needs = {"employer": "employer", "leadership": "leadership", "office_size": "office_staff"}
         for variable in survey_spec["weighting"]["margins"]:
-            field = needs.get(variable)
+            field = DERIVED_FROM.get(variable)
             if field and any(field not in w["background"] for w in survey_spec["waves"].values()):
                 problems.append(
                     f"surveys.{survey}.weighting.margins: '{variable}' needs the "
                     f"background field '{field}' in every wave"
+                )
+        for key, variable in survey_spec.get("design", {}).items():
+            if variable not in survey_variables(survey_spec):
+                problems.append(
+                    f"surveys.{survey}.design.{key}: '{variable}' is not in every wave's data"
                 )
         fields_by_wave = {}
         for wave, wave_spec in survey_spec["waves"].items():
@@ -128,8 +132,63 @@ def check_consistency(config: dict, source: str = "config") -> None:
             problems.append(
                 f"surveys.{survey}: waves declare different background fields {fields_by_wave}"
             )
+    for name, indicator in config["indicators"].items():
+        problems += _indicator_problems(config, name, indicator)
     if problems:
         raise ConfigError(f"{source}: " + "; ".join(problems))
+
+
+# Harmonised variables derived from a background field (the rest come from kommunenummer).
+DERIVED_FROM = {"employer": "employer", "leadership": "leadership", "office_size": "office_staff"}
+DESIGN_FIELDS = {"office_id": "office_id", "kommunenummer": "kommunenummer"}
+
+
+def survey_variables(survey_spec: dict) -> set[str]:
+    """The grouping variables every wave of a survey has after harmonising."""
+    fields = set.intersection(*(set(w["background"]) for w in survey_spec["waves"].values()))
+    derived = {variable for variable, field in DERIVED_FROM.items() if field in fields}
+    return {"role", "region", "size_class"} | derived | (fields & set(DESIGN_FIELDS))
+
+
+def _indicator_problems(config: dict, name: str, indicator: dict) -> list[str]:
+    where = f"indicators.{name}"
+    survey = indicator["survey"]
+    if survey not in config["surveys"]:
+        return [f"{where}.survey: unknown survey '{survey}'"]
+    survey_spec = config["surveys"][survey]
+    problems = []
+    item = indicator["item"]
+    if item not in config["items"] or item not in survey_spec["items"]:
+        problems.append(f"{where}.item: '{item}' is not an item of the {survey} survey")
+    elif config["items"][item]["scale"] in config["scales"]:  # else reported above
+        codes = {int(code) for code in config["scales"][config["items"][item]["scale"]]}
+        for code in indicator["positive"]:
+            if code not in codes:
+                problems.append(
+                    f"{where}.positive: {code} is not a code of item '{item}' "
+                    f"(its labels: {sorted(codes)})"
+                )
+    available = survey_variables(survey_spec)
+    allowed = {
+        "role": survey_spec["roles"],
+        **CATEGORY_VALUES,
+        "office_size": config["geography"]["office_size"]["labels"],
+        "size_class": config["geography"]["municipality_size"]["labels"],
+    }
+    for variable, values in indicator["respondents"].items():
+        if variable not in available:
+            problems.append(f"{where}.respondents: the {survey} survey has no '{variable}'")
+            continue
+        known = allowed.get(variable)
+        if known is not None and not set(values) & set(known):
+            problems.append(
+                f"{where}.respondents.{variable}: {values} selects nobody (empty population); "
+                f"values are {known}"
+            )
+    for breakdown in indicator["breakdowns"]:
+        if breakdown != "total" and breakdown not in available:
+            problems.append(f"{where}.breakdowns: the {survey} survey has no '{breakdown}'")
+    return problems
 
 
 def _wave_problems(config, survey_spec, wave_spec, where) -> list[str]:

@@ -78,7 +78,11 @@ def weight_survey_wave(
     except WeightingError as err:
         raise WeightingError(f"{where}: {err}") from err
     weights = pd.DataFrame(
-        {"respondent_id": respondents["respondent_id"], "weight": result.weights}
+        {
+            "respondent_id": respondents["respondent_id"],
+            "base_weight": base,
+            "weight": result.weights,
+        }
     )
     account.rows_out = len(weights)
     write_parquet(weights, output)

@@ -47,4 +47,6 @@ def get_final_outputs():
         *expand_survey_waves("results/harmonised/{survey}_{wave}.parquet"),
         *expand_survey_waves("results/weights/{survey}_{wave}.parquet"),
         "results/weights/diagnostics.csv",
+        "results/estimates/indicators.parquet",
+        "results/estimates/wave_differences.csv",
     ]

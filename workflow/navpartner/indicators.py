@@ -1,0 +1,253 @@
+"""Indicators: the config's definitions turned into calls of the estimation core, one wave at a
+time, then stacked across waves with the change between consecutive waves."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from navpartner.errors import ConfigError, InputError
+from navpartner.estimate import (
+    Design,
+    difference_independent,
+    domain_proportions,
+    korn_graubard_interval,
+    logit_interval,
+    make_design,
+)
+from navpartner.io import sha256_of, write_csv, write_json, write_parquet
+
+ESTIMATE_COLUMNS = [
+    "indicator",
+    "survey",
+    "wave",
+    "breakdown",
+    "group",
+    "n",
+    "estimate",
+    "se",
+    "ci_low",
+    "ci_high",
+    "deff",
+    "df",
+    "method",
+    "population_estimate",
+    "variance",
+]
+INTERVALS = {"korn_graubard": korn_graubard_interval, "logit": logit_interval}
+
+
+def survey_indicators(config: dict, survey: str) -> dict[str, dict]:
+    return {k: v for k, v in config["indicators"].items() if v["survey"] == survey}
+
+
+def read_survey_wave(harmonised: str, weights: str) -> pd.DataFrame:
+    """Harmonised respondents with their weights; every respondent must have exactly one."""
+    respondents = pd.read_parquet(harmonised)
+    weight_table = pd.read_parquet(weights)
+    merged = respondents.merge(weight_table, on="respondent_id", how="left", validate="1:1")
+    missing = merged["weight"].isna()
+    if missing.any() or len(weight_table) != len(respondents):
+        row = int(np.flatnonzero(missing.to_numpy())[0]) if missing.any() else len(respondents)
+        raise InputError(
+            weights,
+            "weights and harmonised respondents do not match one to one",
+            variable="respondent_id",
+            row=row,
+            expected=f"one weight for each of the {len(respondents)} respondents in {harmonised}",
+            found=f"{len(weight_table)} weights",
+        )
+    return merged
+
+
+def survey_design(config: dict, survey: str, data: pd.DataFrame) -> Design:
+    """The design the variance honours: clusters, strata and (optionally) the raking margins."""
+    spec = config["surveys"][survey]
+    settings = config["estimation"]
+    cluster, strata = spec.get("design", {}).get("cluster"), spec.get("design", {}).get("strata")
+    margins = None
+    if settings["variance"] == "calibrated":
+        margins = [
+            pd.factorize(data[variable], sort=True)[0] for variable in spec["weighting"]["margins"]
+        ]
+    return make_design(
+        data["weight"].to_numpy(float),
+        psu=None if cluster is None else data[cluster].to_numpy(str),
+        strata=None if strata is None else data[strata].to_numpy(str),
+        margins=margins,
+        base_weights=data["base_weight"].to_numpy(float),
+        lonely_psu=settings["lonely_psu"],
+    )
+
+
+def estimate_indicator(
+    config: dict, name: str, data: pd.DataFrame, design: Design, source: str
+) -> tuple[pd.DataFrame, dict]:
+    """Estimates of one indicator in one wave for all its breakdowns, and its row account.
+
+    `source` names the data in errors (an empty population, no valid answer)."""
+    indicator = config["indicators"][name]
+    in_population = _population(indicator, data, name, source)
+    answers = data[indicator["item"]].astype("Float64")
+    answered = in_population & answers.notna().to_numpy()
+    dont_know = answered & (answers == config["dont_know_code"]).fillna(False).to_numpy()
+    valid = answered & ~dont_know if indicator["dont_know"] == "exclude" else answered
+    positive = answers.isin(indicator["positive"]).fillna(False).to_numpy(float)
+    account = {
+        "respondents": len(data),
+        "in_population": int(in_population.sum()),
+        "not_answered": int((in_population & ~answered).sum()),
+        "dont_know": int(dont_know.sum()),
+        "dont_know_rule": indicator["dont_know"],
+        "used": int(valid.sum()),
+    }
+    if not valid.any():
+        raise InputError(
+            source,
+            f"indicator '{name}' has no valid answers among its respondents",
+            variable=indicator["item"],
+            expected="at least one substantive answer",
+        )
+    tables = [
+        _breakdown_table(config, breakdown, data, design, positive, valid)
+        for breakdown in indicator["breakdowns"]
+    ]
+    return pd.concat(tables, ignore_index=True).assign(indicator=name), account
+
+
+def _population(indicator: dict, data: pd.DataFrame, name: str, source: str) -> np.ndarray:
+    selected = np.ones(len(data), dtype=bool)
+    for variable, values in indicator["respondents"].items():
+        selected &= data[variable].isin(values).fillna(False).to_numpy()
+    if not selected.any():
+        raise InputError(
+            source,
+            f"indicator '{name}' selects no respondents (empty population)",
+            variable=", ".join(indicator["respondents"]),
+            expected=str(indicator["respondents"]),
+        )
+    return selected
+
+
+def _breakdown_table(config, breakdown, data, design, positive, valid) -> pd.DataFrame:
+    if breakdown == "total":
+        groups, codes = np.array(["total"]), np.zeros(len(data), dtype=np.intp)
+    else:
+        codes, groups = pd.factorize(data[breakdown], sort=True)
+        groups = np.asarray(groups, dtype=str)
+    domain = np.where(valid & (codes >= 0), codes, -1)
+    est = domain_proportions(design, positive, domain, len(groups))
+    level = config["estimation"]["confidence_level"]
+    shared = {
+        "breakdown": breakdown,
+        "group": groups,
+        "n": est.n,
+        "estimate": est.estimate,
+        "se": est.se,
+        "deff": est.deff,
+        "df": est.df,
+        "population_estimate": est.weight_sum,
+        "variance": est.variance,
+    }
+    tables = []
+    for method, interval in INTERVALS.items():
+        low, high = interval(est, level)
+        tables.append(pd.DataFrame({**shared, "ci_low": low, "ci_high": high, "method": method}))
+    table = pd.concat(tables, ignore_index=True)
+    return table[table["n"] > 0]
+
+
+def estimate_survey_wave(
+    config: dict, survey: str, wave: int, harmonised: str, weights: str, output: str, audit: str
+) -> pd.DataFrame:
+    """Every indicator of one survey wave; the audit says who was used and who was left out."""
+    data = read_survey_wave(harmonised, weights)
+    design = survey_design(config, survey, data)
+    tables, accounts = [], {}
+    for name, indicator in survey_indicators(config, survey).items():
+        if data[indicator["item"]].isna().all():
+            accounts[name] = {"skipped": f"item '{indicator['item']}' not asked in {wave}"}
+            continue
+        table, accounts[name] = estimate_indicator(config, name, data, design, harmonised)
+        tables.append(table)
+    columns = [c for c in ESTIMATE_COLUMNS if c not in ("survey", "wave")]
+    result = (
+        pd.concat(tables, ignore_index=True)[columns] if tables else pd.DataFrame(columns=columns)
+    )
+    result.insert(1, "survey", survey)
+    result.insert(2, "wave", wave)
+    write_parquet(result, output)
+    write_json(
+        {
+            "step": "indicators_estimate",
+            "survey": survey,
+            "wave": wave,
+            "inputs": {harmonised: sha256_of(harmonised), weights: sha256_of(weights)},
+            "variance": config["estimation"]["variance"],
+            "design": config["surveys"][survey].get("design", {}),
+            "psus": design.n_psu,
+            "indicators": accounts,
+            "rows_out": len(result),
+            "output": output,
+        },
+        audit,
+    )
+    return result
+
+
+def combine_estimates(
+    config: dict, inputs: list[str], parquet: str, csv: str, differences: str
+) -> pd.DataFrame:
+    """Stack every wave's estimates and add the change between consecutive waves."""
+    estimates = pd.concat([pd.read_parquet(path) for path in inputs], ignore_index=True)
+    unknown = sorted(set(estimates["indicator"]) - set(config["indicators"]))
+    if unknown:
+        raise ConfigError(f"estimates hold indicator '{unknown[0]}', which the config lacks")
+    estimates = estimates.sort_values(
+        ["indicator", "breakdown", "group", "wave", "method"], kind="stable", ignore_index=True
+    )
+    write_parquet(estimates, parquet)
+    write_csv(estimates, csv)
+    write_csv(wave_differences(estimates, config["estimation"]["confidence_level"]), differences)
+    return estimates
+
+
+def wave_differences(estimates: pd.DataFrame, level: float = 0.95) -> pd.DataFrame:
+    """later - earlier for each indicator, breakdown and group in consecutive waves."""
+    point = estimates.drop_duplicates(["indicator", "breakdown", "group", "wave"])
+    keys = ["indicator", "breakdown", "group"]
+    point = point.sort_values([*keys, "wave"])
+    earlier = point.groupby(keys, sort=False).shift(1)
+    pairs = point.assign(
+        wave_from=earlier["wave"],
+        estimate_from=earlier["estimate"],
+        var_from=earlier["variance"],
+        df_from=earlier["df"],
+    )
+    pairs = pairs[pairs["wave_from"].notna()]
+    diff = difference_independent(
+        (
+            pairs["estimate_from"].to_numpy(),
+            pairs["var_from"].to_numpy(),
+            pairs["df_from"].to_numpy(),
+        ),
+        (pairs["estimate"].to_numpy(), pairs["variance"].to_numpy(), pairs["df"].to_numpy()),
+        level,
+    )
+    return pd.DataFrame(
+        {
+            "indicator": pairs["indicator"].to_numpy(),
+            "breakdown": pairs["breakdown"].to_numpy(),
+            "group": pairs["group"].to_numpy(),
+            "wave_from": pairs["wave_from"].astype(int).to_numpy(),
+            "wave_to": pairs["wave"].to_numpy(),
+            "estimate_from": pairs["estimate_from"].to_numpy(),
+            "estimate_to": pairs["estimate"].to_numpy(),
+            "difference": diff.estimate,
+            "se": diff.se,
+            "ci_low": diff.ci_low,
+            "ci_high": diff.ci_high,
+            "df": diff.df,
+            "p_value": diff.p_value,
+        }
+    )
