@@ -18,6 +18,7 @@ include: "workflow/rules/common.smk"
 include: "workflow/rules/harmonise.smk"
 include: "workflow/rules/weights.smk"
 include: "workflow/rules/indicators.smk"
+include: "workflow/rules/model.smk"
 
 
 rule all:

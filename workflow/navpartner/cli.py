@@ -65,6 +65,12 @@ def main(argv: list[str] | None = None) -> int:
     stack.add_argument("--csv", required=True)
     stack.add_argument("--differences", required=True, help="wave differences CSV")
 
+    model = commands.add_parser("model", help="fit one explanatory model from config")
+    model.add_argument("--config", default="config.yaml")
+    model.add_argument("--model", required=True)
+    model.add_argument("--results", default="results", help="folder with harmonised/, weights/")
+    model.add_argument("--output", required=True, help="coefficient table CSV")
+
     combine = commands.add_parser("combine-csv", help="stack CSV tables with the same columns")
     combine.add_argument("inputs", nargs="+")
     combine.add_argument("--output", required=True)
@@ -160,6 +166,24 @@ def _combine_estimates(args) -> int:
     return 0
 
 
+def _model(args) -> int:
+    from navpartner.config import read_config, survey_waves
+    from navpartner.model import fit_model_files
+
+    config = read_config(args.config)
+    results = Path(args.results)
+    files = {
+        (survey, wave): (
+            str(results / "harmonised" / f"{survey}_{wave}.parquet"),
+            str(results / "weights" / f"{survey}_{wave}.parquet"),
+        )
+        for survey, wave in survey_waves(config)
+    }
+    table = fit_model_files(config, args.model, files, args.output)
+    log.info("model %s: %d respondents, %d terms", args.model, table["n"].iat[0], len(table))
+    return 0
+
+
 def _combine_csv(args) -> int:
     import pandas as pd
 
@@ -178,5 +202,6 @@ COMMANDS = {
     "weight": _weight,
     "estimate": _estimate,
     "combine-estimates": _combine_estimates,
+    "model": _model,
     "combine-csv": _combine_csv,
 }

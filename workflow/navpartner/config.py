@@ -134,6 +134,8 @@ def check_consistency(config: dict, source: str = "config") -> None:
             )
     for name, indicator in config["indicators"].items():
         problems += _indicator_problems(config, name, indicator)
+    for name, model in config.get("models", {}).items():
+        problems += _model_problems(config, name, model)
     if problems:
         raise ConfigError(f"{source}: " + "; ".join(problems))
 
@@ -188,6 +190,26 @@ def _indicator_problems(config: dict, name: str, indicator: dict) -> list[str]:
     for breakdown in indicator["breakdowns"]:
         if breakdown != "total" and breakdown not in available:
             problems.append(f"{where}.breakdowns: the {survey} survey has no '{breakdown}'")
+    return problems
+
+
+def _model_problems(config: dict, name: str, model: dict) -> list[str]:
+    where = f"models.{name}"
+    problems = []
+    for indicator in model["indicators"]:
+        if indicator not in config["indicators"]:
+            problems.append(f"{where}.indicators: unknown indicator '{indicator}'")
+            continue
+        survey = config["indicators"][indicator]["survey"]
+        if survey not in config["surveys"]:
+            continue  # reported with the indicator
+        available = survey_variables(config["surveys"][survey]) | {"wave", "respondent_group"}
+        for term in model["terms"]:
+            if term not in available:
+                problems.append(f"{where}.terms: '{term}' is not in the {survey} survey")
+    for term in model.get("reference", {}):
+        if term not in model["terms"]:
+            problems.append(f"{where}.reference: '{term}' is not one of the terms")
     return problems
 
 

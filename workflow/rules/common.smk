@@ -42,6 +42,20 @@ def expand_survey_waves(pattern):
     return [pattern.format(survey=survey, wave=wave) for survey, wave in SURVEY_WAVES]
 
 
+def get_model_inputs(wildcards):
+    """Harmonised and weights files of every wave of the surveys a model's indicators use."""
+    surveys = {
+        config["indicators"][name]["survey"]
+        for name in config["models"][wildcards.model]["indicators"]
+    }
+    return [
+        f"results/{stage}/{survey}_{wave}.parquet"
+        for survey, wave in SURVEY_WAVES
+        if survey in surveys
+        for stage in ("harmonised", "weights")
+    ]
+
+
 def get_final_outputs():
     return [
         *expand_survey_waves("results/harmonised/{survey}_{wave}.parquet"),
@@ -49,4 +63,5 @@ def get_final_outputs():
         "results/weights/diagnostics.csv",
         "results/estimates/indicators.parquet",
         "results/estimates/wave_differences.csv",
+        *[f"results/models/{model}.csv" for model in config.get("models", {})],
     ]

@@ -1,0 +1,58 @@
+"""The explanatory model against R's svyglm on the default data."""
+
+import subprocess
+
+import numpy as np
+import pandas as pd
+import pytest
+from navpartner.indicators import read_survey_wave
+from navpartner.model import fit_model, model_data
+from numpy.testing import assert_allclose
+from test_estimate import RSCRIPT, needs_r
+
+
+@pytest.fixture(scope="module")
+def frames(config, prepared):
+    def read(survey, wave):
+        return read_survey_wave(*prepared[survey, wave])
+
+    return {name: model_data(config, name, read) for name in config["models"]}
+
+
+@needs_r
+@pytest.mark.parametrize("name", ["likeverdig_kontorledere", "likeverdig_grupper"])
+def test_model_matches_r_svyglm(config, frames, name, root, tmp_path):
+    ours = fit_model(config, name, frames[name])
+    frame = frames[name]
+    design = pd.DataFrame({"y": frame["y"], "weight": frame["weight"], "cluster": frame["cluster"]})
+    for term in ours["term"]:
+        design[term] = 1.0 if term == "intercept" else _column(frame, term)
+    design.to_csv(tmp_path / "data.csv", index=False)
+    subprocess.run(
+        [RSCRIPT, str(root / "tests/r/svyglm.R"), str(tmp_path / "data.csv"), str(tmp_path / "o")],
+        check=True,
+        capture_output=True,
+    )
+    expected = pd.read_csv(tmp_path / "o")
+    assert list(expected["term"]) == list(ours["term"])
+    assert_allclose(ours["estimate"], expected["estimate"], rtol=1e-7)
+    # svyglm's sandwich has the factor G/(G-1); statsmodels' also (N-1)/(N-K).
+    n, k = len(frame), len(ours)
+    assert_allclose(
+        ours["std_error"], expected["std_error"] * np.sqrt((n - 1) / (n - k)), rtol=1e-6
+    )
+
+
+def _column(frame: pd.DataFrame, term: str) -> pd.Series:
+    variable, level = term.rstrip("]").split("[")
+    return (frame[variable].astype(str) == level).astype(float)
+
+
+def test_model_pools_waves_and_groups(config, frames):
+    frame = frames["likeverdig_grupper"]
+    assert set(frame["respondent_group"]) == {"likeverdig_radmenn", "likeverdig_kontorledere"}
+    assert set(frame["wave"]) == {"2011", "2019"}
+    table = fit_model(config, "likeverdig_grupper", frame)
+    assert table.loc[0, "term"] == "intercept"
+    assert "respondent_group[likeverdig_kontorledere]" in set(table["term"])
+    assert table["clusters"].iloc[0] == frame["cluster"].nunique()

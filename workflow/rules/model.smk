@@ -1,0 +1,13 @@
+rule model_fit:
+    input:
+        data=get_model_inputs,
+        config=get_config_file(),
+    output:
+        "results/models/{model}.csv",
+    log:
+        "logs/model_fit/{model}.log",
+    conda:
+        "../envs/navpartner.yaml"
+    shell:
+        "navpartner model --config {input.config} --model {wildcards.model}"
+        " --output {output} 2> {log}"
