@@ -54,6 +54,7 @@ def small_config(config, tmp_path, file="small.sav", file_format="sav", **wave_c
         for name, spec in config["indicators"].items()
         if spec["survey"] == "kommune" and spec["item"] in survey["items"]
     }
+    config["models"] = {}
     check_config(config)
     return config
 
