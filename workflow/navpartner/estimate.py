@@ -39,6 +39,7 @@ class Calibration:
     cell: np.ndarray  # per respondent: its cell
     projector: np.ndarray  # cells x cells: X (X' D X)^+ X' with D the base weight per cell
     base: np.ndarray  # per respondent: base (pre-calibration) weight
+    psu_cell_weights: np.ndarray  # PSUs x cells: sums of the final weights
 
 
 @dataclass(frozen=True)
@@ -99,17 +100,16 @@ def make_design(
         raise DesignError("weights must be positive and finite")
     stratum = _codes(strata, n)
     psu_key = _codes(psu, n) if psu is not None else np.arange(n)
-    _, first_row, psu_of_row = np.unique(
-        stratum * (int(psu_key.max()) + 1) + psu_key, return_index=True, return_inverse=True
-    )
+    first_row, psu_of_row = _compact(stratum * (int(psu_key.max()) + 1) + psu_key)
     stratum_of_psu = stratum[first_row]
+    psu_of_row = psu_of_row.ravel()
     calibration = None
     if margins is not None:
         base = np.ones(n) if base_weights is None else np.asarray(base_weights, dtype=float)
-        calibration = _calibration(margins, base)
+        calibration = _calibration(margins, base, weights, psu_of_row, len(first_row))
     return Design(
         weights=weights,
-        psu=psu_of_row.ravel(),
+        psu=psu_of_row,
         stratum_of_psu=stratum_of_psu,
         psus_in_stratum=np.bincount(stratum_of_psu),
         calibration=calibration,
@@ -120,20 +120,40 @@ def make_design(
 def _codes(labels, n: int) -> np.ndarray:
     if labels is None:
         return np.zeros(n, dtype=np.intp)
-    return np.unique(np.asarray(labels), return_inverse=True)[1].ravel()
+    labels = np.asarray(labels)
+    if labels.dtype.kind in "iu" and labels.min() >= 0:
+        return _compact(labels)[1]
+    return np.unique(labels, return_inverse=True)[1].ravel()
 
 
-def _calibration(margins: list[np.ndarray], base: np.ndarray) -> Calibration:
+def _compact(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Codes 0..k-1 for non-negative integer keys (in key order), and a row of each code.
+
+    A bincount over the key range when that range is modest (one pass, no sort)."""
+    if keys.max() > 8 * len(keys) + 1_000_000:
+        _, first, codes = np.unique(keys, return_index=True, return_inverse=True)
+        return first, codes.ravel()
+    present = np.bincount(keys) > 0
+    codes = (np.cumsum(present) - 1)[keys]
+    first = np.empty(int(present.sum()), dtype=np.intp)
+    first[codes[::-1]] = np.arange(len(keys) - 1, -1, -1)
+    return first, codes
+
+
+def _calibration(margins, base, weights, psu, n_psu) -> Calibration:
     sizes = [int(codes.max()) + 1 for codes in margins]
-    cell_of_row = np.ravel_multi_index(np.stack(margins), sizes)
-    cells, cell = np.unique(cell_of_row, return_inverse=True)
-    levels = np.unravel_index(cells, sizes)
+    first, cell = _compact(np.ravel_multi_index(np.stack(margins), sizes))
+    levels = [codes[first] for codes in margins]
     # Dummies for every level of every margin: rank-deficient, but the projection is unique.
     model = np.hstack([np.eye(size)[level] for size, level in zip(sizes, levels, strict=True)])
-    cell_base = np.bincount(cell, base, minlength=len(cells))
+    cell_base = np.bincount(cell, base, minlength=len(first))
     gram = model.T @ (model * cell_base[:, None])
     projector = model @ np.linalg.pinv(gram, hermitian=True) @ model.T
-    return Calibration(cell=cell, projector=projector, base=base)
+    n_cells = len(first)
+    psu_cell_weights = np.bincount(
+        psu * n_cells + cell, weights, minlength=n_psu * n_cells
+    ).reshape(n_psu, n_cells)
+    return Calibration(cell, projector, base, psu_cell_weights)
 
 
 def domain_proportions(
@@ -141,88 +161,70 @@ def domain_proportions(
 ) -> DomainEstimates:
     """Weighted share of `positive` in each domain, with its linearised variance.
 
-    positive: per respondent, 0/1. domain: per respondent, its domain 0..n_domains-1, or -1
+    positive: per respondent, 0 or 1. domain: per respondent, its domain 0..n_domains-1, or -1
     when it belongs to none (outside the population, or no valid answer).
     """
-    y = np.asarray(positive, dtype=float)
     bins = n_domains + 1  # the last bin collects the rows in no domain
     slot = np.where(domain >= 0, domain, n_domains)
-    w = design.weights
     n = np.bincount(slot, minlength=bins)[:n_domains]
-    wsum = np.bincount(slot, w, minlength=bins)[:n_domains]
-    wy = np.bincount(slot, w * y, minlength=bins)[:n_domains]
+    slot = slot * 2 + np.asarray(positive, dtype=np.intp)  # (domain, y) in one code
+    # Weight sums by (PSU, domain, y) in one pass; y = 1 is the positive part.
+    psu_w, psu_wy = _grid(design.psu, slot, design.weights, design.n_psu, bins)
+    wsum, wy = psu_w.sum(axis=0), psu_wy.sum(axis=0)
     with np.errstate(invalid="ignore", divide="ignore"):
         p = wy / wsum
-    # Per PSU and domain: totals of the scores w (y - p) / W, from two bincounts.
-    by_psu = design.psu * bins + slot
-    psu_w = _grid(by_psu, w, design.n_psu, bins)
-    psu_wy = _grid(by_psu, w * y, design.n_psu, bins)
-    with np.errstate(invalid="ignore", divide="ignore"):
+        # Per PSU and domain: totals of the scores w (y - p) / W.
         totals = (psu_wy - p * psu_w) / wsum
-    if design.calibration is not None:
-        totals -= _calibration_fit(design, y, slot, bins, p, wsum)
+        if design.calibration is not None:
+            totals -= _calibration_fit(design.calibration, slot, bins, p, wsum)
     totals = np.nan_to_num(totals)
     variance = _stratified_variance(design, totals)
     members = psu_w > 0
     df = members.sum(axis=0) - _strata_with(design, members)
     with np.errstate(invalid="ignore", divide="ignore"):
         deff = variance * (n - 1) / (p * (1 - p))
-    empty = n == 0
-    variance[empty] = np.nan
+    variance[n == 0] = np.nan
     return DomainEstimates(n, wsum, p, variance, df, deff, design.n_rows)
 
 
-def _grid(index: np.ndarray, values: np.ndarray, rows: int, bins: int) -> np.ndarray:
-    """Sums of values by (row, bin) as a rows x (bins-1) array, dropping the 'no domain' bin."""
-    return np.bincount(index, values, minlength=rows * bins).reshape(rows, bins)[:, :-1]
+def _grid(rows, slot, values, n_rows, bins) -> tuple[np.ndarray, np.ndarray]:
+    """Sums of values by (row, domain): all, and where y = 1; the 'no domain' bin dropped.
+
+    slot = 2 * domain + y."""
+    index = rows * (2 * bins) + slot
+    sums = np.bincount(index, values, minlength=n_rows * bins * 2).reshape(n_rows, bins, 2)
+    return sums.sum(axis=2)[:, :-1], sums[:, :-1, 1]
 
 
-def _calibration_fit(design, y, slot, bins, p, wsum) -> np.ndarray:
+def _calibration_fit(cal: Calibration, slot, bins, p, wsum) -> np.ndarray:
     """Per PSU and domain: the part of the score totals the calibration variables explain.
 
     The scores are u = (y - p) / W on domain members, weighted by w. Their regression on the
     calibration dummies (weights: base) is fitted on cells; each respondent's fitted value
     times its final weight is summed by PSU.
     """
-    cal = design.calibration
     n_cells = cal.projector.shape[0]
-    by_cell = cal.cell * bins + slot
-    cell_d = _grid(by_cell, cal.base, n_cells, bins)
-    cell_dy = _grid(by_cell, cal.base * y, n_cells, bins)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        fitted = cal.projector @ np.nan_to_num((cell_dy - p * cell_d) / wsum)
-    psu_cell_w = _psu_cell_weights(design)
-    return psu_cell_w @ fitted
-
-
-def _psu_cell_weights(design: Design) -> np.ndarray:
-    cal = design.calibration
-    n_cells = cal.projector.shape[0]
-    return np.bincount(
-        design.psu * n_cells + cal.cell, design.weights, minlength=design.n_psu * n_cells
-    ).reshape(design.n_psu, n_cells)
+    cell_d, cell_dy = _grid(cal.cell, slot, cal.base, n_cells, bins)
+    fitted = cal.projector @ np.nan_to_num((cell_dy - p * cell_d) / wsum)
+    return cal.psu_cell_weights @ fitted
 
 
 def _stratified_variance(design: Design, totals: np.ndarray) -> np.ndarray:
     """Sum over strata of n_h/(n_h-1) times the squared deviations of PSU totals."""
     n_h = design.psus_in_stratum
     strata = design.stratum_of_psu
-    stratum_sum = np.zeros((len(n_h), totals.shape[1]))
-    np.add.at(stratum_sum, strata, totals)
     lonely = n_h == 1
     if lonely.any() and design.lonely_psu == "fail":
         raise DesignError(
             f"{int(lonely.sum())} stratum/strata have a single PSU; set lonely_psu to "
             f"one of {LONELY_PSU_RULES[1:]} to say how to treat them"
         )
-    centre = stratum_sum / n_h[:, None]
+    centre = _by_stratum(strata, totals, len(n_h)) / n_h[:, None]
     if design.lonely_psu == "adjust":
         centre[lonely] = 0.0  # as R: a lonely PSU deviates from the grand mean of scores, 0
-    deviation = totals - centre[strata]
+    squares = _by_stratum(strata, (totals - centre[strata]) ** 2, len(n_h))
     scale = np.where(lonely, 1.0, n_h / np.maximum(n_h - 1, 1))
-    by_stratum = np.zeros_like(stratum_sum)
-    np.add.at(by_stratum, strata, deviation**2)
-    variance = (by_stratum * scale[:, None]).sum(axis=0)
+    variance = (squares * scale[:, None]).sum(axis=0)
     if design.lonely_psu == "average" and lonely.any():
         # As R: lonely strata contribute nothing and the rest are scaled up to all strata.
         kept = (~lonely).sum()
@@ -230,9 +232,19 @@ def _stratified_variance(design: Design, totals: np.ndarray) -> np.ndarray:
     return variance
 
 
+def _by_stratum(strata: np.ndarray, values: np.ndarray, n_strata: int) -> np.ndarray:
+    """Column sums of a PSUs x domains array within each stratum."""
+    columns = values.shape[1]
+    index = (strata[:, None] * columns + np.arange(columns)).ravel()
+    return np.bincount(index, values.ravel(), minlength=n_strata * columns).reshape(
+        n_strata, columns
+    )
+
+
 def _strata_with(design: Design, members: np.ndarray) -> np.ndarray:
-    per_stratum = np.zeros((len(design.psus_in_stratum), members.shape[1]))
-    np.add.at(per_stratum, design.stratum_of_psu, members)
+    per_stratum = _by_stratum(
+        design.stratum_of_psu, members.astype(float), len(design.psus_in_stratum)
+    )
     return (per_stratum > 0).sum(axis=0)
 
 

@@ -210,8 +210,13 @@ def _covariates(frame: pd.DataFrame) -> dict[str, np.ndarray]:
     }
 
 
-def _draw_answers(frame, survey, wave, params, rng) -> None:
-    """Add one column per item: true answer code, DONT_KNOW, or NOT_ASKED."""
+def _draw_answers(frame, survey, wave, params, rng, shifts=None) -> dict:
+    """Add one column per item: true answer code, DONT_KNOW, or NOT_ASKED.
+
+    Each group's latent scale is shifted so the target share lies above 0; `shifts` (as
+    returned) reuses earlier shifts instead, so that shares vary from draw to draw.
+    """
+    used = {}
     attitudes = params["attitudes"]
     covariates = _covariates(frame)
     climate = frame["climate"].to_numpy()
@@ -229,7 +234,12 @@ def _draw_answers(frame, survey, wave, params, rng) -> None:
             members = asked & (groups == group).to_numpy()
             if members.any() and wave in target:
                 # Shift so that exactly the target share of the group lies above 0.
-                latent[members] -= np.quantile(latent[members], 1.0 - target[wave])
+                key = (item.name, group)
+                if shifts is None:
+                    used[key] = np.quantile(latent[members], 1.0 - target[wave])
+                else:
+                    used[key] = shifts[key]
+                latent[members] -= used[key]
         if item.scale == "yesno":
             answer = (latent > 0).astype(int)
         else:
@@ -237,6 +247,7 @@ def _draw_answers(frame, survey, wave, params, rng) -> None:
         dont_know = rng.random(len(frame)) < dont_know_rate
         answer = np.where(dont_know, DONT_KNOW, answer)
         frame[item.name] = np.where(asked, answer, NOT_ASKED)
+    return used
 
 
 def _draw_response(frame, survey, wave, params, rng) -> None:
@@ -275,3 +286,34 @@ def _intercept_for_rate(score: np.ndarray, rate: float) -> float:
         else:
             high = middle
     return (low + high) / 2
+
+
+def answer_shifts(population: Population, params: dict) -> dict[str, dict]:
+    """Per survey, latent shifts that give the population's climates its target shares."""
+    return {
+        survey: _draw_answers(
+            frame.copy(), survey, population.wave, params, np.random.default_rng(0)
+        )
+        for frame, survey in ((population.staff, "kontor"), (population.leaders, "kommune"))
+    }
+
+
+def redraw(
+    population: Population, params: dict, shifts: dict[str, dict], rng: np.random.Generator
+) -> Population:
+    """A new draw from the model behind a population: same municipalities, offices and staff;
+    new climates, answers and response, with the latent shifts held fixed.
+
+    The population shares then vary from draw to draw around the model's expectation: the
+    quantity an interval from a with-replacement clustered design is about.
+    """
+    attitudes = params["attitudes"]
+    municipal = rng.normal(0.0, attitudes["municipality_sd"], 10_000)  # by kommunenummer
+    office = rng.normal(0.0, attitudes["office_sd"], population.staff["office"].max() + 1)
+    staff, leaders = population.staff.copy(), population.leaders.copy()
+    staff["climate"] = municipal[staff["kommunenummer"].astype(int)] + office[staff["office"]]
+    leaders["climate"] = municipal[leaders["kommunenummer"].astype(int)]
+    for frame, survey in ((staff, "kontor"), (leaders, "kommune")):
+        _draw_answers(frame, survey, population.wave, params, rng, shifts[survey])
+        _draw_response(frame, survey, population.wave, params, rng)
+    return Population(population.wave, population.offices, staff, leaders)
