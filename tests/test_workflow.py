@@ -86,6 +86,20 @@ def test_workflow_weights_every_respondent(project, full_run, config):
             assert stats["sum_weights"] == pytest.approx(stats["frame_total"], rel=1e-9)
 
 
+def test_workflow_estimates_every_indicator_and_fits_the_models(project, full_run, config):
+    estimates = pd.read_parquet(project / "results/estimates/indicators.parquet")
+    assert set(estimates["indicator"]) == set(config["indicators"])
+    columns = ["indicator", "wave", "breakdown", "group", "n", "estimate", "se", "ci_low"]
+    columns += ["ci_high", "deff", "df", "method"]
+    assert set(columns) <= set(estimates)
+    assert estimates[["estimate", "se", "ci_low", "ci_high"]].notna().all().all()
+    differences = pd.read_csv(project / "results/estimates/wave_differences.csv")
+    assert {"difference", "se", "p_value"} <= set(differences)
+    for model in config["models"]:
+        table = pd.read_csv(project / f"results/models/{model}.csv")
+        assert table["term"].iloc[0] == "intercept" and table["std_error"].gt(0).all()
+
+
 def test_workflow_never_writes_to_data_raw(project, full_run):
     assert digests(project / "data_raw") == full_run
 
