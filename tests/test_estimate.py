@@ -40,23 +40,15 @@ def ours(data: pd.DataFrame, margins: pd.DataFrame | None, lonely: str = "fail")
             ).codes.astype(np.intp)
             for v in margins["variable"].unique()
         ]
+    weights = data["w"].to_numpy() if margins is None else raked_weights(data, margins)
     design = make_design(
-        np.ones(len(data)) if margins is not None else data["w"].to_numpy(),
+        weights,
         psu=data["psu"].to_numpy(),
         strata=data["stratum"].to_numpy(),
         margins=calibration,
         base_weights=data["w"].to_numpy(),
         lonely_psu=lonely,
     )
-    if margins is not None:  # the final weights come from raking, as in the pipeline
-        design = make_design(
-            raked_weights(data, margins),
-            psu=data["psu"].to_numpy(),
-            strata=data["stratum"].to_numpy(),
-            margins=calibration,
-            base_weights=data["w"].to_numpy(),
-            lonely_psu=lonely,
-        )
     est = domain_proportions(design, data["y"].fillna(0).to_numpy(), domain, len(levels))
     logit, beta = logit_interval(est), korn_graubard_interval(est)
     return pd.DataFrame(
