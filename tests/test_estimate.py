@@ -1,9 +1,6 @@
 """The estimation core against closed forms and R's survey package (estimates, SEs, both
 intervals, design effects and degrees of freedom to 1e-8)."""
 
-import shutil
-import subprocess
-
 import numpy as np
 import pandas as pd
 import pytest
@@ -16,14 +13,9 @@ from navpartner.estimate import (
     make_design,
 )
 from numpy.testing import assert_allclose
+from rscript import needs_r, run_r
 from scipy import stats
 
-RSCRIPT = shutil.which("Rscript")
-needs_r = pytest.mark.skipif(
-    RSCRIPT is None,
-    reason="R (Rscript with the survey package) is not installed; .ci/run installs "
-    "r-base-core and r-cran-survey",
-)
 COMPARED = ["n", "estimate", "se", "logit_low", "logit_high", "beta_low", "beta_high", "deff", "df"]
 
 
@@ -79,30 +71,19 @@ def raked_weights(data: pd.DataFrame, margins: pd.DataFrame) -> np.ndarray:
     return rake(data["w"].to_numpy(float), built, tolerance=1e-13).weights
 
 
-def reference(data, margins, lonely, tmp_path, root) -> pd.DataFrame:
-    data_file, out = tmp_path / "data.csv", tmp_path / "out.csv"
-    data.to_csv(data_file, index=False)
+def reference(data, margins, lonely, tmp_path) -> pd.DataFrame:
+    """R's estimates by domain (tests/r/proportions.R); margins None for fixed weights."""
+    data.to_csv(tmp_path / "data.csv", index=False)
     margins_arg = "-"
     if margins is not None:
-        margins_arg = str(tmp_path / "margins.csv")
+        margins_arg = tmp_path / "margins.csv"
         margins.to_csv(margins_arg, index=False)
-    subprocess.run(
-        [
-            RSCRIPT,
-            str(root / "tests/r/proportions.R"),
-            str(data_file),
-            margins_arg,
-            lonely,
-            str(out),
-        ],
-        check=True,
-        capture_output=True,
-    )
-    return pd.read_csv(out, dtype={"domain": str})
+    run_r("proportions.R", tmp_path / "data.csv", margins_arg, lonely, tmp_path / "out.csv")
+    return pd.read_csv(tmp_path / "out.csv", dtype={"domain": str})
 
 
-def compare(data, margins, tmp_path, root, lonely="fail"):
-    expected = reference(data, margins, lonely, tmp_path, root)
+def compare(data, margins, tmp_path, lonely="fail"):
+    expected = reference(data, margins, lonely, tmp_path)
     got = ours(data, margins, lonely)
     assert list(got["domain"]) == list(expected["domain"])
     for column in COMPARED:
@@ -132,13 +113,13 @@ def clus1_margins(root) -> pd.DataFrame:
 
 
 @needs_r
-def test_cluster_sample_domains_match_r(clus1, tmp_path, root):
-    compare(clus1, None, tmp_path, root)
+def test_cluster_sample_domains_match_r(clus1, tmp_path):
+    compare(clus1, None, tmp_path)
 
 
 @needs_r
-def test_raked_cluster_sample_matches_r_calibrate(clus1, clus1_margins, tmp_path, root):
-    compare(clus1, clus1_margins, tmp_path, root)
+def test_raked_cluster_sample_matches_r_calibrate(clus1, clus1_margins, tmp_path):
+    compare(clus1, clus1_margins, tmp_path)
 
 
 @needs_r
@@ -155,17 +136,17 @@ def test_stratified_sample_with_item_nonresponse_matches_r(root, tmp_path):
             "w": api["pw"].astype(float),
         }
     )
-    compare(data, None, tmp_path, root)
+    compare(data, None, tmp_path)
 
 
 @needs_r
 @pytest.mark.parametrize("rule", ["remove", "certainty", "adjust", "average"])
-def test_lonely_psu_rules_match_r(clus1, rule, tmp_path, root):
+def test_lonely_psu_rules_match_r(clus1, rule, tmp_path):
     data = clus1.assign(
         stratum=np.where(clus1["psu"] == "637", "alone", "s" + clus1["psu"].str[-1])
     )
     assert (data.groupby("stratum")["psu"].nunique() == 1).any()
-    compare(data, None, tmp_path, root, lonely=rule)
+    compare(data, None, tmp_path, lonely=rule)
 
 
 def test_lonely_psu_fails_by_default(clus1):

@@ -2,7 +2,6 @@
 by config alone."""
 
 import copy
-import subprocess
 
 import numpy as np
 import pandas as pd
@@ -18,7 +17,9 @@ from navpartner.indicators import (
 )
 from navpartner.weighting import read_margins
 from numpy.testing import assert_allclose
-from test_estimate import COMPARED, RSCRIPT, needs_r
+from rscript import needs_r
+from test_estimate import COMPARED, reference
+from test_weights import long_margins
 
 # (survey, wave, indicator, breakdown): every survey wave, totals and domains.
 CHECKED_AGAINST_R = [
@@ -47,31 +48,7 @@ def r_reference(config, survey, wave, indicator, breakdown, data, root, tmp_path
         }
     )
     population = read_margins(root / f"data_raw/margins/{survey}_{wave}.csv")
-    margins = pd.concat(
-        [
-            population.groupby(v)["count"]
-            .sum()
-            .rename_axis("level")
-            .reset_index()
-            .assign(variable=v)
-            for v in margins_vars
-        ]
-    )[["variable", "level", "count"]]
-    frame.to_csv(tmp_path / "data.csv", index=False)
-    margins.to_csv(tmp_path / "margins.csv", index=False)
-    subprocess.run(
-        [
-            RSCRIPT,
-            str(root / "tests/r/proportions.R"),
-            str(tmp_path / "data.csv"),
-            str(tmp_path / "margins.csv"),
-            "fail",
-            str(tmp_path / "out.csv"),
-        ],
-        check=True,
-        capture_output=True,
-    )
-    return pd.read_csv(tmp_path / "out.csv", dtype={"domain": str})
+    return reference(frame, long_margins(population, margins_vars), "fail", tmp_path)
 
 
 @needs_r

@@ -1,14 +1,12 @@
 """The explanatory model against R's svyglm on the default data."""
 
-import subprocess
-
 import numpy as np
 import pandas as pd
 import pytest
 from navpartner.indicators import read_survey_wave
 from navpartner.model import fit_model, model_data
 from numpy.testing import assert_allclose
-from test_estimate import RSCRIPT, needs_r
+from rscript import needs_r, run_r
 
 
 @pytest.fixture(scope="module")
@@ -21,18 +19,14 @@ def frames(config, prepared):
 
 @needs_r
 @pytest.mark.parametrize("name", ["likeverdig_kontorledere", "likeverdig_grupper"])
-def test_model_matches_r_svyglm(config, frames, name, root, tmp_path):
+def test_model_matches_r_svyglm(config, frames, name, tmp_path):
     ours = fit_model(config, name, frames[name])
     frame = frames[name]
     design = pd.DataFrame({"y": frame["y"], "weight": frame["weight"], "cluster": frame["cluster"]})
     for term in ours["term"]:
         design[term] = 1.0 if term == "intercept" else _column(frame, term)
     design.to_csv(tmp_path / "data.csv", index=False)
-    subprocess.run(
-        [RSCRIPT, str(root / "tests/r/svyglm.R"), str(tmp_path / "data.csv"), str(tmp_path / "o")],
-        check=True,
-        capture_output=True,
-    )
+    run_r("svyglm.R", tmp_path / "data.csv", tmp_path / "o")
     expected = pd.read_csv(tmp_path / "o")
     assert list(expected["term"]) == list(ours["term"])
     assert_allclose(ours["estimate"], expected["estimate"], rtol=1e-7)

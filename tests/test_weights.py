@@ -1,8 +1,6 @@
 """Raking checked against closed forms and R's survey package; failures are named."""
 
 import copy
-import shutil
-import subprocess
 
 import numpy as np
 import pandas as pd
@@ -10,13 +8,8 @@ import pytest
 from navpartner.weighting import build_margins, read_margins, weight_survey_wave
 from navpartner.weights import Margin, WeightingError, rake, summary
 from numpy.testing import assert_allclose
+from rscript import needs_r, run_r
 
-RSCRIPT = shutil.which("Rscript")
-needs_r = pytest.mark.skipif(
-    RSCRIPT is None,
-    reason="R (Rscript with the survey package) is not "
-    "installed; .ci/run installs r-base-core and r-cran-survey",
-)
 SURVEY_WAVES = [("kontor", 2011), ("kontor", 2019), ("kommune", 2011), ("kommune", 2019)]
 
 
@@ -59,20 +52,10 @@ def test_cell_factors_apply_to_unequal_base_weights():
     assert_allclose(result.weights, [2, 6, 4])
 
 
-def run_r(respondents: pd.DataFrame, margins: pd.DataFrame, tmp_path, root) -> np.ndarray:
+def rake_in_r(respondents: pd.DataFrame, margins: pd.DataFrame, tmp_path) -> np.ndarray:
     respondents.to_csv(tmp_path / "respondents.csv", index=False)
     margins.to_csv(tmp_path / "margins.csv", index=False)
-    subprocess.run(
-        [
-            RSCRIPT,
-            str(root / "tests/r/rake.R"),
-            str(tmp_path / "respondents.csv"),
-            str(tmp_path / "margins.csv"),
-            str(tmp_path / "out.csv"),
-        ],
-        check=True,
-        capture_output=True,
-    )
+    run_r("rake.R", tmp_path / "respondents.csv", tmp_path / "margins.csv", tmp_path / "out.csv")
     return pd.read_csv(tmp_path / "out.csv")["weight"].to_numpy()
 
 
@@ -95,7 +78,7 @@ def test_api_example_matches_r_survey_rake(root, tmp_path):
     targets = pd.read_csv(root / "tests/data/api_clus1_margins.csv")
     respondents = api.rename(columns={"pw": "w", "sch.wide": "sch_wide"})
     margins = targets.replace({"variable": {"sch.wide": "sch_wide"}})
-    expected = run_r(respondents[["w", "stype", "sch_wide"]], margins, tmp_path, root)
+    expected = rake_in_r(respondents[["w", "stype", "sch_wide"]], margins, tmp_path)
     ours = rake(
         respondents["w"].to_numpy(),
         [
@@ -125,7 +108,7 @@ def test_default_data_matches_r_survey_rake(root, config, tmp_path, survey, wave
     variables = config["surveys"][survey]["weighting"]["margins"]
     ours = rake(np.ones(len(respondents)), build_margins(respondents, population, variables))
     table = respondents[variables].astype(str).assign(w=1.0)
-    expected = run_r(table, long_margins(population, variables), tmp_path, root)
+    expected = rake_in_r(table, long_margins(population, variables), tmp_path)
     assert_allclose(ours.weights, expected, rtol=1e-9)
 
 
