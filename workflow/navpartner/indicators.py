@@ -3,6 +3,8 @@ time, then stacked across waves with the change between consecutive waves."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
@@ -80,10 +82,19 @@ def survey_design(config: dict, survey: str, data: pd.DataFrame) -> Design:
     )
 
 
-def estimate_indicator(
-    config: dict, name: str, data: pd.DataFrame, design: Design, source: str
-) -> tuple[pd.DataFrame, dict]:
-    """Estimates of one indicator in one wave for all its breakdowns, and its row account.
+@dataclass(frozen=True)
+class Answers:
+    """Per respondent, for one indicator: who it is about, who answered, and who counts."""
+
+    in_population: np.ndarray
+    answered: np.ndarray
+    dont_know: np.ndarray
+    valid: np.ndarray  # in the denominator, by the indicator's don't-know rule
+    positive: np.ndarray  # 0/1
+
+
+def classify_answers(config: dict, name: str, data: pd.DataFrame, source: str) -> Answers:
+    """Apply an indicator's definition to one wave's respondents.
 
     `source` names the data in errors (an empty population, no valid answer)."""
     indicator = config["indicators"][name]
@@ -92,15 +103,6 @@ def estimate_indicator(
     answered = in_population & answers.notna().to_numpy()
     dont_know = answered & (answers == config["dont_know_code"]).fillna(False).to_numpy()
     valid = answered & ~dont_know if indicator["dont_know"] == "exclude" else answered
-    positive = answers.isin(indicator["positive"]).fillna(False).to_numpy(float)
-    account = {
-        "respondents": len(data),
-        "in_population": int(in_population.sum()),
-        "not_answered": int((in_population & ~answered).sum()),
-        "dont_know": int(dont_know.sum()),
-        "dont_know_rule": indicator["dont_know"],
-        "used": int(valid.sum()),
-    }
     if not valid.any():
         raise InputError(
             source,
@@ -108,8 +110,26 @@ def estimate_indicator(
             variable=indicator["item"],
             expected="at least one substantive answer",
         )
+    positive = answers.isin(indicator["positive"]).fillna(False).to_numpy(float)
+    return Answers(in_population, answered, dont_know, valid, positive)
+
+
+def estimate_indicator(
+    config: dict, name: str, data: pd.DataFrame, design: Design, source: str
+) -> tuple[pd.DataFrame, dict]:
+    """Estimates of one indicator in one wave for all its breakdowns, and its row account."""
+    indicator = config["indicators"][name]
+    answers = classify_answers(config, name, data, source)
+    account = {
+        "respondents": len(data),
+        "in_population": int(answers.in_population.sum()),
+        "not_answered": int((answers.in_population & ~answers.answered).sum()),
+        "dont_know": int(answers.dont_know.sum()),
+        "dont_know_rule": indicator["dont_know"],
+        "used": int(answers.valid.sum()),
+    }
     tables = [
-        _breakdown_table(config, breakdown, data, design, positive, valid)
+        _breakdown_table(config, breakdown, data, design, answers.positive, answers.valid)
         for breakdown in indicator["breakdowns"]
     ]
     return pd.concat(tables, ignore_index=True).assign(indicator=name), account

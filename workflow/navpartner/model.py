@@ -8,6 +8,7 @@ G/(G-1) * (N-1)/(N-K).
 
 from __future__ import annotations
 
+import functools
 import warnings
 from collections.abc import Callable
 
@@ -16,6 +17,8 @@ import pandas as pd
 import statsmodels.api as sm
 
 from navpartner.errors import InputError
+from navpartner.indicators import classify_answers, read_survey_wave
+from navpartner.io import write_csv
 
 POOLED = "respondent_group"  # the term naming the indicator each pooled row comes from
 
@@ -34,19 +37,14 @@ def model_data(config: dict, name: str, read: Callable[[str, int], pd.DataFrame]
         cluster = config["surveys"][survey].get("design", {}).get("cluster", "respondent_id")
         for wave in sorted(int(w) for w in config["surveys"][survey]["waves"]):
             data = read(survey, wave)
-            answers = data[indicator["item"]].astype("Float64")
-            if answers.isna().all():
+            if data[indicator["item"]].isna().all():
                 continue  # not asked this wave
-            keep = answers.notna()
-            for variable, values in indicator["respondents"].items():
-                keep &= data[variable].isin(values)
-            if indicator["dont_know"] == "exclude":
-                keep &= answers != config["dont_know_code"]
-            keep = keep.fillna(False).to_numpy(bool)
+            answers = classify_answers(config, indicator_name, data, f"{survey} {wave}")
+            keep = answers.valid
             parts.append(
                 pd.DataFrame(
                     {
-                        "y": answers[keep].isin(indicator["positive"]).astype(float).to_numpy(),
+                        "y": answers.positive[keep],
                         "weight": data.loc[keep, "weight"].to_numpy(),
                         "cluster": f"{survey}:{wave}:" + data.loc[keep, cluster].astype(str),
                         "wave": str(wave),
@@ -125,11 +123,11 @@ def _dummies(term: str, reference: dict, frame: pd.DataFrame) -> pd.DataFrame:
 
 def fit_model_files(config: dict, name: str, files: dict, output: str) -> pd.DataFrame:
     """Read the waves a model needs ({(survey, wave): (harmonised, weights)}), fit, write."""
-    from navpartner.indicators import read_survey_wave
-    from navpartner.io import write_csv
 
-    table = fit_model(
-        config, name, model_data(config, name, lambda s, w: read_survey_wave(*files[s, w]))
-    )
+    @functools.cache  # pooled indicators of one survey read each wave once
+    def read(survey: str, wave: int) -> pd.DataFrame:
+        return read_survey_wave(*files[survey, wave])
+
+    table = fit_model(config, name, model_data(config, name, read))
     write_csv(table, output)
     return table
