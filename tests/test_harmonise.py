@@ -55,6 +55,8 @@ def small_config(config, tmp_path, file="small.sav", file_format="sav", **wave_c
         if spec["survey"] == "kommune" and spec["item"] in survey["items"]
     }
     config["models"] = {}
+    config["publication"]["figures"] = {}
+    del config["publication"]["change"]
     check_config(config)
     return config
 

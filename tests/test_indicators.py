@@ -117,6 +117,7 @@ def test_an_indicator_is_added_by_config_alone(config, prepared, tmp_path):
     config["indicators"]["samarbeid_stat_ordforere"] = {
         "label": {"nb": "Ordførere: samarbeidet med staten fungerer", "en": "Mayors: works"},
         "population": {"nb": "ordførere", "en": "mayors"},
+        "theme": "samarbeid",
         "survey": "kommune",
         "respondents": {"role": ["ordforer"]},
         "item": "samarbeid_stat_fungerer",

@@ -136,6 +136,7 @@ def check_consistency(config: dict, source: str = "config") -> None:
         problems += _indicator_problems(config, name, indicator)
     for name, model in config.get("models", {}).items():
         problems += _model_problems(config, name, model)
+    problems += _publication_problems(config)
     if problems:
         raise ConfigError(f"{source}: " + "; ".join(problems))
 
@@ -211,6 +212,62 @@ def _model_problems(config: dict, name: str, model: dict) -> list[str]:
         if term not in model["terms"]:
             problems.append(f"{where}.reference: '{term}' is not one of the terms")
     return problems
+
+
+def _publication_problems(config: dict) -> list[str]:
+    publication = config["publication"]
+    breakdowns = publication["breakdowns"]
+    problems = []
+    for name, indicator in config["indicators"].items():
+        if indicator["theme"] not in publication["themes"]:
+            problems.append(
+                f"indicators.{name}.theme: '{indicator['theme']}' is not one of "
+                f"publication.themes {list(publication['themes'])}"
+            )
+        for breakdown in indicator["breakdowns"]:
+            if breakdown not in breakdowns:
+                problems.append(
+                    f"indicators.{name}.breakdowns: '{breakdown}' has no labels in "
+                    "publication.breakdowns"
+                )
+    known_groups = {
+        "role": [role for spec in config["surveys"].values() for role in spec["roles"]],
+        **CATEGORY_VALUES,
+        "office_size": config["geography"]["office_size"]["labels"],
+        "size_class": config["geography"]["municipality_size"]["labels"],
+    }
+    for breakdown, codes in known_groups.items():
+        missing = [c for c in codes if c not in breakdowns.get(breakdown, {}).get("groups", {})]
+        if breakdown in breakdowns and missing:
+            problems.append(f"publication.breakdowns.{breakdown}.groups: no label for {missing}")
+    for name, figure in publication["figures"].items():
+        for indicator in figure["indicators"]:
+            spec = config["indicators"].get(indicator)
+            if spec is None:
+                problems.append(f"publication.figures.{name}: unknown indicator '{indicator}'")
+            elif figure.get("breakdown", "total") not in spec["breakdowns"]:
+                problems.append(
+                    f"publication.figures.{name}.breakdown: indicator '{indicator}' is not "
+                    f"broken down by '{figure['breakdown']}'"
+                )
+    return problems + _change_problems(publication.get("change"), config)
+
+
+def _change_problems(change: dict | None, config: dict) -> list[str]:
+    waves = sorted({wave for _, wave in survey_waves(config)})
+    if change is None:
+        return []
+    if change["from"] not in waves or change["to"] not in waves or change["from"] >= change["to"]:
+        return [
+            f"publication.change: from {change['from']} to {change['to']} must be two waves "
+            f"in order, of {waves}"
+        ]
+    if waves.index(change["to"]) != waves.index(change["from"]) + 1:
+        return [
+            "publication.change: the estimates compare consecutive waves; "
+            f"{change['from']} and {change['to']} are not consecutive in {waves}"
+        ]
+    return []
 
 
 def _wave_problems(config, survey_spec, wave_spec, where) -> list[str]:

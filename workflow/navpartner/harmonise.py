@@ -58,8 +58,10 @@ def harmonise_survey_wave(
     items = config["surveys"][survey]["items"]
     scales = {name: config["scales"][config["items"][name]["scale"]] for name in items}
     harmonised = harmonise(survey_file, spec, geography, scales, config["dont_know_code"], account)
-    write_parquet(harmonised, output)
-    account.write(audit, survey=survey, wave=wave, output=str(output))
+    # The vendor file's own label (the synthetic files say so there) travels with the data.
+    source = {"source_file_label": survey_file.file_label}
+    write_parquet(harmonised, output, metadata=source)
+    account.write(audit, survey=survey, wave=wave, output=str(output), **source)
     return account
 
 

@@ -17,7 +17,7 @@ from navpartner.estimate import (
     logit_interval,
     make_design,
 )
-from navpartner.io import sha256_of, write_csv, write_json, write_parquet
+from navpartner.io import parquet_metadata, sha256_of, write_csv, write_json, write_parquet
 
 ESTIMATE_COLUMNS = [
     "indicator",
@@ -200,9 +200,11 @@ def estimate_survey_wave(
     write_json(
         {
             "step": "indicators_estimate",
+            "function": f"{estimate_indicator.__module__}.{estimate_indicator.__qualname__}",
             "survey": survey,
             "wave": wave,
             "inputs": {harmonised: sha256_of(harmonised), weights: sha256_of(weights)},
+            "source_file_label": parquet_metadata(harmonised).get("source_file_label", ""),
             "variance": config["estimation"]["variance"],
             "design": config["surveys"][survey].get("design", {}),
             "psus": design.n_psu,

@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pyreadstat
 import yaml
 
@@ -121,8 +123,32 @@ def write_atomically(path: str | Path, write: Callable[[str], None]) -> None:
             os.remove(tmp)
 
 
-def write_parquet(frame: pd.DataFrame, path: str | Path) -> None:
-    write_atomically(path, lambda tmp: frame.to_parquet(tmp, index=False))
+def write_parquet(
+    frame: pd.DataFrame, path: str | Path, metadata: dict[str, str] | None = None
+) -> None:
+    """Write Parquet; `metadata` travels in the file's schema (read it with parquet_metadata)."""
+
+    def write(tmp: str) -> None:
+        table = pa.Table.from_pandas(frame, preserve_index=False)
+        if metadata:
+            extra = {
+                f"navpartner.{key}".encode(): value.encode() for key, value in metadata.items()
+            }
+            table = table.replace_schema_metadata({**table.schema.metadata, **extra})
+        pq.write_table(table, tmp)
+
+    write_atomically(path, write)
+
+
+def parquet_metadata(path: str | Path) -> dict[str, str]:
+    """The metadata write_parquet stored in a file."""
+    stored = pq.read_schema(path).metadata or {}
+    prefix = b"navpartner."
+    return {
+        key[len(prefix) :].decode(): value.decode()
+        for key, value in stored.items()
+        if key.startswith(prefix)
+    }
 
 
 def write_csv(frame: pd.DataFrame, path: str | Path) -> None:
