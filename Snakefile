@@ -9,6 +9,9 @@ min_version("8.20")
 configfile: "config.yaml"
 
 
+report: "workflow/report/workflow.rst"
+
+
 # JSON schema first (names the misspelt key), then the rules that span several keys.
 validate(with_string_keys(config), "workflow/schemas/config.schema.yaml")
 check_consistency(config, source="config.yaml")
@@ -19,6 +22,7 @@ include: "workflow/rules/harmonise.smk"
 include: "workflow/rules/weights.smk"
 include: "workflow/rules/indicators.smk"
 include: "workflow/rules/model.smk"
+include: "workflow/rules/publish.smk"
 
 
 rule all:

@@ -75,6 +75,7 @@ def main(argv: list[str] | None = None) -> int:
     combine.add_argument("inputs", nargs="+")
     combine.add_argument("--output", required=True)
 
+    _add_publish_commands(commands)
     args = parser.parse_args(argv)
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s", stream=sys.stderr
@@ -84,6 +85,45 @@ def main(argv: list[str] | None = None) -> int:
     except (InputError, ConfigError, WeightingError, DesignError) as err:
         log.error("%s", err)
         return 2
+
+
+def _add_publish_commands(commands) -> None:
+    """Publication: disclosure control first, then every table, figure and report page."""
+    suppress = commands.add_parser("publish-suppress", help="suppress small cells; tidy tables")
+    suppress.add_argument("--config", default="config.yaml")
+    suppress.add_argument("--estimates", required=True, help="estimates Parquet file")
+    suppress.add_argument("--differences", required=True, help="wave differences CSV")
+    suppress.add_argument("--published", required=True, help="published estimates CSV")
+    suppress.add_argument("--changes", required=True, help="published changes CSV")
+    suppress.add_argument("--audit", required=True, help="suppression accounting JSON")
+
+    def published(name: str, help: str):
+        command = commands.add_parser(name, help=help)
+        command.add_argument("audits", nargs="+", help="estimates audit JSON files")
+        command.add_argument("--config", default="config.yaml")
+        command.add_argument("--published", required=True, help="published estimates CSV")
+        return command
+
+    tables = published("publish-tables", "one indicator's CSV, XLSX and HTML tables")
+    tables.add_argument("--indicator", required=True)
+    for suffix in ("csv", "xlsx", "html"):
+        tables.add_argument(f"--{suffix}", required=True)
+    figure = published("publish-figure", "a figure as PNG and SVG")
+    kind = figure.add_mutually_exclusive_group(required=True)
+    kind.add_argument("--indicator", help="an indicator by wave and breakdown")
+    kind.add_argument("--figure", help="a figure of publication.figures")
+    kind.add_argument("--changes", help="the change chart, from the published changes CSV")
+    figure.add_argument("--png", required=True)
+    figure.add_argument("--svg", required=True)
+    card = published("publish-card", "one indicator's audit card (HTML)")
+    card.add_argument("--indicator", required=True)
+    card.add_argument("--html", required=True)
+
+    methods = commands.add_parser("publish-methods", help="the report's methods page (HTML)")
+    methods.add_argument("audits", nargs="+", help="harmonise audit JSON files")
+    methods.add_argument("--config", default="config.yaml")
+    methods.add_argument("--diagnostics", required=True, help="weights diagnostics CSV")
+    methods.add_argument("--html", required=True)
 
 
 def _synth(args) -> int:
@@ -195,6 +235,69 @@ def _combine_csv(args) -> int:
     return 0
 
 
+def _publish_suppress(args) -> int:
+    from navpartner.config import read_config
+    from navpartner.publish import steps
+
+    table = steps.suppress(
+        read_config(args.config),
+        args.estimates,
+        args.differences,
+        args.published,
+        args.changes,
+        args.audit,
+    )
+    log.info("%d cells, %d suppressed", len(table), (table["suppressed"] != "").sum())
+    return 0
+
+
+def _publish_tables(args) -> int:
+    from navpartner.config import read_config
+    from navpartner.publish import steps
+
+    steps.indicator_tables(
+        read_config(args.config),
+        args.published,
+        args.audits,
+        args.indicator,
+        args.csv,
+        args.xlsx,
+        args.html,
+    )
+    return 0
+
+
+def _publish_figure(args) -> int:
+    from navpartner.config import read_config
+    from navpartner.publish import steps
+
+    config = read_config(args.config)
+    common = (config, args.published)
+    if args.indicator:
+        steps.indicator_figure(*common, args.audits, args.indicator, args.png, args.svg)
+    elif args.figure:
+        steps.comparison_figure(*common, args.audits, args.figure, args.png, args.svg)
+    else:
+        steps.change_figure(*common, args.changes, args.audits, args.png, args.svg)
+    return 0
+
+
+def _publish_card(args) -> int:
+    from navpartner.config import read_config
+    from navpartner.publish import steps
+
+    steps.card(read_config(args.config), args.published, args.audits, args.indicator, args.html)
+    return 0
+
+
+def _publish_methods(args) -> int:
+    from navpartner.config import read_config
+    from navpartner.publish import steps
+
+    steps.methods(read_config(args.config), args.audits, args.diagnostics, args.html)
+    return 0
+
+
 COMMANDS = {
     "synth": _synth,
     "check-config": _check_config,
@@ -204,4 +307,9 @@ COMMANDS = {
     "combine-estimates": _combine_estimates,
     "model": _model,
     "combine-csv": _combine_csv,
+    "publish-suppress": _publish_suppress,
+    "publish-tables": _publish_tables,
+    "publish-figure": _publish_figure,
+    "publish-card": _publish_card,
+    "publish-methods": _publish_methods,
 }

@@ -241,6 +241,11 @@ def _publication_problems(config: dict) -> list[str]:
         if breakdown in breakdowns and missing:
             problems.append(f"publication.breakdowns.{breakdown}.groups: no label for {missing}")
     for name, figure in publication["figures"].items():
+        if name in config["indicators"] or name == "change":
+            problems.append(
+                f"publication.figures.{name}: the name is taken (an indicator or 'change'); "
+                "figures share results/figures/ with them"
+            )
         for indicator in figure["indicators"]:
             spec = config["indicators"].get(indicator)
             if spec is None:

@@ -155,6 +155,14 @@ def write_csv(frame: pd.DataFrame, path: str | Path) -> None:
     write_atomically(path, lambda tmp: frame.to_csv(tmp, index=False, lineterminator="\n"))
 
 
+def write_text(text: str, path: str | Path) -> None:
+    def write(tmp: str) -> None:
+        with open(tmp, "w", encoding="utf-8", newline="\n") as handle:
+            handle.write(text)
+
+    write_atomically(path, write)
+
+
 def write_json(obj: object, path: str | Path) -> None:
     def dump(tmp: str) -> None:
         with open(tmp, "w", encoding="utf-8") as handle:

@@ -2,6 +2,7 @@
 import yaml
 
 from navpartner.config import survey_waves, wave_spec
+from navpartner.publish.labels import Labels
 
 SURVEY_WAVES = survey_waves(config)
 
@@ -9,6 +10,8 @@ SURVEY_WAVES = survey_waves(config)
 wildcard_constraints:
     survey="|".join(sorted({survey for survey, _ in SURVEY_WAVES})),
     wave="|".join(sorted({str(wave) for _, wave in SURVEY_WAVES})),
+    indicator="|".join(config["indicators"]),
+    figure="|".join(config["publication"]["figures"]),
 
 
 def get_config_file():
@@ -64,4 +67,72 @@ def get_final_outputs():
         "results/estimates/indicators.parquet",
         "results/estimates/wave_differences.csv",
         *[f"results/models/{model}.csv" for model in config.get("models", {})],
+        *get_publication_outputs(),
     ]
+
+
+# Publication: file names, report categories and captions.
+LABELS = Labels(config)
+INDICATORS = list(config["indicators"])
+FIGURES = list(config["publication"]["figures"])
+
+
+def get_estimate_audits():
+    return expand_survey_waves("results/estimates/{survey}_{wave}.audit.json")
+
+
+def get_theme_label(wildcards):
+    """The report category of an indicator's outputs, or of a figure's first indicator."""
+    if "indicator" in wildcards.keys():
+        name = wildcards.indicator
+    else:
+        name = config["publication"]["figures"][wildcards.figure]["indicators"][0]
+    return LABELS.theme(config["indicators"][name]["theme"])
+
+
+def get_indicator_label(wildcards):
+    return LABELS.indicator(wildcards.indicator)
+
+
+def get_caption(kind):
+    """A caption in the configured language (the .rst files insert it)."""
+
+    def caption(wildcards):
+        if kind == "comparison":
+            label = config["publication"]["figures"][wildcards.figure]["title"][
+                LABELS.language
+            ]
+        elif "indicator" in wildcards.keys():
+            label = LABELS.indicator(wildcards.indicator)
+        else:
+            label = ""
+        return LABELS.text(f"caption_{kind}", label=label, **get_change_waves())
+
+    return caption
+
+
+def get_change_waves():
+    change = config["publication"].get("change", {})
+    return {"first": change.get("from"), "last": change.get("to")}
+
+
+def get_publication_outputs():
+    outputs = [
+        "results/tables/indicators.csv",
+        "results/tables/changes.csv",
+        "results/report/methods.html",
+        *expand(
+            "results/tables/{indicator}.{ext}",
+            indicator=INDICATORS,
+            ext=["csv", "xlsx", "html"],
+        ),
+        *expand(
+            "results/figures/{name}.{ext}",
+            name=INDICATORS + FIGURES,
+            ext=["png", "svg"],
+        ),
+        *expand("results/report/cards/{indicator}.html", indicator=INDICATORS),
+    ]
+    if "change" in config["publication"]:
+        outputs += expand("results/figures/change.{ext}", ext=["png", "svg"])
+    return outputs

@@ -1,0 +1,184 @@
+"""Audit cards (one per indicator) and the methods page of the report.
+
+A card lets a reviewer audit one indicator without the code: its definition as configured,
+the question, who it covers, how many answered in each wave, the estimates, and which rule
+and function made each step.
+"""
+
+from __future__ import annotations
+
+import html
+
+import pandas as pd
+import yaml
+
+from navpartner.publish.labels import Labels
+from navpartner.publish.sheets import SUPPRESSED, html_document
+from navpartner.publish.suppress import suppress_counts
+from navpartner.publish.tables import published_estimates
+
+CARD_TEXTS = {
+    "card": {"nb": "Revisjonskort", "en": "Audit card"},
+    "definition": {"nb": "Definisjon", "en": "Definition"},
+    "config": {"nb": "Slik står den i config.yaml", "en": "As configured in config.yaml"},
+    "survey": {"nb": "Undersøkelse", "en": "Survey"},
+    "respondents": {"nb": "Respondenter", "en": "Respondents"},
+    "scale": {"nb": "Svarskala (positive svar i fet)", "en": "Answer scale (positive in bold)"},
+    "counts": {"nb": "Hvem svarene bygger på", "en": "Who the estimates rest on"},
+    "in_survey": {"nb": "Svar i undersøkelsen", "en": "Responses in the survey"},
+    "in_population": {"nb": "I populasjonen", "en": "In the population"},
+    "not_answered": {"nb": "Ubesvart", "en": "Not answered"},
+    "dont_know": {"nb": "«Vet ikke»", "en": "«Don't know»"},
+    "used": {"nb": "Brukt (n)", "en": "Used (n)"},
+    "estimates": {"nb": "Estimat for alle", "en": "Estimate for all"},
+    "se": {"nb": "Standardfeil (prosentpoeng)", "en": "Standard error (percentage points)"},
+    "provenance": {"nb": "Hvem laget tallene", "en": "What made the numbers"},
+    "rule": {"nb": "Regel", "en": "Rule"},
+    "function": {"nb": "Funksjon", "en": "Function"},
+    "inputs": {"nb": "Inndata (SHA-256)", "en": "Inputs (SHA-256)"},
+    "skipped": {"nb": "Ikke estimert", "en": "Not estimated"},
+}
+
+
+def audit_card(
+    published: pd.DataFrame, audits: list[dict], indicator: str, config: dict, synthetic: bool
+) -> str:
+    """The card as a standalone HTML page."""
+    labels = Labels(config)
+    spec = config["indicators"][indicator]
+    text = _texts(labels)
+    waves = [audit for audit in audits if audit["survey"] == spec["survey"]]
+    waves.sort(key=lambda audit: audit["wave"])
+    body = [
+        f"<h1>{text['card']}: {_e(labels.indicator(indicator))}</h1>",
+        f'<p class="synthetic">{_e(labels.text("synthetic"))}</p>' if synthetic else "",
+        f"<h2>{text['definition']}</h2>",
+        _definition_list(
+            [
+                (text["definition"], labels.definition(indicator)),
+                (labels.text("question"), config["items"][spec["item"]]["question"]),
+                (text["survey"], config["surveys"][spec["survey"]]["label"]),
+                (text["respondents"], f"{labels.population(indicator)} ({_filter(spec)})"),
+            ]
+        ),
+        f"<p>{text['scale']}: {_scale(config, spec)}</p>",
+        f"<h3>{text['config']}</h3>",
+        f"<pre>{_e(yaml.safe_dump({indicator: spec}, allow_unicode=True, sort_keys=False))}</pre>",
+        f"<h2>{text['counts']}</h2>",
+        _counts_table(waves, indicator, labels, text),
+        f"<h2>{text['estimates']}</h2>",
+        _estimates_table(published, indicator, labels, text),
+        f"<h2>{text['provenance']}</h2>",
+        _provenance(waves, text),
+        f'<p class="note">{_e(labels.text("suppressed_note", minimum=_minimum(config)))}</p>',
+    ]
+    return html_document(labels.indicator(indicator), "\n".join(filter(None, body)) + "\n", config)
+
+
+def _texts(labels: Labels) -> dict[str, str]:
+    return {key: value[labels.language] for key, value in CARD_TEXTS.items()}
+
+
+def _e(value) -> str:
+    return html.escape(str(value))
+
+
+def _minimum(config: dict) -> int:
+    return config["publication"]["min_cell_size"]
+
+
+def _definition_list(pairs) -> str:
+    items = "".join(f"<dt>{_e(term)}</dt><dd>{_e(value)}</dd>" for term, value in pairs)
+    return f"<dl>{items}</dl>"
+
+
+def _filter(spec: dict) -> str:
+    return "; ".join(f"{variable} ∈ {values}" for variable, values in spec["respondents"].items())
+
+
+def _scale(config: dict, spec: dict) -> str:
+    scale = config["scales"][config["items"][spec["item"]]["scale"]]
+    positive = {int(code) for code in spec["positive"]}
+    parts = [
+        f"<b>{int(code)} {_e(label)}</b>" if int(code) in positive else f"{int(code)} {_e(label)}"
+        for code, label in scale.items()
+    ]
+    return ", ".join(parts) + f"; {config['dont_know_code']} «vet ikke»"
+
+
+def _counts_table(waves: list[dict], indicator: str, labels: Labels, text: dict) -> str:
+    """Respondents, population and the three ways out of it; small counts suppressed."""
+    columns = ["in_survey", "in_population", "not_answered", "dont_know", "used"]
+    head = "".join(f"<th>{text[c]}</th>" for c in columns)
+    rows = []
+    for audit in waves:
+        account = audit["indicators"].get(indicator)
+        if account is None or "skipped" in account:
+            reason = account["skipped"] if account else ""
+            cells = f'<td colspan="{len(columns)}">{text["skipped"]}: {_e(reason)}</td>'
+        else:
+            parts = suppress_counts(
+                {key: account[key] for key in ("used", "not_answered", "dont_know")},
+                _minimum(labels.config),
+            )
+            values = {
+                "in_survey": account["respondents"],
+                "in_population": account["in_population"],
+                **parts,
+            }
+            cells = "".join(
+                f"<td>{SUPPRESSED if values[c] is None else values[c]}</td>" for c in columns
+            )
+        rows.append(f"<tr><th>{audit['wave']}</th>{cells}</tr>")
+    return f"<table><thead><tr><th></th>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+
+
+def _estimates_table(published: pd.DataFrame, indicator: str, labels: Labels, text: dict) -> str:
+    totals = published[(published["indicator"] == indicator) & (published["breakdown"] == "total")]
+    columns = [
+        ("n", labels.text("n")),
+        ("percent", labels.text("share")),
+        ("ci_low", labels.text("ci_low")),
+        ("ci_high", labels.text("ci_high")),
+        ("se", text["se"]),
+        ("deff", labels.text("deff")),
+    ]
+    head = "".join(f"<th>{_e(name)}</th>" for _, name in columns)
+    rows = []
+    for row in totals.itertuples():
+        values = [_format(getattr(row, column), column, labels) for column, _ in columns]
+        rows.append(f"<tr><th>{row.wave}</th>{''.join(f'<td>{v}</td>' for v in values)}</tr>")
+    return f"<table><thead><tr><th></th>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+
+
+def _format(value, column: str, labels: Labels) -> str:
+    if pd.isna(value):
+        return SUPPRESSED
+    if column == "n":
+        return str(int(value))
+    return labels.number(value, 2 if column in ("se", "deff") else 1)
+
+
+def _provenance(waves: list[dict], text: dict) -> str:
+    """Estimating rule and function per wave (from its audit), then the publishing steps."""
+    head = [text["rule"], text["function"], text["inputs"]]
+    rows = []
+    for audit in waves:
+        inputs = "<br>".join(
+            f"{_e(path)}: <code>{digest}</code>" for path, digest in audit["inputs"].items()
+        )
+        rows.append(_row(audit["wave"], [_e(audit["step"]), _code(audit["function"]), inputs]))
+    for rule, function in [("tables_suppress", published_estimates), ("report_card", audit_card)]:
+        rows.append(_row("", [rule, _code(f"{function.__module__}.{function.__qualname__}"), ""]))
+    return (
+        f'<table class="provenance"><thead>{_row("", head, cell="th")}</thead>'
+        f"<tbody>{''.join(rows)}</tbody></table>"
+    )
+
+
+def _row(label, cells: list[str], cell: str = "td") -> str:
+    return f"<tr><th>{label}</th>{''.join(f'<{cell}>{c}</{cell}>' for c in cells)}</tr>"
+
+
+def _code(name: str) -> str:
+    return f"<code>{_e(name)}</code>"

@@ -1,0 +1,298 @@
+"""Figures: shares with intervals by wave, side-by-side comparisons, and the change chart.
+
+One drawing for all share figures: panels of rows, each row a group (or an indicator's
+population), one marker and interval per wave, in the same colour for a wave everywhere.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from dataclasses import dataclass
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+import pandas as pd
+import seaborn as sns
+
+from navpartner.io import write_atomically
+from navpartner.publish.labels import Labels
+
+# The style of every figure: readable at report size (about 16 cm wide), colour-blind safe.
+STYLE = {
+    "font.family": "DejaVu Sans",
+    "font.size": 9,
+    "axes.titlesize": 10,
+    "axes.titleweight": "bold",
+    "axes.titlelocation": "left",
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.spines.left": False,
+    "svg.hashsalt": "navpartner",  # fixed ids inside SVG files
+    "svg.fonttype": "path",
+}
+WIDTH = 7.0  # inches
+ROW_HEIGHT = 0.27
+DPI = 150
+MUTED = "#666666"
+SYNTHETIC_COLOUR = "#B00020"
+
+
+@dataclass(frozen=True)
+class Panel:
+    title: str
+    rows: list[tuple[str, dict]]  # label -> {wave: row of the published table}
+
+
+def wave_colours(config: dict) -> dict[int, tuple]:
+    """One colour per wave, the same in every figure (later waves darker)."""
+    waves = sorted({int(w) for spec in config["surveys"].values() for w in spec["waves"]})
+    palette = sns.color_palette("blend:#9ecae1,#08306b", n_colors=max(len(waves), 2))
+    return dict(zip(waves, palette[-len(waves) :], strict=True))
+
+
+def indicator_panels(published: pd.DataFrame, indicator: str, labels: Labels) -> list[Panel]:
+    """One panel per breakdown of an indicator, the total first."""
+    table = published[published["indicator"] == indicator]
+    panels = []
+    for breakdown, rows in table.groupby("breakdown", sort=False):
+        title = "" if breakdown == "total" else labels.breakdown(breakdown)
+        panels.append(Panel(title, _rows(rows, "group_label")))
+    return panels
+
+
+def comparison_panels(published: pd.DataFrame, figure: dict, labels: Labels) -> list[Panel]:
+    """The figure's indicators side by side (their totals), or each by one breakdown."""
+    breakdown = figure.get("breakdown")
+    chosen = published[published["indicator"].isin(figure["indicators"])]
+    if breakdown is None:
+        totals = chosen[chosen["breakdown"] == "total"].copy()
+        totals["series"] = totals["indicator"].map(lambda i: labels.population(i).capitalize())
+        order = {name: rank for rank, name in enumerate(figure["indicators"])}
+        totals = totals.iloc[totals["indicator"].map(order).argsort(kind="stable")]
+        return [Panel("", _rows(totals, "series"))]
+    return [
+        Panel(
+            labels.indicator(name),
+            _rows(
+                chosen[(chosen["indicator"] == name) & (chosen["breakdown"] == breakdown)],
+                "group_label",
+            ),
+        )
+        for name in figure["indicators"]
+    ]
+
+
+def _rows(table: pd.DataFrame, label: str) -> list[tuple[str, dict]]:
+    rows = []
+    for name, cells in table.groupby(label, sort=False):
+        rows.append((name, {int(row["wave"]): row for _, row in cells.iterrows()}))
+    return rows
+
+
+def share_figure(
+    panels: list[Panel],
+    title: str,
+    subtitle: str,
+    labels: Labels,
+    notes: list[str],
+    synthetic: bool,
+):
+    """Horizontal dot-and-interval chart, 0-100 %, one colour per wave."""
+    colours = wave_colours(labels.config)
+    waves = sorted({w for panel in panels for _, cells in panel.rows for w in cells})
+    heights = [len(panel.rows) + (0.9 if panel.title else 0.3) for panel in panels]
+    with plt.rc_context(STYLE):
+        fig, axes = plt.subplots(
+            len(panels),
+            1,
+            sharex=True,
+            squeeze=False,
+            figsize=(WIDTH, 2.0 + ROW_HEIGHT * sum(heights) + 0.2 * len(notes)),
+            gridspec_kw={"height_ratios": heights},
+        )
+        for ax, panel in zip(axes[:, 0], panels, strict=True):
+            _draw_panel(ax, panel, waves, colours, labels)
+        axes[-1, 0].set_xlabel(labels.text("share"))
+        handles = [
+            plt.Line2D([], [], color=colours[w], marker="o", lw=1.5, label=str(w)) for w in waves
+        ]
+        _frame(fig, title, subtitle, notes, synthetic, labels, legend=handles)
+    return fig
+
+
+def _draw_panel(ax, panel: Panel, waves, colours, labels: Labels) -> None:
+    offsets = {w: (i - (len(waves) - 1) / 2) * 0.28 for i, w in enumerate(waves)}
+    for position, (_, cells) in enumerate(panel.rows):
+        marks = _cell_marks(cells, waves, labels)
+        if marks:  # where the points would be: never silently left out
+            ax.text(1, position, marks, va="center", fontsize=7, color=MUTED, style="italic")
+        for wave, row in cells.items():
+            if row["suppressed"]:
+                continue
+            y = position + offsets[wave]
+            ax.plot([row["ci_low"], row["ci_high"]], [y, y], color=colours[wave], lw=1.6)
+            ax.plot(row["percent"], y, "o", color=colours[wave], ms=5, mec="white", mew=0.6)
+    ax.set_yticks(range(len(panel.rows)), [textwrap.fill(r[0], 34) for r in panel.rows])
+    ax.set_ylim(len(panel.rows) - 0.5, -0.5)
+    ax.set_xlim(0, 100)
+    ax.grid(axis="x", color="#dddddd", lw=0.6)
+    ax.tick_params(axis="y", length=0)
+    ax.set_title(panel.title, fontsize=9)
+
+
+def _cell_marks(cells: dict, waves, labels: Labels) -> str:
+    """Why a row lacks points: suppressed (n below the minimum) or not asked that wave."""
+    minimum = labels.config["publication"]["min_cell_size"]
+    hidden = [wave for wave, row in cells.items() if row["suppressed"]]
+    missing = [wave for wave in waves if wave not in cells]
+    marks = []
+    if hidden:
+        which = "" if len(hidden) == len(waves) else ", ".join(map(str, hidden)) + ": "
+        marks.append(f"{which}{labels.text('suppressed_short')} – n < {minimum}")
+    if missing:
+        marks.append(labels.text("not_both_waves", wave=", ".join(map(str, missing))))
+    return "; ".join(marks)
+
+
+def change_figure(changes: pd.DataFrame, published: pd.DataFrame, config: dict, synthetic: bool):
+    """Each indicator's total, change between the two configured waves, with its interval."""
+    labels = Labels(config)
+    first, last = config["publication"]["change"]["from"], config["publication"]["change"]["to"]
+    totals = changes[
+        (changes["breakdown"] == "total")
+        & (changes["wave_from"] == first)
+        & (changes["wave_to"] == last)
+    ].set_index("indicator")
+    indicators = list(published["indicator"].drop_duplicates())
+    colour = wave_colours(config)[last]
+    with plt.rc_context(STYLE):
+        fig, ax = plt.subplots(figsize=(WIDTH, 1.9 + 0.42 * len(indicators)))
+        ax.axvline(0, color="#444444", lw=0.8)
+        for position, name in enumerate(indicators):
+            if name not in totals.index:
+                ax.text(
+                    0,
+                    position,
+                    " " + _missing_wave(published, name, first, last, labels),
+                    va="center",
+                    fontsize=7,
+                    color=MUTED,
+                    style="italic",
+                )
+                continue
+            row = totals.loc[name]
+            if row["suppressed"]:
+                ax.text(
+                    0,
+                    position,
+                    " " + labels.text("suppressed_short"),
+                    va="center",
+                    fontsize=7,
+                    color=MUTED,
+                    style="italic",
+                )
+                continue
+            ax.plot([row["ci_low"], row["ci_high"]], [position] * 2, color=colour, lw=1.6)
+            ax.plot(row["change"], position, "o", color=colour, ms=5, mec="white", mew=0.6)
+            ax.annotate(
+                f"{labels.number(row['percent_from'])} → {labels.number(row['percent_to'])} %",
+                (1.0, position),
+                xycoords=("axes fraction", "data"),
+                ha="left",
+                va="center",
+                fontsize=7,
+                color=MUTED,
+            )
+        ax.set_yticks(
+            range(len(indicators)), [textwrap.fill(labels.indicator(i), 40) for i in indicators]
+        )
+        ax.set_ylim(len(indicators) - 0.5, -0.5)
+        limit = max(5.0, totals[["ci_low", "ci_high"]].abs().max().max() * 1.1)
+        ax.set_xlim(-limit, limit)
+        ax.grid(axis="x", color="#dddddd", lw=0.6)
+        ax.tick_params(axis="y", length=0)
+        ax.set_xlabel(labels.text("change_axis", first=first, last=last))
+        notes = [
+            labels.source([first, last]),
+            labels.text("change_note"),
+            labels.text("suppressed_note", minimum=config["publication"]["min_cell_size"]),
+        ]
+        _frame(
+            fig,
+            labels.text("change", first=first, last=last),
+            "",
+            notes,
+            synthetic,
+            labels,
+            left=0.46,
+            right=0.86,
+        )
+    return fig
+
+
+def _missing_wave(published, name, first, last, labels: Labels) -> str:
+    waves = set(published.loc[published["indicator"] == name, "wave"])
+    return labels.text("not_both_waves", wave=first if first not in waves else last)
+
+
+NOTE_WIDTH = 135  # characters per line of a note at its font size
+NOTE_LINE = 0.13  # inches
+
+
+def _frame(
+    fig,
+    title,
+    subtitle,
+    notes,
+    synthetic,
+    labels: Labels,
+    legend: list | None = None,
+    left: float = 0.34,
+    right: float = 0.98,
+) -> None:
+    """Title, subtitle, synthetic notice and legend above the axes; the notes below them."""
+    height = fig.get_figheight()
+    header = [(textwrap.fill(title, 80), {"fontsize": 11, "weight": "bold"}, 0.3)]
+    if subtitle:
+        header.append((subtitle, {"fontsize": 8.5, "color": MUTED}, 0.2))
+    if synthetic:
+        style = {"fontsize": 7.5, "color": SYNTHETIC_COLOUR, "weight": "bold"}
+        header.append((labels.text("synthetic"), style, 0.2))
+    y = 0.12
+    for text, style, step in header:
+        fig.text(0.01, 1 - y / height, text, va="top", **style)
+        y += step
+    if legend:
+        fig.legend(
+            handles=legend,
+            loc="upper left",
+            ncols=len(legend) + 1,
+            frameon=False,
+            fontsize=8,
+            title=labels.text("interval") + ":",
+            title_fontsize=8,
+            alignment="left",
+            bbox_to_anchor=(0.0, 1 - (y + 0.02) / height),
+        )
+        y += 0.45
+    lines = [textwrap.fill(note, NOTE_WIDTH) for note in notes]
+    note_height = NOTE_LINE * sum(text.count("\n") + 1 for text in lines) + 0.05 * len(lines)
+    top = 1 - (y + 0.35) / height
+    bottom = (0.55 + note_height) / height
+    fig.subplots_adjust(left=left, right=right, top=top, bottom=bottom, hspace=0.6)
+    y = 0.08
+    for text in reversed(lines):
+        fig.text(0.01, y / height, text, fontsize=6.5, color=MUTED, va="bottom")
+        y += NOTE_LINE * (text.count("\n") + 1) + 0.05
+
+
+def save_figure(fig, png: str, svg: str) -> None:
+    """PNG and SVG without dates or random ids, so reruns give identical bytes."""
+    write_atomically(
+        png, lambda tmp: fig.savefig(tmp, format="png", dpi=DPI, metadata={"Software": None})
+    )
+    with plt.rc_context(STYLE):
+        write_atomically(svg, lambda tmp: fig.savefig(tmp, format="svg", metadata={"Date": None}))
+    plt.close(fig)

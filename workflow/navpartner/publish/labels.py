@@ -1,0 +1,215 @@
+"""Every text a reader sees, in the configured language (nb or en)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from navpartner.errors import ConfigError
+
+# The vendor file label that marks the synthetic default data (written by navpartner synth).
+SYNTHETIC_MARK = "SYNTETISKE DATA"
+
+# Fixed wording of tables, figures and cards; definitions (indicators, groups) live in config.
+TEXTS = {
+    "share": {"nb": "Andel (%)", "en": "Share (%)"},
+    "ci_low": {"nb": "{level} % KI, nedre", "en": "{level}% CI, lower"},
+    "ci_high": {"nb": "{level} % KI, øvre", "en": "{level}% CI, upper"},
+    "interval": {"nb": "{level} % konfidensintervall", "en": "{level}% confidence interval"},
+    "n": {"nb": "Antall svar", "en": "Respondents"},
+    "deff": {"nb": "Designeffekt", "en": "Design effect"},
+    "group": {"nb": "Gruppe", "en": "Group"},
+    "wave": {"nb": "År", "en": "Year"},
+    "percent": {"nb": "Prosent", "en": "Per cent"},
+    "question": {"nb": "Spørsmål", "en": "Question (Norwegian wording)"},
+    "positive": {"nb": "Regnes som positivt svar", "en": "Counted as a positive answer"},
+    "synthetic": {
+        "nb": "SYNTETISKE DATA – ikke ekte svar. Tallene viser hvordan analysen virker, "
+        "ikke hva respondentene mener.",
+        "en": "SYNTHETIC DATA – not real responses. The numbers show how the analysis works, "
+        "not what respondents think.",
+    },
+    "suppressed_note": {
+        "nb": ": = vises ikke av personvernhensyn (færre enn {minimum} svar i cellen, eller "
+        "skjult for at en slik celle ikke skal kunne regnes ut).",
+        "en": ": = not shown for confidentiality (fewer than {minimum} respondents in the cell, "
+        "or hidden so that such a cell cannot be worked out).",
+    },
+    "suppressed_short": {"nb": "vises ikke (:)", "en": "not shown (:)"},
+    "estimation_note": {
+        "nb": "Vektet til populasjonen (raking til {margins}). Designbasert usikkerhet "
+        "(Taylor-linearisering, klynger: {cluster}); {method}.",
+        "en": "Weighted to the population (raking to {margins}). Design-based uncertainty "
+        "(Taylor linearisation, clusters: {cluster}); {method}.",
+    },
+    "korn_graubard": {
+        "nb": "Korn–Graubard-intervall (beta)",
+        "en": "Korn–Graubard (beta) interval",
+    },
+    "logit": {"nb": "logit-intervall", "en": "logit interval"},
+    "cluster_kommunenummer": {"nb": "kommunen", "en": "the municipality"},
+    "cluster_office_id": {"nb": "Nav-kontoret", "en": "the Nav office"},
+    "cluster_none": {"nb": "ingen, hver respondent for seg", "en": "none, each respondent"},
+    "change": {"nb": "Endring {first}–{last}", "en": "Change {first}–{last}"},
+    "change_axis": {
+        "nb": "Endring {first}–{last}, prosentpoeng ({level} % KI)",
+        "en": "Change {first}–{last}, percentage points ({level}% CI)",
+    },
+    "change_note": {
+        "nb": "Endringen i prosentpoeng med {level} % konfidensintervall; årgangene er "
+        "uavhengige utvalg (frihetsgrader etter Welch–Satterthwaite).",
+        "en": "The change in percentage points with its {level}% confidence interval; the waves "
+        "are independent samples (Welch–Satterthwaite degrees of freedom).",
+    },
+    "methods": {"nb": "Metode", "en": "Methods"},
+    "overview": {"nb": "Oversikt", "en": "Overview"},
+    "caption_table": {
+        "nb": "{label}. Prosent med {level} % konfidensintervall og antall svar, etter år og "
+        "gruppe. Samme tabell som CSV og XLSX i results/tables/.",
+        "en": "{label}. Per cent with {level}% confidence interval and respondents, by wave and "
+        "group. The same table as CSV and XLSX in results/tables/.",
+    },
+    "caption_figure": {
+        "nb": "{label}, etter år og gruppe, med {level} % konfidensintervall.",
+        "en": "{label}, by wave and group, with {level}% confidence intervals.",
+    },
+    "caption_comparison": {
+        "nb": "{label}, etter år, med {level} % konfidensintervall.",
+        "en": "{label}, by wave, with {level}% confidence intervals.",
+    },
+    "caption_change": {
+        "nb": "Endring {first}–{last} i prosentpoeng for hver indikator (alle i populasjonen), "
+        "med {level} % konfidensintervall.",
+        "en": "Change {first}–{last} in percentage points for each indicator (its whole "
+        "population), with {level}% confidence intervals.",
+    },
+    "caption_card": {
+        "nb": "Revisjonskort for «{label}»: definisjonen i config, spørsmålet, hvem den gjelder, "
+        "antall svar per år, estimat, intervall, designeffekt og hvilken regel og funksjon som "
+        "laget tallene.",
+        "en": "Audit card for «{label}»: its definition in config, the question, whom it "
+        "covers, respondents per wave, estimate, interval, design effect, and which rule and "
+        "function made the numbers.",
+    },
+    "caption_methods": {
+        "nb": "Data (rader inn og ut per årgang), vektingsdiagnostikk og estimeringsmetode.",
+        "en": "Data (rows in and out per wave), weighting diagnostics and estimation method.",
+    },
+    "change_points": {"nb": "Endring (prosentpoeng)", "en": "Change (percentage points)"},
+    "not_both_waves": {"nb": "ikke spurt i {wave}", "en": "not asked in {wave}"},
+    "p_value": {"nb": "p-verdi", "en": "p-value"},
+    "indicator": {"nb": "Indikator", "en": "Indicator"},
+    "definition": {
+        "nb": "Andel {population} som svarte «{answers}» på: «{question}»{dont_know}",
+        "en": "Share of {population} answering «{answers}» to: «{question}»{dont_know}",
+    },
+    "dont_know_exclude": {
+        "nb": ". «Vet ikke» er holdt utenfor.",
+        "en": ". «Don't know» is left out.",
+    },
+    "dont_know_negative": {
+        "nb": ". «Vet ikke» regnes som ikke positivt svar.",
+        "en": ". «Don't know» counts as not positive.",
+    },
+    "or": {"nb": "» eller «", "en": "» or «"},
+    "not_asked_note": {"nb": ". = ikke spurt dette året.", "en": ". = not asked that year."},
+    "waves_source": {"nb": "{source}, {waves}.", "en": "{source}, {waves}."},
+}
+
+
+@dataclass(frozen=True)
+class Labels:
+    """Labels from config (indicators, themes, groups) and TEXTS, in one language."""
+
+    config: dict
+
+    @property
+    def language(self) -> str:
+        return self.config["publication"]["language"]
+
+    @property
+    def level(self) -> str:
+        return f"{100 * self.config['estimation']['confidence_level']:g}"
+
+    def text(self, key: str, **values) -> str:
+        return TEXTS[key][self.language].format(level=self.level, **values)
+
+    def indicator(self, name: str) -> str:
+        return self.config["indicators"][name]["label"][self.language]
+
+    def population(self, name: str) -> str:
+        return self.config["indicators"][name]["population"][self.language]
+
+    def theme(self, name: str) -> str:
+        return self.config["publication"]["themes"][name][self.language]
+
+    def breakdown(self, name: str) -> str:
+        return self.config["publication"]["breakdowns"][name]["label"][self.language]
+
+    def group(self, breakdown: str, code: str) -> str:
+        return self._groups(breakdown)[code][self.language]
+
+    def group_rank(self, breakdown: str, code: str) -> int:
+        """Position of a group in config, the order tables and figures show groups in."""
+        return list(self._groups(breakdown)).index(code)
+
+    def _groups(self, breakdown: str) -> dict:
+        return self.config["publication"]["breakdowns"][breakdown]["groups"]
+
+    def require_groups(self, breakdown: str, codes) -> None:
+        missing = sorted(set(codes) - set(self._groups(breakdown)))
+        if missing:
+            raise ConfigError(
+                f"publication.breakdowns.{breakdown}.groups: the estimates hold group(s) "
+                f"{missing} without a label"
+            )
+
+    def estimation_note(self, survey: str) -> str:
+        """How a survey's estimates were made, for the notes under its tables."""
+        spec = self.config["surveys"][survey]
+        margins = ", ".join(self.breakdown(m).lower() for m in spec["weighting"]["margins"])
+        method = self.text(self.config["estimation"]["interval"])
+        return self.text(
+            "estimation_note",
+            margins=margins,
+            cluster=self.cluster(survey),
+            method=f"{self.text('interval')}: {method}",
+        )
+
+    def cluster(self, survey: str) -> str:
+        """What a survey's PSU is, in words."""
+        design = self.config["surveys"][survey].get("design", {})
+        return self.text(f"cluster_{design.get('cluster', 'none')}")
+
+    def definition(self, name: str) -> str:
+        """The indicator in one sentence: who, which answers, which question."""
+        indicator = self.config["indicators"][name]
+        item = self.config["items"][indicator["item"]]
+        scale = self.config["scales"][item["scale"]]
+        answers = TEXTS["or"][self.language].join(
+            _scale_label(scale, code) for code in indicator["positive"]
+        )
+        return self.text(
+            "definition",
+            population=self.population(name),
+            answers=answers,
+            question=item["question"].rstrip("."),
+            dont_know=self.text(f"dont_know_{indicator['dont_know']}"),
+        )
+
+    def source(self, waves) -> str:
+        source = self.config["publication"]["source"][self.language]
+        return self.text("waves_source", source=source, waves=", ".join(map(str, waves)))
+
+    def number(self, value: float, decimals: int = 1) -> str:
+        """A number as the language writes it (decimal comma in Norwegian)."""
+        text = f"{value:.{decimals}f}"
+        return text.replace(".", ",").replace("-", "−") if self.language == "nb" else text
+
+
+def is_synthetic(file_labels) -> bool:
+    return any(label.upper().startswith(SYNTHETIC_MARK) for label in file_labels)
+
+
+def _scale_label(scale: dict, code: int) -> str:
+    """A scale's label for a code; YAML may have read the keys as integers or as strings."""
+    return scale.get(code, scale.get(str(code)))

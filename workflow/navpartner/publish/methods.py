@@ -1,0 +1,186 @@
+"""The report's methods page: the data, the weighting diagnostics, and how estimates are made."""
+
+from __future__ import annotations
+
+import html
+
+import pandas as pd
+
+from navpartner.publish.labels import Labels
+from navpartner.publish.sheets import html_document
+
+DIAGNOSTICS = [  # weights/diagnostics.csv statistic -> decimals shown
+    ("n", 0),
+    ("frame_total", 0),
+    ("min_weight", 2),
+    ("median_weight", 2),
+    ("max_weight", 2),
+    ("cv", 2),
+    ("deff_kish", 2),
+    ("effective_n", 0),
+    ("trimmed", 0),
+    ("iterations", 0),
+]
+TEXTS = {
+    "title": {"nb": "Metode", "en": "Methods"},
+    "data": {"nb": "Data", "en": "Data"},
+    "data_intro": {
+        "nb": "Hver årgang leses fra leverandørens fil, harmoniseres etter krysstabellen i "
+        "config.yaml og kontrolleres. Tabellen viser hvor mange rader som kom inn, hvor mange "
+        "som ble holdt utenfor og hvorfor, og hvor mange som ble brukt.",
+        "en": "Each wave is read from the vendor's file, harmonised by its crosswalk in "
+        "config.yaml and checked. The table shows how many rows came in, how many were left "
+        "out and why, and how many were used.",
+    },
+    "survey_wave": {"nb": "Undersøkelse og år", "en": "Survey and wave"},
+    "file_label": {"nb": "Filens merking", "en": "The file's label"},
+    "rows_in": {"nb": "Rader inn", "en": "Rows in"},
+    "dropped": {"nb": "Holdt utenfor", "en": "Left out"},
+    "rows_out": {"nb": "Rader ut", "en": "Rows out"},
+    "weighting": {"nb": "Vekting", "en": "Weighting"},
+    "weighting_intro": {
+        "nb": "Svarprosenten er lav, så hvert svar vektes slik at utvalget gjenspeiler "
+        "populasjonen: basisvekten (1, alle ble invitert) rakes til populasjonens fordeling på "
+        "{margins} og trimmes til [{lower}, {upper}] × medianvekten. Kish' designeffekt av "
+        "vektingen og effektivt antall svar viser hva vektingen koster i presisjon.",
+        "en": "Response rates are low, so each response is weighted for the sample to "
+        "reflect the population: the base weight (1, everyone was invited) is raked to the "
+        "population's distribution over {margins} and trimmed to [{lower}, {upper}] × the "
+        "median weight. Kish's design effect of weighting and the effective number of "
+        "responses show what the weighting costs in precision.",
+    },
+    "estimation": {"nb": "Estimering", "en": "Estimation"},
+    "estimation_text": {
+        "nb": [
+            "Alle andeler er designbaserte: vektene, klyngene ({clusters}) og eventuelle strata "
+            "inngår. Variansen er Taylor-linearisert; {variance}",
+            "Grupper (etter stilling, arbeidsgiver, landsdel osv.) estimeres som domener i hele "
+            "utvalget, ikke ved å dele opp designet, slik at variansen tar hensyn til at "
+            "gruppens størrelse også er tilfeldig.",
+            "Intervallene er {level} % {method}. Designeffekten (deff) sammenligner variansen "
+            "med et enkelt tilfeldig utvalg av samme størrelse.",
+            "Endring mellom to år er differansen mellom årenes andeler; årgangene er "
+            "uavhengige utvalg, og frihetsgradene følger Welch–Satterthwaite.",
+            "Personvern: celler med færre enn {minimum} svar vises ikke (:), og en celle til "
+            "skjules der en sum ellers ville avsløre den. Publiserte tabeller og figurer "
+            "inneholder bare aggregater.",
+        ],
+        "en": [
+            "Every share is design-based: weights, clusters ({clusters}) and any strata are "
+            "honoured. The variance is by Taylor linearisation; {variance}",
+            "Groups (by position, employer, region and so on) are estimated as domains of the "
+            "whole sample, never by subsetting the design, so the variance allows for the "
+            "group's size being random too.",
+            "Intervals are {level}% {method}. The design effect (deff) compares the variance "
+            "with that of a simple random sample of the same size.",
+            "A change between two waves is the difference of the waves' shares; the waves are "
+            "independent samples, with Welch–Satterthwaite degrees of freedom.",
+            "Confidentiality: cells with fewer than {minimum} respondents are not shown (:), "
+            "and one more cell is hidden where a total would otherwise reveal it. Published "
+            "tables and figures hold aggregates only.",
+        ],
+    },
+    "variance_calibrated": {
+        "nb": "den tar hensyn til rakingen (som R-pakken survey gjør for calibrate).",
+        "en": "it allows for the raking (as R's survey package does for calibrate).",
+    },
+    "variance_fixed_weights": {
+        "nb": "vektene behandles som faste.",
+        "en": "the weights are treated as fixed.",
+    },
+}
+STATISTICS = {
+    "n": {"nb": "Svar", "en": "Responses"},
+    "frame_total": {"nb": "Populasjon", "en": "Population"},
+    "min_weight": {"nb": "Minste vekt", "en": "Smallest weight"},
+    "median_weight": {"nb": "Medianvekt", "en": "Median weight"},
+    "max_weight": {"nb": "Største vekt", "en": "Largest weight"},
+    "cv": {"nb": "Variasjonskoeffisient", "en": "Coefficient of variation"},
+    "deff_kish": {"nb": "Kish' deff", "en": "Kish deff"},
+    "effective_n": {"nb": "Effektivt antall", "en": "Effective n"},
+    "trimmed": {"nb": "Trimmede vekter", "en": "Trimmed weights"},
+    "iterations": {"nb": "Iterasjoner", "en": "Iterations"},
+}
+
+
+def methods_page(harmonise_audits: list[dict], diagnostics: pd.DataFrame, config: dict) -> str:
+    labels = Labels(config)
+    text = {key: value[labels.language] for key, value in TEXTS.items()}
+    body = [
+        f"<h1>{text['title']}</h1>",
+        f"<h2>{text['data']}</h2>",
+        f"<p>{text['data_intro']}</p>",
+        _data_table(harmonise_audits, config, text),
+        f"<h2>{text['weighting']}</h2>",
+        *(_weighting_intro(config, survey, labels, text) for survey in config["surveys"]),
+        _diagnostics_table(diagnostics, config, labels),
+        f"<h2>{text['estimation']}</h2>",
+        *(f"<p>{html.escape(p)}</p>" for p in _estimation_text(config, labels, text)),
+    ]
+    return html_document(text["title"], "\n".join(body) + "\n", config)
+
+
+def _survey_wave(config: dict, survey: str, wave) -> str:
+    return f"{config['surveys'][survey]['label']} {wave}"
+
+
+def _data_table(audits: list[dict], config: dict, text: dict) -> str:
+    head = [text[k] for k in ("survey_wave", "file_label", "rows_in", "dropped", "rows_out")]
+    rows = []
+    for audit in sorted(audits, key=lambda a: (a["survey"], a["wave"])):
+        dropped = "<br>".join(f"{html.escape(d['reason'])}: {d['rows']}" for d in audit["dropped"])
+        cells = [
+            html.escape(audit.get("source_file_label", "")),
+            audit["rows_in"],
+            dropped or "0",
+            audit["rows_out"],
+        ]
+        rows.append(_row(html.escape(_survey_wave(config, audit["survey"], audit["wave"])), cells))
+    return _table(head, rows)
+
+
+def _weighting_intro(config: dict, survey: str, labels: Labels, text: dict) -> str:
+    margins = ", ".join(
+        labels.breakdown(m).lower() for m in config["surveys"][survey]["weighting"]["margins"]
+    )
+    trim = config["weighting"].get("trim", {"lower": "-", "upper": "-"})
+    intro = text["weighting_intro"].format(
+        margins=margins, lower=trim["lower"], upper=trim["upper"]
+    )
+    return f"<p><b>{html.escape(config['surveys'][survey]['label'])}.</b> {html.escape(intro)}</p>"
+
+
+def _diagnostics_table(diagnostics: pd.DataFrame, config: dict, labels: Labels) -> str:
+    summary = diagnostics[diagnostics["statistic"].isin([name for name, _ in DIAGNOSTICS])]
+    waves = summary.pivot_table(
+        index=["survey", "wave"], columns="statistic", values="value", aggfunc="first"
+    )
+    head = [STATISTICS[name][labels.language] for name, _ in DIAGNOSTICS]
+    rows = []
+    for (survey, wave), values in waves.iterrows():
+        cells = [labels.number(values[name], decimals) for name, decimals in DIAGNOSTICS]
+        rows.append(_row(html.escape(_survey_wave(config, survey, wave)), cells))
+    return _table(["", *head], rows)
+
+
+def _estimation_text(config: dict, labels: Labels, text: dict) -> list[str]:
+    clusters = "; ".join(
+        f"{spec['label']}: {labels.cluster(survey)}" for survey, spec in config["surveys"].items()
+    )
+    values = {
+        "clusters": clusters,
+        "variance": text[f"variance_{config['estimation']['variance']}"],
+        "method": labels.text(config["estimation"]["interval"]),
+        "minimum": config["publication"]["min_cell_size"],
+        "level": labels.level,
+    }
+    return [paragraph.format(**values) for paragraph in TEXTS["estimation_text"][labels.language]]
+
+
+def _row(label: str, cells) -> str:
+    return f"<tr><th>{label}</th>{''.join(f'<td>{cell}</td>' for cell in cells)}</tr>"
+
+
+def _table(head: list[str], rows: list[str]) -> str:
+    header = "".join(f"<th>{html.escape(h)}</th>" for h in head)
+    return f"<table><thead><tr>{header}</tr></thead><tbody>{''.join(rows)}</tbody></table>"

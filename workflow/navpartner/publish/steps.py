@@ -1,0 +1,162 @@
+"""The publication steps as the workflow runs them: read aggregates, write published files."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+
+from navpartner.io import sha256_of, write_csv, write_json, write_text
+from navpartner.publish import figures
+from navpartner.publish.cards import audit_card
+from navpartner.publish.labels import Labels, is_synthetic
+from navpartner.publish.methods import methods_page
+from navpartner.publish.sheets import write_indicator_tables
+from navpartner.publish.tables import published_changes, published_estimates
+
+TEXT_COLUMNS = ["theme", "indicator", "survey", "breakdown", "group", "suppressed", "interval"]
+
+
+def read_audits(paths: list[str]) -> list[dict]:
+    audits = []
+    for path in paths:
+        with open(path, encoding="utf-8") as handle:
+            audits.append(json.load(handle))
+    return audits
+
+
+def read_published(path: str) -> pd.DataFrame:
+    """A published table as written: codes stay text, the suppression mark stays ''."""
+    table = pd.read_csv(
+        path,
+        dtype={c: str for c in TEXT_COLUMNS},
+        keep_default_na=False,
+        na_values={
+            c: [""]
+            for c in (
+                "n",
+                "percent",
+                "ci_low",
+                "ci_high",
+                "se",
+                "deff",
+                "change",
+                "percent_from",
+                "percent_to",
+                "p_value",
+            )
+        },
+    )
+    return table
+
+
+def suppress(
+    config: dict, estimates: str, differences: str, published: str, changes: str, audit: str
+) -> pd.DataFrame:
+    """Disclosure control over every estimate and change; the audit counts what was hidden."""
+    table = published_estimates(pd.read_parquet(estimates), config)
+    change_table = published_changes(pd.read_csv(differences), table, config)
+    write_csv(table, published)
+    write_csv(change_table, changes)
+    marks = (
+        table.groupby("indicator", sort=False)["suppressed"].value_counts().unstack(fill_value=0)
+    )
+    write_json(
+        {
+            "step": "tables_suppress",
+            "function": f"{published_estimates.__module__}.{published_estimates.__qualname__}",
+            "inputs": {estimates: sha256_of(estimates), differences: sha256_of(differences)},
+            "min_cell_size": config["publication"]["min_cell_size"],
+            "interval": config["estimation"]["interval"],
+            "cells": {
+                name: {"in": int(row.sum()), **{k or "shown": int(v) for k, v in row.items()}}
+                for name, row in marks.iterrows()
+            },
+            "changes": change_table["suppressed"].replace("", "shown").value_counts().to_dict(),
+            "outputs": [published, changes],
+        },
+        audit,
+    )
+    return table
+
+
+def indicator_tables(
+    config: dict, published: str, audits: list[str], indicator: str, csv: str, xlsx: str, html: str
+) -> None:
+    synthetic = _synthetic(audits)
+    write_indicator_tables(read_published(published), indicator, config, synthetic, csv, xlsx, html)
+
+
+def indicator_figure(
+    config: dict, published: str, audits: list[str], indicator: str, png: str, svg: str
+) -> None:
+    labels = Labels(config)
+    table = read_published(published)
+    survey = config["indicators"][indicator]["survey"]
+    fig = figures.share_figure(
+        figures.indicator_panels(table, indicator, labels),
+        labels.indicator(indicator),
+        f"{labels.text('percent')}, {labels.population(indicator)}",
+        labels,
+        _notes(labels, table, [survey]),
+        _synthetic(audits),
+    )
+    figures.save_figure(fig, png, svg)
+
+
+def comparison_figure(
+    config: dict, published: str, audits: list[str], name: str, png: str, svg: str
+) -> None:
+    labels = Labels(config)
+    spec = config["publication"]["figures"][name]
+    table = read_published(published)
+    surveys = list(dict.fromkeys(config["indicators"][i]["survey"] for i in spec["indicators"]))
+    fig = figures.share_figure(
+        figures.comparison_panels(table, spec, labels),
+        spec["title"][labels.language],
+        labels.text("percent"),
+        labels,
+        _notes(labels, table, surveys),
+        _synthetic(audits),
+    )
+    figures.save_figure(fig, png, svg)
+
+
+def change_figure(
+    config: dict, published: str, changes: str, audits: list[str], png: str, svg: str
+) -> None:
+    fig = figures.change_figure(
+        read_published(changes), read_published(published), config, _synthetic(audits)
+    )
+    figures.save_figure(fig, png, svg)
+
+
+def card(config: dict, published: str, audits: list[str], indicator: str, html: str) -> None:
+    loaded = read_audits(audits)
+    page = audit_card(
+        read_published(published), loaded, indicator, config, _synthetic_labels(loaded)
+    )
+    write_text(page, html)
+
+
+def methods(config: dict, harmonise_audits: list[str], diagnostics: str, html: str) -> None:
+    page = methods_page(read_audits(harmonise_audits), pd.read_csv(diagnostics), config)
+    write_text(page, html)
+
+
+def _notes(labels: Labels, table: pd.DataFrame, surveys: list[str]) -> list[str]:
+    minimum = labels.config["publication"]["min_cell_size"]
+    waves = sorted(table.loc[table["survey"].isin(surveys), "wave"].unique())
+    return [
+        labels.source(waves),
+        *(labels.estimation_note(survey) for survey in surveys),
+        labels.text("suppressed_note", minimum=minimum),
+    ]
+
+
+def _synthetic(audits: list[str]) -> bool:
+    return _synthetic_labels(read_audits(audits))
+
+
+def _synthetic_labels(audits: list[dict]) -> bool:
+    return is_synthetic(audit.get("source_file_label", "") for audit in audits)

@@ -1,0 +1,166 @@
+# Publication: disclosure control first; every table, figure and card reads its result.
+
+
+rule tables_suppress:
+    input:
+        estimates="results/estimates/indicators.parquet",
+        differences="results/estimates/wave_differences.csv",
+        config=get_config_file(),
+    output:
+        published="results/tables/indicators.csv",
+        changes="results/tables/changes.csv",
+        audit="results/tables/suppression.audit.json",
+    log:
+        "logs/tables_suppress/indicators.log",
+    conda:
+        "../envs/navpartner.yaml"
+    shell:
+        "navpartner publish-suppress --config {input.config} --estimates {input.estimates}"
+        " --differences {input.differences} --published {output.published}"
+        " --changes {output.changes} --audit {output.audit} 2> {log}"
+
+
+rule tables_indicator:
+    input:
+        published="results/tables/indicators.csv",
+        audits=get_estimate_audits(),
+        config=get_config_file(),
+    output:
+        csv="results/tables/{indicator}.csv",
+        xlsx="results/tables/{indicator}.xlsx",
+        html=report(
+            "results/tables/{indicator}.html",
+            caption="../report/table.rst",
+            category=get_theme_label,
+            subcategory=get_indicator_label,
+        ),
+    log:
+        "logs/tables_indicator/{indicator}.log",
+    conda:
+        "../envs/navpartner.yaml"
+    params:
+        caption=get_caption("table"),
+    shell:
+        "navpartner publish-tables {input.audits} --config {input.config}"
+        " --published {input.published} --indicator {wildcards.indicator}"
+        " --csv {output.csv} --xlsx {output.xlsx} --html {output.html} 2> {log}"
+
+
+rule figures_indicator:
+    input:
+        published="results/tables/indicators.csv",
+        audits=get_estimate_audits(),
+        config=get_config_file(),
+    output:
+        png=report(
+            "results/figures/{indicator}.png",
+            caption="../report/figure.rst",
+            category=get_theme_label,
+            subcategory=get_indicator_label,
+        ),
+        svg="results/figures/{indicator}.svg",
+    log:
+        "logs/figures_indicator/{indicator}.log",
+    conda:
+        "../envs/navpartner.yaml"
+    params:
+        caption=get_caption("figure"),
+    shell:
+        "navpartner publish-figure {input.audits} --config {input.config}"
+        " --published {input.published} --indicator {wildcards.indicator}"
+        " --png {output.png} --svg {output.svg} 2> {log}"
+
+
+rule figures_compare:
+    input:
+        published="results/tables/indicators.csv",
+        audits=get_estimate_audits(),
+        config=get_config_file(),
+    output:
+        png=report(
+            "results/figures/{figure}.png",
+            caption="../report/comparison.rst",
+            category=get_theme_label,
+        ),
+        svg="results/figures/{figure}.svg",
+    log:
+        "logs/figures_compare/{figure}.log",
+    conda:
+        "../envs/navpartner.yaml"
+    params:
+        caption=get_caption("comparison"),
+    shell:
+        "navpartner publish-figure {input.audits} --config {input.config}"
+        " --published {input.published} --figure {wildcards.figure}"
+        " --png {output.png} --svg {output.svg} 2> {log}"
+
+
+rule figures_change:
+    input:
+        published="results/tables/indicators.csv",
+        changes="results/tables/changes.csv",
+        audits=get_estimate_audits(),
+        config=get_config_file(),
+    output:
+        png=report(
+            "results/figures/change.png",
+            caption="../report/change.rst",
+            category=LABELS.text("overview"),
+        ),
+        svg="results/figures/change.svg",
+    log:
+        "logs/figures_change/change.log",
+    conda:
+        "../envs/navpartner.yaml"
+    params:
+        caption=get_caption("change"),
+    shell:
+        "navpartner publish-figure {input.audits} --config {input.config}"
+        " --published {input.published} --changes {input.changes}"
+        " --png {output.png} --svg {output.svg} 2> {log}"
+
+
+rule report_card:
+    input:
+        published="results/tables/indicators.csv",
+        audits=get_estimate_audits(),
+        config=get_config_file(),
+    output:
+        report(
+            "results/report/cards/{indicator}.html",
+            caption="../report/card.rst",
+            category=get_theme_label,
+            subcategory=get_indicator_label,
+        ),
+    log:
+        "logs/report_card/{indicator}.log",
+    conda:
+        "../envs/navpartner.yaml"
+    params:
+        caption=get_caption("card"),
+    shell:
+        "navpartner publish-card {input.audits} --config {input.config}"
+        " --published {input.published} --indicator {wildcards.indicator}"
+        " --html {output} 2> {log}"
+
+
+rule report_methods:
+    input:
+        audits=expand_survey_waves("results/harmonised/{survey}_{wave}.audit.json"),
+        diagnostics="results/weights/diagnostics.csv",
+        config=get_config_file(),
+    output:
+        report(
+            "results/report/methods.html",
+            caption="../report/methods.rst",
+            category=LABELS.text("methods"),
+        ),
+    log:
+        "logs/report_methods/methods.log",
+    conda:
+        "../envs/navpartner.yaml"
+    params:
+        caption=get_caption("methods"),
+    shell:
+        "navpartner publish-methods {input.audits} --config {input.config}"
+        " --diagnostics {input.diagnostics} --html {output} 2> {log}"
