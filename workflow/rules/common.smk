@@ -111,6 +111,11 @@ def get_caption(kind):
     return caption
 
 
+def get_report_labels(kind):
+    """What an entry of the report is, shown instead of its file path."""
+    return {LABELS.text("content"): LABELS.text(f"kind_{kind}")}
+
+
 def get_change_waves():
     change = config["publication"].get("change", {})
     return {"first": change.get("from"), "last": change.get("to")}

@@ -31,6 +31,7 @@ rule tables_indicator:
         html=report(
             "results/tables/{indicator}.html",
             caption="../report/table.rst",
+            labels=get_report_labels("table"),
             category=get_theme_label,
             subcategory=get_indicator_label,
         ),
@@ -55,6 +56,7 @@ rule figures_indicator:
         png=report(
             "results/figures/{indicator}.png",
             caption="../report/figure.rst",
+            labels=get_report_labels("figure"),
             category=get_theme_label,
             subcategory=get_indicator_label,
         ),
@@ -80,7 +82,9 @@ rule figures_compare:
         png=report(
             "results/figures/{figure}.png",
             caption="../report/comparison.rst",
+            labels=get_report_labels("comparison"),
             category=get_theme_label,
+            subcategory=LABELS.text("comparisons"),
         ),
         svg="results/figures/{figure}.svg",
     log:
@@ -105,6 +109,7 @@ rule figures_change:
         png=report(
             "results/figures/change.png",
             caption="../report/change.rst",
+            labels=get_report_labels("change"),
             category=LABELS.text("overview"),
         ),
         svg="results/figures/change.svg",
@@ -129,6 +134,7 @@ rule report_card:
         report(
             "results/report/cards/{indicator}.html",
             caption="../report/card.rst",
+            labels=get_report_labels("card"),
             category=get_theme_label,
             subcategory=get_indicator_label,
         ),
@@ -153,6 +159,7 @@ rule report_methods:
         report(
             "results/report/methods.html",
             caption="../report/methods.rst",
+            labels=get_report_labels("methods"),
             category=LABELS.text("methods"),
         ),
     log:

@@ -30,7 +30,7 @@ STYLE = {
     "axes.spines.right": False,
     "axes.spines.left": False,
     "svg.hashsalt": "navpartner",  # fixed ids inside SVG files
-    "svg.fonttype": "path",
+    "svg.fonttype": "none",  # text stays text: searchable, editable, and scanned for privacy
 }
 WIDTH = 7.0  # inches
 ROW_HEIGHT = 0.27

@@ -61,6 +61,14 @@ TEXTS = {
         "are independent samples (Welch–Satterthwaite degrees of freedom).",
     },
     "methods": {"nb": "Metode", "en": "Methods"},
+    "content": {"nb": "Innhold", "en": "Content"},
+    "kind_table": {"nb": "Tabell", "en": "Table"},
+    "kind_figure": {"nb": "Figur", "en": "Figure"},
+    "kind_comparison": {"nb": "Figur", "en": "Figure"},
+    "kind_change": {"nb": "Figur", "en": "Figure"},
+    "kind_card": {"nb": "Revisjonskort", "en": "Audit card"},
+    "kind_methods": {"nb": "Data, vekting og estimering", "en": "Data, weighting and estimation"},
+    "comparisons": {"nb": "Sammenligninger", "en": "Comparisons"},
     "overview": {"nb": "Oversikt", "en": "Overview"},
     "caption_table": {
         "nb": "{label}. Prosent med {level} % konfidensintervall og antall svar, etter år og "
