@@ -56,3 +56,22 @@ def prepared(config, tmp_path_factory) -> dict:
         )
         files[survey, wave] = (harmonised, weights)
     return files
+
+
+@pytest.fixture(scope="session")
+def project(tmp_path_factory) -> Path:
+    """A temporary copy of the project that the workflow tests run in."""
+    from workflow_run import copy_project
+
+    return copy_project(ROOT, tmp_path_factory.mktemp("project"))
+
+
+@pytest.fixture(scope="session")
+def full_run(project) -> dict:
+    """The whole workflow and its report on the default data; data_raw/ digests before it."""
+    from workflow_run import digests, snakemake
+
+    before = digests(project / "data_raw")
+    result = snakemake(project, "--report", "results/report.html", "--report-after-run")
+    assert result.returncode == 0, result.stderr[-3000:]
+    return before

@@ -1,53 +1,12 @@
 """The whole workflow on the default data, in a temporary copy of the project."""
 
-import hashlib
-import os
 import shutil
-import subprocess
-import sys
-from pathlib import Path
 
 import pandas as pd
 import pytest
+from workflow_run import digests, snakemake
 
 pytestmark = pytest.mark.slow
-PROJECT_FILES = ["Snakefile", "config.yaml", "workflow", "data_raw", "profiles"]
-
-
-def snakemake(workdir: Path, *args: str) -> subprocess.CompletedProcess:
-    command = [sys.executable, "-m", "snakemake", "--cores", "2", *args]
-    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
-    return subprocess.run(
-        command, cwd=workdir, capture_output=True, text=True, env=env, check=False
-    )
-
-
-def digests(folder: Path) -> dict[str, str]:
-    return {
-        str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
-        for p in sorted(folder.rglob("*"))
-        if p.is_file()
-    }
-
-
-@pytest.fixture(scope="module")
-def project(tmp_path_factory, root) -> Path:
-    copy = tmp_path_factory.mktemp("project")
-    for name in PROJECT_FILES:
-        source = root / name
-        if source.is_dir():
-            shutil.copytree(source, copy / name, ignore=shutil.ignore_patterns("__pycache__"))
-        else:
-            shutil.copy(source, copy / name)
-    return copy
-
-
-@pytest.fixture(scope="module")
-def full_run(project):
-    before = digests(project / "data_raw")
-    result = snakemake(project)
-    assert result.returncode == 0, result.stderr[-3000:]
-    return before
 
 
 def test_workflow_builds_every_harmonised_file(project, full_run, config):

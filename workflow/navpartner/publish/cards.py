@@ -127,7 +127,8 @@ def _counts_table(waves: list[dict], indicator: str, labels: Labels, text: dict)
                 **parts,
             }
             cells = "".join(
-                f"<td>{SUPPRESSED if values[c] is None else values[c]}</td>" for c in columns
+                f"<td>{SUPPRESSED if values[c] is None else labels.number(values[c], 0)}</td>"
+                for c in columns
             )
         rows.append(f"<tr><th>{audit['wave']}</th>{cells}</tr>")
     return f"<table><thead><tr><th></th>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
@@ -155,7 +156,7 @@ def _format(value, column: str, labels: Labels) -> str:
     if pd.isna(value):
         return SUPPRESSED
     if column == "n":
-        return str(int(value))
+        return labels.number(value, 0)
     return labels.number(value, 2 if column in ("se", "deff") else 1)
 
 

@@ -209,9 +209,11 @@ class Labels:
         return self.text("waves_source", source=source, waves=", ".join(map(str, waves)))
 
     def number(self, value: float, decimals: int = 1) -> str:
-        """A number as the language writes it (decimal comma in Norwegian)."""
-        text = f"{value:.{decimals}f}"
-        return text.replace(".", ",").replace("-", "−") if self.language == "nb" else text
+        """A number as the language writes it: 4 726,5 in Norwegian, 4,726.5 in English."""
+        text = f"{value:,.{decimals}f}"
+        if self.language == "en":
+            return text
+        return text.replace(",", "\u00a0").replace(".", ",").replace("-", "−")
 
 
 def is_synthetic(file_labels) -> bool:

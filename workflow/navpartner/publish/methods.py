@@ -110,7 +110,7 @@ def methods_page(harmonise_audits: list[dict], diagnostics: pd.DataFrame, config
         f"<h1>{text['title']}</h1>",
         f"<h2>{text['data']}</h2>",
         f"<p>{text['data_intro']}</p>",
-        _data_table(harmonise_audits, config, text),
+        _data_table(harmonise_audits, config, labels, text),
         f"<h2>{text['weighting']}</h2>",
         *(_weighting_intro(config, survey, labels, text) for survey in config["surveys"]),
         _diagnostics_table(diagnostics, config, labels),
@@ -124,16 +124,18 @@ def _survey_wave(config: dict, survey: str, wave) -> str:
     return f"{config['surveys'][survey]['label']} {wave}"
 
 
-def _data_table(audits: list[dict], config: dict, text: dict) -> str:
+def _data_table(audits: list[dict], config: dict, labels: Labels, text: dict) -> str:
     head = [text[k] for k in ("survey_wave", "file_label", "rows_in", "dropped", "rows_out")]
     rows = []
     for audit in sorted(audits, key=lambda a: (a["survey"], a["wave"])):
-        dropped = "<br>".join(f"{html.escape(d['reason'])}: {d['rows']}" for d in audit["dropped"])
+        dropped = "<br>".join(
+            f"{html.escape(d['reason'])}: {labels.number(d['rows'], 0)}" for d in audit["dropped"]
+        )
         cells = [
             html.escape(audit.get("source_file_label", "")),
-            audit["rows_in"],
+            labels.number(audit["rows_in"], 0),
             dropped or "0",
-            audit["rows_out"],
+            labels.number(audit["rows_out"], 0),
         ]
         rows.append(_row(html.escape(_survey_wave(config, audit["survey"], audit["wave"])), cells))
     return _table(head, rows)

@@ -194,7 +194,7 @@ def _html_cells(cell, labels: Labels) -> str:
     if isinstance(cell, str):
         return f'<td class="symbol">{cell}</td>' * len(VALUE_COLUMNS)
     values = [labels.number(cell[c]) for c in ("percent", "ci_low", "ci_high")]
-    return "".join(f"<td>{v}</td>" for v in [*values, str(int(cell["n"]))])
+    return "".join(f"<td>{v}</td>" for v in [*values, labels.number(cell["n"], 0)])
 
 
 STYLE = """
