@@ -33,7 +33,7 @@ STYLE = {
     "svg.fonttype": "none",  # text stays text: searchable, editable, and scanned for privacy
 }
 WIDTH = 7.0  # inches
-ROW_HEIGHT = 0.27
+ROW_HEIGHT = 0.3
 DPI = 150
 MUTED = "#666666"
 SYNTHETIC_COLOUR = "#B00020"
@@ -109,7 +109,7 @@ def share_figure(
             1,
             sharex=True,
             squeeze=False,
-            figsize=(WIDTH, 2.0 + ROW_HEIGHT * sum(heights) + 0.2 * len(notes)),
+            figsize=(WIDTH, 2.2 + ROW_HEIGHT * sum(heights) + _notes_height(notes)),
             gridspec_kw={"height_ratios": heights},
         )
         for ax, panel in zip(axes[:, 0], panels, strict=True):
@@ -168,7 +168,7 @@ def change_figure(changes: pd.DataFrame, published: pd.DataFrame, config: dict, 
     indicators = list(published["indicator"].drop_duplicates())
     colour = wave_colours(config)[last]
     with plt.rc_context(STYLE):
-        fig, ax = plt.subplots(figsize=(WIDTH, 1.9 + 0.42 * len(indicators)))
+        fig, ax = plt.subplots(figsize=(WIDTH, 1.9 + 0.42 * len(indicators) + 0.3))
         ax.axvline(0, color="#444444", lw=0.8)
         for position, name in enumerate(indicators):
             if name not in totals.index:
@@ -241,6 +241,12 @@ NOTE_WIDTH = 135  # characters per line of a note at its font size
 NOTE_LINE = 0.13  # inches
 
 
+def _notes_height(notes: list[str]) -> float:
+    """Inches the wrapped notes take below the axes."""
+    lines = sum(textwrap.fill(note, NOTE_WIDTH).count("\n") + 1 for note in notes)
+    return NOTE_LINE * lines + 0.05 * len(notes)
+
+
 def _frame(
     fig,
     title,
@@ -278,7 +284,7 @@ def _frame(
         )
         y += 0.45
     lines = [textwrap.fill(note, NOTE_WIDTH) for note in notes]
-    note_height = NOTE_LINE * sum(text.count("\n") + 1 for text in lines) + 0.05 * len(lines)
+    note_height = _notes_height(notes)
     top = 1 - (y + 0.35) / height
     bottom = (0.55 + note_height) / height
     fig.subplots_adjust(left=left, right=right, top=top, bottom=bottom, hspace=0.6)

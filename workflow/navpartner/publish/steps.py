@@ -147,9 +147,15 @@ def methods(config: dict, harmonise_audits: list[str], diagnostics: str, html: s
 def _notes(labels: Labels, table: pd.DataFrame, surveys: list[str]) -> list[str]:
     minimum = labels.config["publication"]["min_cell_size"]
     waves = sorted(table.loc[table["survey"].isin(surveys), "wave"].unique())
+    notes = [labels.estimation_note(survey) for survey in surveys]
+    if len(surveys) > 1:  # say which survey each note is about
+        notes = [
+            f"{labels.config['surveys'][s]['label']}: {n}"
+            for s, n in zip(surveys, notes, strict=True)
+        ]
     return [
         labels.source(waves),
-        *(labels.estimation_note(survey) for survey in surveys),
+        *notes,
         labels.text("suppressed_note", minimum=minimum),
     ]
 
