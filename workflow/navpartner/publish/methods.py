@@ -42,12 +42,14 @@ TEXTS = {
         "nb": "Svarprosenten er lav, så hvert svar vektes slik at utvalget gjenspeiler "
         "populasjonen: basisvekten (1, alle ble invitert) rakes til populasjonens fordeling på "
         "{margins} og trimmes til [{lower}, {upper}] × medianvekten. Kish' designeffekt av "
-        "vektingen og effektivt antall svar viser hva vektingen koster i presisjon.",
+        "vektingen og effektivt antall svar viser hva vektingen koster i presisjon; CV er "
+        "vektenes variasjonskoeffisient.",
         "en": "Response rates are low, so each response is weighted for the sample to "
         "reflect the population: the base weight (1, everyone was invited) is raked to the "
         "population's distribution over {margins} and trimmed to [{lower}, {upper}] × the "
         "median weight. Kish's design effect of weighting and the effective number of "
-        "responses show what the weighting costs in precision.",
+        "responses show what the weighting costs in precision; CV is the weights' coefficient "
+        "of variation.",
     },
     "estimation": {"nb": "Estimering", "en": "Estimation"},
     "estimation_text": {
@@ -95,7 +97,7 @@ STATISTICS = {
     "min_weight": {"nb": "Minste vekt", "en": "Smallest weight"},
     "median_weight": {"nb": "Medianvekt", "en": "Median weight"},
     "max_weight": {"nb": "Største vekt", "en": "Largest weight"},
-    "cv": {"nb": "Variasjonskoeffisient", "en": "Coefficient of variation"},
+    "cv": {"nb": "CV", "en": "CV"},
     "deff_kish": {"nb": "Kish' deff", "en": "Kish deff"},
     "effective_n": {"nb": "Effektivt antall", "en": "Effective n"},
     "trimmed": {"nb": "Trimmede vekter", "en": "Trimmed weights"},
