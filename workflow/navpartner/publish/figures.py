@@ -93,15 +93,16 @@ def _rows(table: pd.DataFrame, label: str) -> list[tuple[str, dict]]:
 
 def share_figure(
     panels: list[Panel],
+    waves: list[int],
     title: str,
     subtitle: str,
     labels: Labels,
     notes: list[str],
     synthetic: bool,
 ):
-    """Horizontal dot-and-interval chart, 0-100 %, one colour per wave."""
+    """Horizontal dot-and-interval chart, 0-100 %, one colour per wave; a wave a row lacks
+    (not asked, or suppressed) is named where its point would be."""
     colours = wave_colours(labels.config)
-    waves = sorted({w for panel in panels for _, cells in panel.rows for w in cells})
     heights = [len(panel.rows) + (0.9 if panel.title else 0.3) for panel in panels]
     with plt.rc_context(STYLE):
         fig, axes = plt.subplots(

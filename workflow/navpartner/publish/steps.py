@@ -95,6 +95,7 @@ def indicator_figure(
     survey = config["indicators"][indicator]["survey"]
     fig = figures.share_figure(
         figures.indicator_panels(table, indicator, labels),
+        _waves(config, [survey]),
         labels.indicator(indicator),
         f"{labels.text('percent')}, {labels.population(indicator)}",
         labels,
@@ -113,6 +114,7 @@ def comparison_figure(
     surveys = list(dict.fromkeys(config["indicators"][i]["survey"] for i in spec["indicators"]))
     fig = figures.share_figure(
         figures.comparison_panels(table, spec, labels),
+        _waves(config, surveys),
         spec["title"][labels.language],
         labels.text("percent"),
         labels,
@@ -142,6 +144,10 @@ def card(config: dict, published: str, audits: list[str], indicator: str, html: 
 def methods(config: dict, harmonise_audits: list[str], diagnostics: str, html: str) -> None:
     page = methods_page(read_audits(harmonise_audits), pd.read_csv(diagnostics), config)
     write_text(page, html)
+
+
+def _waves(config: dict, surveys: list[str]) -> list[int]:
+    return sorted({int(wave) for survey in surveys for wave in config["surveys"][survey]["waves"]})
 
 
 def _notes(labels: Labels, table: pd.DataFrame, surveys: list[str]) -> list[str]:
