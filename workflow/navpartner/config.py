@@ -172,12 +172,7 @@ def _indicator_problems(config: dict, name: str, indicator: dict) -> list[str]:
                     f"(its labels: {sorted(codes)})"
                 )
     available = survey_variables(survey_spec)
-    allowed = {
-        "role": survey_spec["roles"],
-        **CATEGORY_VALUES,
-        "office_size": config["geography"]["office_size"]["labels"],
-        "size_class": config["geography"]["municipality_size"]["labels"],
-    }
+    allowed = _group_values(config, survey_spec["roles"])
     for variable, values in indicator["respondents"].items():
         if variable not in available:
             problems.append(f"{where}.respondents: the {survey} survey has no '{variable}'")
@@ -214,6 +209,17 @@ def _model_problems(config: dict, name: str, model: dict) -> list[str]:
     return problems
 
 
+def _group_values(config: dict, roles: list[str]) -> dict[str, list[str]]:
+    """The values a grouping variable can take, where config knows them (regions come from
+    the frame)."""
+    return {
+        "role": roles,
+        **CATEGORY_VALUES,
+        "office_size": config["geography"]["office_size"]["labels"],
+        "size_class": config["geography"]["municipality_size"]["labels"],
+    }
+
+
 def _publication_problems(config: dict) -> list[str]:
     publication = config["publication"]
     breakdowns = publication["breakdowns"]
@@ -230,12 +236,8 @@ def _publication_problems(config: dict) -> list[str]:
                     f"indicators.{name}.breakdowns: '{breakdown}' has no labels in "
                     "publication.breakdowns"
                 )
-    known_groups = {
-        "role": [role for spec in config["surveys"].values() for role in spec["roles"]],
-        **CATEGORY_VALUES,
-        "office_size": config["geography"]["office_size"]["labels"],
-        "size_class": config["geography"]["municipality_size"]["labels"],
-    }
+    roles = [role for spec in config["surveys"].values() for role in spec["roles"]]
+    known_groups = _group_values(config, roles)
     for breakdown, codes in known_groups.items():
         missing = [c for c in codes if c not in breakdowns.get(breakdown, {}).get("groups", {})]
         if breakdown in breakdowns and missing:

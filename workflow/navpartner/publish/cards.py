@@ -46,7 +46,7 @@ def audit_card(
     """The card as a standalone HTML page."""
     labels = Labels(config)
     spec = config["indicators"][indicator]
-    text = _texts(labels)
+    text = labels.choose(CARD_TEXTS)
     waves = [audit for audit in audits if audit["survey"] == spec["survey"]]
     waves.sort(key=lambda audit: audit["wave"])
     body = [
@@ -73,10 +73,6 @@ def audit_card(
         f'<p class="note">{_e(labels.text("suppressed_note", minimum=_minimum(config)))}</p>',
     ]
     return html_document(labels.indicator(indicator), "\n".join(filter(None, body)) + "\n", config)
-
-
-def _texts(labels: Labels) -> dict[str, str]:
-    return {key: value[labels.language] for key, value in CARD_TEXTS.items()}
 
 
 def _e(value) -> str:

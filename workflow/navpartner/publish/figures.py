@@ -16,6 +16,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 import seaborn as sns
 
+from navpartner.config import survey_waves
 from navpartner.io import write_atomically
 from navpartner.publish.labels import Labels
 
@@ -47,7 +48,7 @@ class Panel:
 
 def wave_colours(config: dict) -> dict[int, tuple]:
     """One colour per wave, the same in every figure (later waves darker)."""
-    waves = sorted({int(w) for spec in config["surveys"].values() for w in spec["waves"]})
+    waves = sorted({wave for _, wave in survey_waves(config)})
     palette = sns.color_palette("blend:#9ecae1,#08306b", n_colors=max(len(waves), 2))
     return dict(zip(waves, palette[-len(waves) :], strict=True))
 

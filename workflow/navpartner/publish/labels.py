@@ -138,6 +138,10 @@ class Labels:
     def level(self) -> str:
         return f"{100 * self.config['estimation']['confidence_level']:g}"
 
+    def choose(self, texts: dict[str, dict[str, str]]) -> dict[str, str]:
+        """A module's own {key: {nb, en}} texts in the configured language."""
+        return {key: value[self.language] for key, value in texts.items()}
+
     def text(self, key: str, **values) -> str:
         return TEXTS[key][self.language].format(level=self.level, **values)
 

@@ -107,7 +107,7 @@ STATISTICS = {
 
 def methods_page(harmonise_audits: list[dict], diagnostics: pd.DataFrame, config: dict) -> str:
     labels = Labels(config)
-    text = {key: value[labels.language] for key, value in TEXTS.items()}
+    text = labels.choose(TEXTS)
     body = [
         f"<h1>{text['title']}</h1>",
         f"<h2>{text['data']}</h2>",
@@ -159,7 +159,8 @@ def _diagnostics_table(diagnostics: pd.DataFrame, config: dict, labels: Labels) 
     waves = summary.pivot_table(
         index=["survey", "wave"], columns="statistic", values="value", aggfunc="first"
     )
-    head = [STATISTICS[name][labels.language] for name, _ in DIAGNOSTICS]
+    names = labels.choose(STATISTICS)
+    head = [names[name] for name, _ in DIAGNOSTICS]
     rows = []
     for (survey, wave), values in waves.iterrows():
         cells = [labels.number(values[name], decimals) for name, decimals in DIAGNOSTICS]

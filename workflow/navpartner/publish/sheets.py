@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import pandas as pd
 import xlsxwriter
 
+from navpartner.config import survey_waves
 from navpartner.io import write_atomically, write_csv, write_text
 from navpartner.publish.labels import Labels
 
@@ -42,7 +43,8 @@ def indicator_sheet(published: pd.DataFrame, indicator: str, config: dict, synth
     """The wide layout: groups down, waves across with share, interval and respondents."""
     labels = Labels(config)
     table = published[published["indicator"] == indicator]
-    waves = sorted({wave for _, wave in _survey_waves(config, indicator)})
+    survey = config["indicators"][indicator]["survey"]
+    waves = [wave for name, wave in survey_waves(config) if name == survey]
     rows = []
     for breakdown, cells in table.groupby("breakdown", sort=False):
         if breakdown != "total":
@@ -65,11 +67,6 @@ def indicator_sheet(published: pd.DataFrame, indicator: str, config: dict, synth
         notes=_notes(labels, indicator, waves, rows),
         banner=labels.text("synthetic") if synthetic else "",
     )
-
-
-def _survey_waves(config: dict, indicator: str):
-    survey = config["indicators"][indicator]["survey"]
-    return [(survey, int(wave)) for wave in config["surveys"][survey]["waves"]]
 
 
 def _cell(row) -> dict | str:

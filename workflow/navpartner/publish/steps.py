@@ -6,13 +6,19 @@ import json
 
 import pandas as pd
 
+from navpartner.config import survey_waves
 from navpartner.io import sha256_of, write_csv, write_json, write_text
 from navpartner.publish import figures
 from navpartner.publish.cards import audit_card
 from navpartner.publish.labels import Labels, is_synthetic
 from navpartner.publish.methods import methods_page
 from navpartner.publish.sheets import write_indicator_tables
-from navpartner.publish.tables import published_changes, published_estimates
+from navpartner.publish.tables import (
+    HIDDEN,
+    HIDDEN_CHANGE,
+    published_changes,
+    published_estimates,
+)
 
 TEXT_COLUMNS = ["theme", "indicator", "survey", "breakdown", "group", "suppressed", "interval"]
 
@@ -27,27 +33,12 @@ def read_audits(paths: list[str]) -> list[dict]:
 
 def read_published(path: str) -> pd.DataFrame:
     """A published table as written: codes stay text, the suppression mark stays ''."""
-    table = pd.read_csv(
+    return pd.read_csv(
         path,
         dtype={c: str for c in TEXT_COLUMNS},
         keep_default_na=False,
-        na_values={
-            c: [""]
-            for c in (
-                "n",
-                "percent",
-                "ci_low",
-                "ci_high",
-                "se",
-                "deff",
-                "change",
-                "percent_from",
-                "percent_to",
-                "p_value",
-            )
-        },
+        na_values={c: [""] for c in {*HIDDEN, *HIDDEN_CHANGE}},
     )
-    return table
 
 
 def suppress(
@@ -147,7 +138,7 @@ def methods(config: dict, harmonise_audits: list[str], diagnostics: str, html: s
 
 
 def _waves(config: dict, surveys: list[str]) -> list[int]:
-    return sorted({int(wave) for survey in surveys for wave in config["surveys"][survey]["waves"]})
+    return sorted({wave for survey, wave in survey_waves(config) if survey in surveys})
 
 
 def _notes(labels: Labels, table: pd.DataFrame, surveys: list[str]) -> list[str]:
