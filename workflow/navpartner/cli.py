@@ -36,6 +36,9 @@ def main(argv: list[str] | None = None) -> int:
     harmonise.add_argument("--wave", type=int, required=True)
     harmonise.add_argument("--output", required=True, help="harmonised Parquet file")
     harmonise.add_argument("--audit", required=True, help="row-accounting JSON file")
+    harmonise.add_argument(
+        "--crosswalk", help="CSV of every raw code, its vendor label and what it became"
+    )
 
     weight = commands.add_parser("weight", help="rake one survey wave to its frame margins")
     weight.add_argument("--config", default="config.yaml")
@@ -147,7 +150,12 @@ def _harmonise(args) -> int:
     from navpartner.harmonise import harmonise_survey_wave
 
     account = harmonise_survey_wave(
-        read_config(args.config), args.survey, args.wave, args.output, args.audit
+        read_config(args.config),
+        args.survey,
+        args.wave,
+        args.output,
+        args.audit,
+        crosswalk=args.crosswalk,
     )
     log.info(
         "%s %s: %d rows in, %d out, dropped %s",

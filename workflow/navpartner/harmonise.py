@@ -17,9 +17,10 @@ import pandas as pd
 
 from navpartner.audit import RowAccount
 from navpartner.config import BACKGROUND_KINDS, FieldSource, ItemSource, WaveSpec, wave_spec
+from navpartner.crosswalk import LabelRules, audit_labels, crosswalk_table
 from navpartner.errors import InputError
 from navpartner.geo import read_municipality_frame, read_regions, region_of, size_class
-from navpartner.io import SurveyFile, read_survey_file, write_parquet
+from navpartner.io import SurveyFile, read_survey_file, write_csv, write_parquet
 from navpartner.validate import (
     reject,
     require_columns,
@@ -38,9 +39,16 @@ class Geography:
 
 
 def harmonise_survey_wave(
-    config: dict, survey: str, wave: int, output: str, audit: str, root: str | Path = "."
+    config: dict,
+    survey: str,
+    wave: int,
+    output: str,
+    audit: str,
+    root: str | Path = ".",
+    crosswalk: str | None = None,
 ) -> RowAccount:
-    """Read one vendor file, harmonise it, and write Parquet plus its row accounting."""
+    """Read one vendor file, check its labels against the crosswalk, harmonise it, and write
+    Parquet plus its row accounting (and the crosswalk table, where a path is given)."""
     root = Path(root)
     spec = wave_spec(config, survey, wave)
     geography = Geography(
@@ -55,13 +63,19 @@ def harmonise_survey_wave(
     account = RowAccount(step="survey_harmonise")
     for path in [spec.file, spec.municipalities, config["geography"]["regions"]]:
         account.add_input(root / path)
+    rules = LabelRules.from_config(config)
+    table = crosswalk_table(config, spec, survey_file, rules)
+    table = audit_labels(table, rules, survey, wave, survey_file.path)
     items = config["surveys"][survey]["items"]
     scales = {name: config["scales"][config["items"][name]["scale"]] for name in items}
     harmonised = harmonise(survey_file, spec, geography, scales, config["dont_know_code"], account)
     # The vendor file's own label (the synthetic files say so there) travels with the data.
     source = {"source_file_label": survey_file.file_label}
     write_parquet(harmonised, output, metadata=source)
-    account.write(audit, survey=survey, wave=wave, output=str(output), **source)
+    if crosswalk is not None:
+        write_csv(table, crosswalk)
+    labels = {str(status): int(n) for status, n in table["status"].value_counts().items()}
+    account.write(audit, survey=survey, wave=wave, output=str(output), label_audit=labels, **source)
     return account
 
 

@@ -5,10 +5,12 @@ rule survey_harmonise:
     output:
         data="results/harmonised/{survey}_{wave}.parquet",
         audit="results/harmonised/{survey}_{wave}.audit.json",
+        crosswalk="results/harmonised/{survey}_{wave}.crosswalk.csv",
     log:
         "logs/survey_harmonise/{survey}_{wave}.log",
     conda:
         "../envs/navpartner.yaml"
     shell:
         "navpartner harmonise --config {input.config} --survey {wildcards.survey}"
-        " --wave {wildcards.wave} --output {output.data} --audit {output.audit} 2> {log}"
+        " --wave {wildcards.wave} --output {output.data} --audit {output.audit}"
+        " --crosswalk {output.crosswalk} 2> {log}"

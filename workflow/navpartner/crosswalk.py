@@ -1,0 +1,158 @@
+"""The crosswalk table of one wave, and its label audit.
+
+Every raw code the vendor file labels, or the crosswalk maps, is followed to the harmonised code
+it becomes (after code maps and reversal; don't-know and missing codes included), and the vendor's
+label is compared with the label of that harmonised code. Labels are compared after
+normalising case, spacing and punctuation, and through the synonyms declared in config
+(`label_audit`). A mismatch stops the run: an undeclared reversed scale, swapped codes of a
+category, or a don't-know code that is really an answer cannot pass unnoticed.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+import pandas as pd
+
+from navpartner.config import BACKGROUND_KINDS, ItemSource, WaveSpec
+from navpartner.errors import InputError
+from navpartner.io import SurveyFile
+
+COLUMNS = [
+    "raw_variable",
+    "raw_code",
+    "raw_label",
+    "harmonised",
+    "code",
+    "label",
+    "status",
+]
+# status of a row of the table
+MATCHED = "matched"
+UNLABELLED = "no vendor label"
+UNMAPPED = "labelled, not in crosswalk"
+
+
+def normalise(label: str) -> str:
+    """Lower case, no punctuation, single spaces, letters in Unicode's composed form."""
+    text = unicodedata.normalize("NFC", str(label)).casefold()
+    text = re.sub(r"[^\w\s]", " ", text)
+    return " ".join(text.split())
+
+
+@dataclass(frozen=True)
+class LabelRules:
+    """What counts as the same label: the harmonised label's own wording plus its synonyms."""
+
+    dont_know: str
+    missing: str
+    synonyms: dict[str, set[str]]  # normalised harmonised label -> normalised wordings
+
+    @classmethod
+    def from_config(cls, config: dict) -> LabelRules:
+        audit = config["label_audit"]
+        synonyms: dict[str, set[str]] = {}
+        for label, wordings in audit.get("synonyms", {}).items():
+            synonyms.setdefault(normalise(label), set()).update(normalise(w) for w in wordings)
+        return cls(audit["dont_know_label"], audit["missing_label"], synonyms)
+
+    def agree(self, raw_label: str, harmonised_label: str) -> bool:
+        raw, target = normalise(raw_label), normalise(harmonised_label)
+        return raw == target or raw in self.synonyms.get(target, set())
+
+
+def crosswalk_table(
+    config: dict, spec: WaveSpec, survey_file: SurveyFile, rules: LabelRules
+) -> pd.DataFrame:
+    """Every raw code of the wave's background categories and items with what it becomes.
+
+    A category's harmonised label is its value (e.g. 'kontorleder'); vendors' wordings of it
+    are synonyms."""
+    rows = []
+    for name, source in spec.background.items():
+        if BACKGROUND_KINDS[name] == "category":
+            labels = survey_file.value_labels.get(source.source, {})
+            rows += _rows(source.source, name, labels, dict(source.codes), lambda value: value)
+    for name, source in spec.items.items():
+        scale = config["scales"][config["items"][name]["scale"]]
+        labels = survey_file.value_labels.get(source.source, {})
+        targets = _item_targets(source, scale, config["dont_know_code"])
+        rows += _rows(source.source, name, labels, targets, _item_label(scale, config, rules))
+    return pd.DataFrame(rows, columns=COLUMNS[:-1])
+
+
+def _item_targets(source: ItemSource, scale: dict, dont_know_code: int) -> dict[float, object]:
+    """Raw code -> harmonised code (None for missing), as harmonise.py applies them."""
+    codes = sorted(int(code) for code in scale)
+    if source.codes is not None:
+        targets = dict(source.codes)
+    elif source.reverse:
+        targets = {float(c): min(codes) + max(codes) - c for c in codes}
+    else:
+        targets = {float(c): c for c in codes}
+    targets.update({code: dont_know_code for code in source.dont_know})
+    targets.update({code: None for code in source.missing})
+    return targets
+
+
+def _item_label(scale: dict, config: dict, rules: LabelRules):
+    labels = {int(code): text for code, text in scale.items()}
+
+    def label(code):
+        if code is None:
+            return rules.missing
+        if code == config["dont_know_code"]:
+            return rules.dont_know
+        return labels[int(code)]
+
+    return label
+
+
+def _rows(variable: str, harmonised: str, labels: dict, targets: dict, label_of) -> list[tuple]:
+    rows = []
+    for raw in sorted(set(labels) | set(targets)):
+        code = targets.get(raw, "")
+        rows.append(
+            (
+                variable,
+                _code_text(raw),
+                labels.get(raw, ""),
+                harmonised,
+                "NA" if code is None else str(code),
+                label_of(code) if raw in targets else "",
+            )
+        )
+    return rows
+
+
+def _code_text(code: float) -> str:
+    return str(int(code)) if float(code).is_integer() else str(code)
+
+
+def audit_labels(
+    table: pd.DataFrame, rules: LabelRules, survey: str, wave: int, file: str
+) -> pd.DataFrame:
+    """The table with each row's status; raises InputError at the first label that disagrees."""
+    status = []
+    for row in table.itertuples(index=False):
+        if not row.raw_label:
+            status.append(UNLABELLED)
+        elif not row.label:
+            status.append(UNMAPPED)
+        elif rules.agree(row.raw_label, row.label):
+            status.append(MATCHED)
+        else:
+            raise InputError(
+                file,
+                f"label audit, survey {survey} wave {wave}, harmonised '{row.harmonised}': raw "
+                f"code {row.raw_code} is labelled {row.raw_label!r} in the vendor file but the "
+                f"crosswalk maps it to {row.code} {row.label!r}. Fix the crosswalk (reverse, "
+                "codes, dont_know, missing) or, if both wordings mean the same answer, add the "
+                f"vendor's wording to label_audit.synonyms.{row.label}",
+                variable=row.raw_variable,
+                expected=repr(row.label),
+                found=row.raw_label,
+            )
+    return table.assign(status=status)
