@@ -30,6 +30,24 @@ def main(argv: list[str] | None = None) -> int:
     check = commands.add_parser("check-config", help="validate a config file and exit")
     check.add_argument("--config", default="config.yaml")
 
+    draft = commands.add_parser(
+        "draft-wave", help="print a drafted config block for a new wave's vendor file"
+    )
+    draft.add_argument("--config", default="config.yaml")
+    draft.add_argument("--survey", required=True)
+    draft.add_argument("--wave", type=int, required=True)
+    draft.add_argument("--file", required=True, help="the new wave's vendor file")
+    draft.add_argument("--codebook", help="its YAML codebook, for a CSV file")
+
+    example = commands.add_parser(
+        "example-wave", help="derive an example new wave (synthetic) to try draft-wave on"
+    )
+    example.add_argument("--config", default="config.yaml")
+    example.add_argument("--survey", required=True)
+    example.add_argument("--from-wave", type=int, required=True)
+    example.add_argument("--wave", type=int, required=True)
+    example.add_argument("--output-dir", required=True, help="where the vendor file lands")
+
     harmonise = commands.add_parser("harmonise", help="ingest, harmonise and validate one wave")
     harmonise.add_argument("--config", default="config.yaml")
     harmonise.add_argument("--survey", required=True)
@@ -142,6 +160,39 @@ def _check_config(args) -> int:
 
     read_config(args.config)
     log.info("%s is valid", args.config)
+    return 0
+
+
+def _draft_wave(args) -> int:
+    from navpartner.config import read_config
+    from navpartner.draft import draft_wave, render
+
+    draft = draft_wave(
+        read_config(args.config), args.survey, args.wave, args.file, codebook=args.codebook
+    )
+    sys.stdout.write(render(draft, args.survey, args.wave, args.file))
+    for line in draft.to_settle:
+        log.warning("to settle: %s", line)
+    return 0
+
+
+def _example_wave(args) -> int:
+    from navpartner.config import read_config, wave_spec
+    from navpartner.synth.newwave import Changes, derive_wave
+
+    config = read_config(args.config)
+    spec = wave_spec(config, args.survey, args.from_wave)
+    changes = Changes(municipality=spec.background["kommunenummer"].source)
+    paths = derive_wave(
+        Path(spec.file),
+        Path(spec.margins),
+        Path(spec.municipalities).parent,
+        args.wave,
+        Path(args.output_dir),
+        changes,
+    )
+    for path in paths:
+        log.info("wrote %s", path)
     return 0
 
 
@@ -309,6 +360,8 @@ def _publish_methods(args) -> int:
 COMMANDS = {
     "synth": _synth,
     "check-config": _check_config,
+    "draft-wave": _draft_wave,
+    "example-wave": _example_wave,
     "harmonise": _harmonise,
     "weight": _weight,
     "estimate": _estimate,
