@@ -1,7 +1,7 @@
 # navpartner: raw survey files -> harmonised data -> weights -> indicators -> report.
 from snakemake.utils import min_version, validate
 
-from navpartner.config import check_consistency, with_string_keys
+from navpartner.config import check_consistency, remove_nulls, with_string_keys
 
 min_version("8.20")
 
@@ -12,9 +12,12 @@ configfile: "config.yaml"
 report: "workflow/report/workflow.rst"
 
 
-# JSON schema first (names the misspelt key), then the rules that span several keys.
+# The effective config: config.yaml, then --configfile overlays and --config overrides merged
+# over it in order; an entry an overlay sets to null is removed. JSON schema first (names the
+# misspelt key), then the rules that span several keys.
+remove_nulls(config)
 validate(with_string_keys(config), "workflow/schemas/config.schema.yaml")
-check_consistency(config, source="config.yaml")
+check_consistency(config, source=" + ".join(map(str, workflow.configfiles)) or "config")
 
 
 include: "workflow/rules/common.smk"

@@ -59,11 +59,81 @@ class WaveSpec:
 
 
 def read_config(path: str | Path) -> dict:
-    """Read and fully check a config file; returns the checked dict."""
+    """Read and fully check a config file; returns the checked dict.
+
+    A config part (written by the workflow, see write_config_parts) was cut from an effective
+    config the workflow checked whole; it is checked against the schema of the keys it holds."""
     with open(path, encoding="utf-8") as handle:
         config = yaml.safe_load(handle)
+    if isinstance(config, dict) and PART_KEY in config:
+        return _checked_part(config, str(path))
     check_config(config, source=str(path))
     return config
+
+
+# Config parts. Each step of the workflow reads only the part of the effective config it uses,
+# written to results/config/ when the workflow starts (and rewritten only when it changes), so
+# that an edit reruns exactly the steps it concerns: the report language reruns publication,
+# an indicator its estimates onward, a wave's crosswalk that wave onward. A step cannot read a
+# setting outside its part, so no step can depend on config it does not declare.
+PART_KEY = "_part"
+SHARED_CODING = ["scales", "dont_know_code", "items"]
+STAGE_KEYS = {
+    "harmonise": ["geography", "label_audit", *SHARED_CODING],
+    "weight": ["geography", "weighting"],
+    "estimate": ["estimation", *SHARED_CODING],
+    "combine": ["estimation", "indicators", *SHARED_CODING],
+    "model": ["estimation", "indicators", "weighting", *SHARED_CODING],
+}
+
+
+def config_part(config: dict, stage: str, survey: str | None = None, wave=None, model=None):
+    """The settings one step uses: the stage's top-level keys, its survey (one wave of it for
+    per-wave steps), its indicators and model. stage 'all' is the whole effective config."""
+    if stage == "all":
+        return {PART_KEY: {"stage": stage}, **config}
+    part = {key: config[key] for key in STAGE_KEYS[stage] if key in config}
+    surveys = config["surveys"] if survey is None else {survey: config["surveys"][survey]}
+    if model is not None:
+        used = {
+            config["indicators"][name]["survey"] for name in config["models"][model]["indicators"]
+        }
+        surveys = {name: spec for name, spec in surveys.items() if name in used}
+    if wave is not None:
+        surveys = {
+            name: {**spec, "waves": {int(wave): _lookup_wave(spec["waves"], wave)}}
+            for name, spec in surveys.items()
+        }
+    part["surveys"] = surveys
+    if stage == "estimate":
+        part["indicators"] = {
+            k: v for k, v in config["indicators"].items() if v["survey"] == survey
+        }
+    if model is not None:
+        part["models"] = {model: config["models"][model]}
+        part["indicators"] = {k: v for k, v in config["indicators"].items() if v["survey"] in used}
+    where = {"stage": stage, "survey": survey, "wave": wave, "model": model}
+    return {PART_KEY: {k: v for k, v in where.items() if v is not None}, **part}
+
+
+def _checked_part(part: dict, source: str) -> dict:
+    schema = yaml.safe_load(SCHEMA.read_text(encoding="utf-8"))
+    schema.pop("required")
+    config = {key: value for key, value in part.items() if key != PART_KEY}
+    errors = list(jsonschema.Draft202012Validator(schema).iter_errors(with_string_keys(config)))
+    if errors:
+        raise ConfigError(f"{source}: " + "; ".join(_describe(error) for error in errors[:5]))
+    return config
+
+
+def remove_nulls(config: dict) -> None:
+    """Drop, in place, every entry set to null: how an overlay removes a wave, an indicator,
+    a model or a figure of the base config."""
+    for key in [key for key, value in config.items() if value is None]:
+        del config[key]
+    for value in config.values():
+        if isinstance(value, dict):
+            remove_nulls(value)
 
 
 def with_string_keys(value):
@@ -368,3 +438,36 @@ def _lookup_wave(waves: dict, wave: int | str) -> dict:
 
 def _float_keys(codes: dict | None) -> dict | None:
     return None if codes is None else {float(raw): value for raw, value in codes.items()}
+
+
+class _PlainDumper(yaml.SafeDumper):
+    """YAML without anchors and aliases, which config files may not use."""
+
+    def ignore_aliases(self, data) -> bool:
+        return True
+
+
+def part_path(folder: str, stage: str, survey=None, wave=None, model=None) -> str:
+    if stage == "all":
+        return f"{folder}/effective.yaml"
+    name = "_".join(str(p) for p in (stage, survey, wave, model) if p is not None)
+    return f"{folder}/{name}.yaml"
+
+
+def write_config_part(config: dict, folder: str, stage: str, **where) -> str:
+    """Write one part where its content changed (an unchanged part keeps its time stamp, so
+    the steps reading it are not rerun); returns its path."""
+    from navpartner.io import write_text
+
+    path = part_path(folder, stage, **where)
+    text = "# Made by the workflow from the effective config; edit config.yaml, not this.\n"
+    text += yaml.dump(
+        config_part(config, stage, **where),
+        Dumper=_PlainDumper,
+        sort_keys=True,  # overlays may reorder keys; the content is what counts
+        allow_unicode=True,
+        width=100,
+    )
+    if not Path(path).is_file() or Path(path).read_text(encoding="utf-8") != text:
+        write_text(text, path)
+    return path

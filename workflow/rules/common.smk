@@ -1,7 +1,5 @@
 # Helpers shared by the rules. The logic lives in the navpartner package.
-import yaml
-
-from navpartner.config import survey_waves, wave_spec
+from navpartner.config import survey_waves, wave_spec, write_config_part
 from navpartner.publish.labels import Labels
 
 SURVEY_WAVES = survey_waves(config)
@@ -14,20 +12,17 @@ wildcard_constraints:
     figure="|".join(config["publication"]["figures"]),
 
 
-def get_config_file():
-    """The one config file that holds the whole effective config: each step re-reads it.
+def get_config_part(stage):
+    """The part of the effective config (config.yaml, then any --configfile overlays and
+    --config overrides) that a step reads: written under results/config/ when the job is
+    planned, rewritten only when it changes, and an input, so an edit reruns just the steps
+    whose part it changes."""
 
-    Snakemake merges partial --configfile files and --config overrides into `config`; a step
-    run by hand could not see such a merge, so only a complete file is accepted.
-    """
-    for path in workflow.configfiles:
-        with open(path, encoding="utf-8") as handle:
-            if yaml.safe_load(handle) == config:
-                return str(path)
-    raise WorkflowError(
-        "navpartner steps read their settings from one file: give a complete config with "
-        "--configfile FILE instead of --config overrides or a partial file"
-    )
+    def part(wildcards):
+        where = {key: wildcards[key] for key in ("survey", "wave", "model") if key in wildcards.keys()}
+        return write_config_part(config, "results/config", stage, **where)
+
+    return part
 
 
 def get_raw_inputs(wildcards):

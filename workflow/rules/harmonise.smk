@@ -1,7 +1,7 @@
 rule survey_harmonise:
     input:
         raw=get_raw_inputs,
-        config=get_config_file(),
+        config=get_config_part("harmonise"),
     output:
         data="results/harmonised/{survey}_{wave}.parquet",
         audit="results/harmonised/{survey}_{wave}.audit.json",

@@ -2,7 +2,7 @@ rule indicators_estimate:
     input:
         harmonised="results/harmonised/{survey}_{wave}.parquet",
         weights="results/weights/{survey}_{wave}.parquet",
-        config=get_config_file(),
+        config=get_config_part("estimate"),
     output:
         estimates="results/estimates/{survey}_{wave}.parquet",
         audit="results/estimates/{survey}_{wave}.audit.json",
@@ -19,7 +19,7 @@ rule indicators_estimate:
 rule indicators_combine:
     input:
         estimates=expand_survey_waves("results/estimates/{survey}_{wave}.parquet"),
-        config=get_config_file(),
+        config=get_config_part("combine"),
     output:
         parquet="results/estimates/indicators.parquet",
         csv="results/estimates/indicators.csv",

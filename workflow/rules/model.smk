@@ -1,7 +1,7 @@
 rule model_fit:
     input:
         data=get_model_inputs,
-        config=get_config_file(),
+        config=get_config_part("model"),
     output:
         "results/models/{model}.csv",
     log:

@@ -5,7 +5,7 @@ rule tables_suppress:
     input:
         estimates="results/estimates/indicators.parquet",
         differences="results/estimates/wave_differences.csv",
-        config=get_config_file(),
+        config=get_config_part("all"),
     output:
         published="results/tables/indicators.csv",
         changes="results/tables/changes.csv",
@@ -24,7 +24,7 @@ rule tables_indicator:
     input:
         published="results/tables/indicators.csv",
         audits=get_estimate_audits(),
-        config=get_config_file(),
+        config=get_config_part("all"),
     output:
         csv="results/tables/{indicator}.csv",
         xlsx="results/tables/{indicator}.xlsx",
@@ -51,7 +51,7 @@ rule figures_indicator:
     input:
         published="results/tables/indicators.csv",
         audits=get_estimate_audits(),
-        config=get_config_file(),
+        config=get_config_part("all"),
     output:
         png=report(
             "results/figures/{indicator}.png",
@@ -77,7 +77,7 @@ rule figures_compare:
     input:
         published="results/tables/indicators.csv",
         audits=get_estimate_audits(),
-        config=get_config_file(),
+        config=get_config_part("all"),
     output:
         png=report(
             "results/figures/{figure}.png",
@@ -104,7 +104,7 @@ rule figures_change:
         published="results/tables/indicators.csv",
         changes="results/tables/changes.csv",
         audits=get_estimate_audits(),
-        config=get_config_file(),
+        config=get_config_part("all"),
     output:
         png=report(
             "results/figures/change.png",
@@ -129,7 +129,7 @@ rule report_card:
     input:
         published="results/tables/indicators.csv",
         audits=get_estimate_audits(),
-        config=get_config_file(),
+        config=get_config_part("all"),
     output:
         report(
             "results/report/cards/{indicator}.html",
@@ -154,7 +154,7 @@ rule report_methods:
     input:
         audits=expand_survey_waves("results/harmonised/{survey}_{wave}.audit.json"),
         diagnostics="results/weights/diagnostics.csv",
-        config=get_config_file(),
+        config=get_config_part("all"),
     output:
         report(
             "results/report/methods.html",

@@ -1,0 +1,151 @@
+"""Config overlays and reruns: after a full run, each kind of edit plans only the steps it
+concerns; a new wave added by overlay runs end to end without touching the shipped waves."""
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from workflow_run import snakemake
+
+pytestmark = pytest.mark.slow
+
+UPSTREAM = {
+    "survey_harmonise",
+    "survey_weight",
+    "weights_diagnostics",
+    "indicators_estimate",
+    "indicators_combine",
+    "model_fit",
+}
+
+
+def planned_jobs(workdir, *args) -> dict[str, int]:
+    """Rule -> number of jobs in a dry run's job stats."""
+    result = snakemake(workdir, "--dry-run", *args)
+    assert result.returncode == 0, result.stderr[-3000:]
+    text = result.stdout + result.stderr
+    if "Nothing to be done" in text:
+        return {}
+    table = text.split("Job stats:")[1].split("total")[0].splitlines()[3:]
+    return {line.split()[0]: int(line.split()[1]) for line in table if line.strip()}
+
+
+@pytest.fixture
+def finished(project, full_run, tmp_path):
+    """A copy of the finished run (time stamps and Snakemake's records kept)."""
+    return shutil.copytree(project, tmp_path / "run", symlinks=True)
+
+
+def overlay(workdir, text: str) -> str:
+    (workdir / "overlay.yaml").write_text(text, encoding="utf-8")
+    return "overlay.yaml"
+
+
+def test_nothing_to_do_after_a_full_run(finished):
+    assert planned_jobs(finished) == {}
+
+
+def test_report_language_reruns_publication_only(finished):
+    jobs = planned_jobs(finished, "--configfile", overlay(finished, "publication: {language: en}"))
+    assert jobs and not set(jobs) & UPSTREAM
+
+
+def test_command_line_override_is_the_same_edit(finished):
+    jobs = planned_jobs(finished, "--config", "publication={language: en}")
+    assert jobs and not set(jobs) & UPSTREAM
+
+
+def test_indicator_edit_reruns_its_survey_estimates_onward(finished, config):
+    edit = "indicators:\n  likeverdig_radmenn:\n    positive: [5]\n"
+    jobs = planned_jobs(finished, "--configfile", overlay(finished, edit))
+    waves = len(config["surveys"]["kommune"]["waves"])
+    assert jobs["indicators_estimate"] == waves  # the kommune waves, not the kontor ones
+    on_kommune = [
+        model
+        for model, spec in config["models"].items()
+        if any(config["indicators"][name]["survey"] == "kommune" for name in spec["indicators"])
+    ]
+    assert jobs["indicators_combine"] == 1 and jobs["model_fit"] == len(on_kommune)
+    assert not {"survey_harmonise", "survey_weight"} & set(jobs)
+
+
+def test_weighting_edit_reruns_weights_onward(finished, config):
+    jobs = planned_jobs(
+        finished, "--configfile", overlay(finished, "weighting: {trim: {upper: 3.5}}")
+    )
+    survey_waves = sum(len(spec["waves"]) for spec in config["surveys"].values())
+    assert jobs["survey_weight"] == survey_waves and jobs["indicators_estimate"] == survey_waves
+    assert "survey_harmonise" not in jobs
+
+
+def test_one_waves_crosswalk_reruns_that_wave_only(finished):
+    edit = "surveys: {kommune: {waves: {2019: {missing: [99, 98]}}}}"
+    jobs = planned_jobs(finished, "--configfile", overlay(finished, edit))
+    assert jobs["survey_harmonise"] == 1 and jobs["survey_weight"] == 1
+    assert jobs["indicators_estimate"] == 1 and jobs["model_fit"] == 1
+
+
+def test_overlay_removes_an_indicator_with_null(finished, config):
+    figures = config["publication"]["figures"]
+    kept = [
+        name
+        for name in config["indicators"]
+        if not any(name in figure["indicators"] for figure in figures.values())
+    ]
+    edit = f"indicators:\n  {kept[0]}: null\n"
+    result = snakemake(finished, "--configfile", overlay(finished, edit))
+    assert result.returncode == 0, result.stderr[-3000:]
+    estimates = pd.read_parquet(finished / "results/estimates/indicators.parquet")
+    assert kept[0] not in set(estimates["indicator"])
+    assert set(estimates["indicator"]) == set(config["indicators"]) - {kept[0]}
+
+
+def test_a_bad_override_is_refused_naming_the_key(finished):
+    result = snakemake(finished, "--dry-run", "--config", "weighting={trim: {upper: 3.5}}")
+    assert result.returncode != 0
+    assert "upper" in result.stderr and "'3.5'" in result.stderr
+
+
+def test_new_wave_by_draft_and_overlay_as_the_readme_says(finished):
+    """README 'Adding a wave', step by step: example vendor file, copy into data_raw, draft,
+    run with the draft as overlay; the shipped waves are not harmonised again."""
+    navpartner = [str(Path(sys.executable).parent / "navpartner")]
+
+    def run(*args):
+        result = subprocess.run(
+            [*navpartner, *args], cwd=finished, capture_output=True, text=True, check=False
+        )
+        assert result.returncode == 0, result.stderr[-3000:]
+        return result.stdout
+
+    run(
+        "example-wave",
+        "--survey",
+        "kontor",
+        "--from-wave",
+        "2019",
+        "--wave",
+        "2023",
+        "--output-dir",
+        "incoming",
+    )
+    shutil.copy(finished / "incoming/kontor_2023.sav", finished / "data_raw/kontor_2023.sav")
+    shutil.copy(
+        finished / "incoming/kontor_2023_margins.csv", finished / "data_raw/margins/kontor_2023.csv"
+    )
+    draft = run(
+        "draft-wave", "--survey", "kontor", "--wave", "2023", "--file", "data_raw/kontor_2023.sav"
+    )
+    assert "TO SETTLE" not in draft
+    (finished / "kontor_2023.yaml").write_text(draft, encoding="utf-8")
+
+    jobs = planned_jobs(finished, "--configfile", "kontor_2023.yaml")
+    assert jobs["survey_harmonise"] == 1 and jobs["survey_weight"] == 1
+    result = snakemake(finished, "--configfile", "kontor_2023.yaml")
+    assert result.returncode == 0, result.stderr[-3000:]
+    estimates = pd.read_parquet(finished / "results/estimates/indicators.parquet")
+    assert {2011, 2019, 2023} <= set(estimates.query("survey == 'kontor'")["wave"])
+    assert (finished / "results/harmonised/kontor_2023.crosswalk.csv").is_file()
