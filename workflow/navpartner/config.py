@@ -422,6 +422,20 @@ def wave_spec(config: dict, survey: str, wave: int | str) -> WaveSpec:
     )
 
 
+def item_wording(config: dict, survey: str, item: str) -> list[tuple[int, str | None, str | None]]:
+    """Per wave of the survey: (wave, source variable, question wording as asked that wave);
+    source and wording are None where the item was not asked."""
+    rows = []
+    for wave, spec in sorted(config["surveys"][survey]["waves"].items(), key=lambda w: int(w[0])):
+        source = spec["items"].get(item)
+        if source is None:
+            rows.append((int(wave), None, None))
+        else:
+            question = source.get("question", config["items"][item]["question"])
+            rows.append((int(wave), source["source"], question))
+    return rows
+
+
 def survey_waves(config: dict) -> list[tuple[str, int]]:
     """Every (survey, wave) the config declares, in a stable order."""
     return sorted(

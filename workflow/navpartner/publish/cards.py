@@ -12,6 +12,7 @@ import html
 import pandas as pd
 import yaml
 
+from navpartner.config import item_wording
 from navpartner.publish.labels import Labels
 from navpartner.publish.sheets import SUPPRESSED, html_document
 from navpartner.publish.suppress import suppress_counts
@@ -37,6 +38,9 @@ CARD_TEXTS = {
     "function": {"nb": "Funksjon", "en": "Function"},
     "inputs": {"nb": "Inndata (SHA-256)", "en": "Inputs (SHA-256)"},
     "skipped": {"nb": "Ikke estimert", "en": "Not estimated"},
+    "wave": {"nb": "Runde", "en": "Wave"},
+    "variable": {"nb": "Variabel i leverandørfilen", "en": "Variable in the vendor file"},
+    "not_asked": {"nb": "ikke spurt", "en": "not asked"},
 }
 
 
@@ -56,11 +60,11 @@ def audit_card(
         _definition_list(
             [
                 (text["definition"], labels.definition(indicator)),
-                (labels.text("question"), config["items"][spec["item"]]["question"]),
                 (text["survey"], config["surveys"][spec["survey"]]["label"]),
                 (text["respondents"], f"{labels.population(indicator)} ({_filter(spec)})"),
             ]
         ),
+        _questions(config, spec, labels, text),
         f"<p>{text['scale']}: {_scale(config, spec)}</p>",
         f"<h3>{text['config']}</h3>",
         f"<pre>{_e(yaml.safe_dump({indicator: spec}, allow_unicode=True, sort_keys=False))}</pre>",
@@ -86,6 +90,18 @@ def _minimum(config: dict) -> int:
 def _definition_list(pairs) -> str:
     items = "".join(f"<dt>{_e(term)}</dt><dd>{_e(value)}</dd>" for term, value in pairs)
     return f"<dl>{items}</dl>"
+
+
+def _questions(config: dict, spec: dict, labels: Labels, text: dict) -> str:
+    """The question as worded in each wave, with the vendor variable it was read from."""
+    rows = "".join(
+        f"<tr><th>{wave}</th><td>{_code(source) if source else ''}</td>"
+        f"<td>{_e(question) if question else text['not_asked']}</td></tr>"
+        for wave, source, question in item_wording(config, spec["survey"], spec["item"])
+    )
+    head = f"<tr><th>{text['wave']}</th><th>{text['variable']}</th>"
+    head += f"<th>{_e(labels.text('question'))}</th></tr>"
+    return f"<table><thead>{head}</thead><tbody>{rows}</tbody></table>"
 
 
 def _filter(spec: dict) -> str:
