@@ -129,7 +129,9 @@ def _draw_panel(ax, panel: Panel, waves, colours, labels: Labels) -> None:
     for position, (_, cells) in enumerate(panel.rows):
         marks = _cell_marks(cells, waves, labels)
         if marks:  # where the points would be: never silently left out
-            ax.text(1, position, marks, va="center", fontsize=7, color=MUTED, style="italic")
+            lacking = [w for w in waves if w not in cells or cells[w]["suppressed"]]
+            y = position + (offsets[lacking[0]] if len(lacking) < len(waves) else 0)
+            ax.text(1, y, marks, va="center", fontsize=7, color=MUTED, style="italic")
         for wave, row in cells.items():
             if row["suppressed"]:
                 continue
@@ -145,16 +147,23 @@ def _draw_panel(ax, panel: Panel, waves, colours, labels: Labels) -> None:
 
 
 def _cell_marks(cells: dict, waves, labels: Labels) -> str:
-    """Why a row lacks points: suppressed (n below the minimum) or not asked that wave."""
+    """Why a row lacks points: suppressed (n below the minimum), not asked that wave, or its
+    survey not run that wave (a figure comparing two surveys spans the waves of both)."""
     minimum = labels.config["publication"]["min_cell_size"]
     hidden = [wave for wave, row in cells.items() if row["suppressed"]]
     missing = [wave for wave in waves if wave not in cells]
+    surveys = {row["survey"] for row in cells.values()}
+    run = {wave for survey, wave in survey_waves(labels.config) if survey in surveys or not cells}
     marks = []
     if hidden:
         which = "" if len(hidden) == len(waves) else ", ".join(map(str, hidden)) + ": "
         marks.append(f"{which}{labels.text('suppressed_short')} – n < {minimum}")
-    if missing:
-        marks.append(labels.text("not_both_waves", wave=", ".join(map(str, missing))))
+    for key, chosen in (
+        ("not_both_waves", [wave for wave in missing if wave in run]),
+        ("survey_not_run", [wave for wave in missing if wave not in run]),
+    ):
+        if chosen:
+            marks.append(labels.text(key, wave=", ".join(map(str, chosen))))
     return "; ".join(marks)
 
 

@@ -104,6 +104,10 @@ TEXTS = {
     },
     "change_points": {"nb": "Endring (prosentpoeng)", "en": "Change (percentage points)"},
     "not_both_waves": {"nb": "ikke spurt i {wave}", "en": "not asked in {wave}"},
+    "survey_not_run": {
+        "nb": "undersøkelsen ikke gjennomført i {wave}",
+        "en": "survey not run in {wave}",
+    },
     "p_value": {"nb": "p-verdi", "en": "p-value"},
     "indicator": {"nb": "Indikator", "en": "Indicator"},
     "definition": {
