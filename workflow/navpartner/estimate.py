@@ -316,3 +316,296 @@ def difference_independent(
         quantile = stats.t.ppf(0.5 + level / 2, df)
         p_value = 2 * stats.t.sf(np.abs(diff / se), df)
     return Difference(diff, se, df, diff - quantile * se, diff + quantile * se, p_value)
+
+
+# Answer distributions, contrasts of domains and tests of association. Every domain's share is
+# a ratio of weighted sums; its linearised scores are summed by PSU so that any two estimates
+# of the same design have a covariance (a difference of domains, the cells of a table).
+
+
+@dataclass(frozen=True)
+class CategorySums:
+    """Weighted sums by domain and answer category, the raw material of shares.
+
+    Linear in the respondents, so the sums of a union (the rest of a population) are sums of
+    these. Per PSU with the final weights; per calibration cell with the base weights.
+    """
+
+    psu_count: np.ndarray  # PSUs x domains: respondents
+    psu_weight: np.ndarray  # PSUs x domains
+    psu_category: np.ndarray  # PSUs x domains x categories
+    cell_weight: np.ndarray | None  # cells x domains (None without calibration)
+    cell_category: np.ndarray | None  # cells x domains x categories
+    count_category: np.ndarray  # domains x categories: respondents
+
+
+def category_sums(
+    design: Design, category: np.ndarray, n_categories: int, domain: np.ndarray, n_domains: int
+) -> CategorySums:
+    """Sums of the final (and base) weights by PSU, domain and category, one bincount each.
+
+    category: per respondent 0..n_categories-1 (any value where domain is -1); domain: per
+    respondent 0..n_domains-1, or -1 outside every domain.
+    """
+    inside = domain >= 0
+    slot = np.where(inside, domain * n_categories + np.where(inside, category, 0), -1)
+    cells = n_domains * n_categories
+    psu_category = _sums_by(design.psu, slot, design.weights, design.n_psu, cells)
+    psu_count = _sums_by(design.psu, slot, np.ones(design.n_rows), design.n_psu, cells)
+    psu_category = psu_category.reshape(design.n_psu, n_domains, n_categories)
+    counts = psu_count.reshape(design.n_psu, n_domains, n_categories)
+    cell_weight = cell_category = None
+    if design.calibration is not None:
+        cal = design.calibration
+        n_cells = cal.projector.shape[0]
+        cell_category = _sums_by(cal.cell, slot, cal.base, n_cells, cells).reshape(
+            n_cells, n_domains, n_categories
+        )
+        cell_weight = cell_category.sum(axis=2)
+    return CategorySums(
+        psu_count=counts.sum(axis=2),
+        psu_weight=psu_category.sum(axis=2),
+        psu_category=psu_category,
+        cell_weight=cell_weight,
+        cell_category=cell_category,
+        count_category=counts.sum(axis=0),
+    )
+
+
+def _sums_by(rows: np.ndarray, slot: np.ndarray, values: np.ndarray, n_rows: int, bins: int):
+    """rows x bins sums of values; slot -1 (no domain) dropped."""
+    index = rows * (bins + 1) + np.where(slot >= 0, slot, bins)
+    sums = np.bincount(index, values, minlength=n_rows * (bins + 1))
+    return sums.reshape(n_rows, bins + 1)[:, :bins]
+
+
+def rest_of_each(sums: CategorySums) -> CategorySums:
+    """For every domain, the sums of all the other domains together (its 'rest')."""
+
+    def rest(array):
+        return None if array is None else array.sum(axis=1, keepdims=True) - array
+
+    return CategorySums(
+        psu_count=rest(sums.psu_count),
+        psu_weight=rest(sums.psu_weight),
+        psu_category=rest(sums.psu_category),
+        cell_weight=rest(sums.cell_weight),
+        cell_category=rest(sums.cell_category),
+        count_category=sums.count_category.sum(axis=0, keepdims=True) - sums.count_category,
+    )
+
+
+@dataclass(frozen=True)
+class DomainShares:
+    """Each domain's share of each category, with the per-PSU totals of its linearised scores.
+
+    `scores[j, d, c]` is PSU j's total of w (y_c - p_dc) / W_d over the members of domain d,
+    less its calibration fit: the variance of any linear combination of shares, within one
+    design, is the stratified variance of the same combination of these columns.
+    """
+
+    n: np.ndarray  # domains: respondents
+    n_category: np.ndarray  # domains x categories
+    weight_sum: np.ndarray  # domains
+    estimate: np.ndarray  # domains x categories (NaN for an empty domain)
+    scores: np.ndarray  # PSUs x domains x categories
+    psu_count: np.ndarray  # PSUs x domains: respondents (which PSUs a domain reaches)
+    n_rows: int
+
+
+def domain_shares(design: Design, sums: CategorySums) -> DomainShares:
+    """Shares of categories within domains, as ratios of the full design's weighted sums."""
+    weight = sums.psu_weight.sum(axis=0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        share = sums.psu_category.sum(axis=0) / weight[:, None]
+        scores = (sums.psu_category - share * sums.psu_weight[:, :, None]) / weight[:, None]
+        if design.calibration is not None:
+            cell_scores = (sums.cell_category - share * sums.cell_weight[:, :, None]) / weight[
+                :, None
+            ]
+            scores -= _psu_calibration_fit(design, np.nan_to_num(cell_scores))
+    return DomainShares(
+        n=sums.count_category.sum(axis=1),
+        n_category=sums.count_category,
+        weight_sum=weight,
+        estimate=share,
+        scores=np.nan_to_num(scores),
+        psu_count=sums.psu_count,
+        n_rows=design.n_rows,
+    )
+
+
+def _psu_calibration_fit(design: Design, cell_scores: np.ndarray) -> np.ndarray:
+    """PSU totals of w times the fitted value of the scores' regression on the calibration
+    dummies (weights: base), fitted on cells; a sparse PSU x cell sum keeps memory linear."""
+    from scipy import sparse
+
+    cal = design.calibration
+    n_cells = cal.projector.shape[0]
+    fitted = cal.projector @ cell_scores.reshape(n_cells, -1)
+    psu_by_cell = sparse.csr_matrix(
+        (design.weights, (design.psu, cal.cell)), shape=(design.n_psu, n_cells)
+    )
+    return (psu_by_cell @ fitted).reshape(design.n_psu, *cell_scores.shape[1:])
+
+
+def score_covariance(design: Design, first: np.ndarray, second: np.ndarray) -> np.ndarray:
+    """Elementwise covariance of two estimates from PSU score totals (PSUs x k each)."""
+    deviation, scale = _psu_deviations(design, np.concatenate([first, second], axis=1))
+    k = first.shape[1]
+    return (deviation[:, :k] * deviation[:, k:] * scale[:, None]).sum(axis=0)
+
+
+def score_covariance_matrix(design: Design, scores: np.ndarray) -> np.ndarray:
+    """k x k covariance of k estimates from their PSU score totals (PSUs x k)."""
+    deviation, scale = _psu_deviations(design, scores)
+    return deviation.T @ (deviation * scale[:, None])
+
+
+def _psu_deviations(design: Design, totals: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """PSU totals less their stratum mean, and each PSU's factor, such that the with-replacement
+    stratified (co)variance is sum_j scale_j dev_j dev_j' (lonely PSUs as in
+    `_stratified_variance`)."""
+    n_h = design.psus_in_stratum
+    strata = design.stratum_of_psu
+    lonely = n_h == 1
+    if lonely.any() and design.lonely_psu == "fail":
+        raise DesignError(
+            f"{int(lonely.sum())} stratum/strata have a single PSU; set lonely_psu to "
+            f"one of {LONELY_PSU_RULES[1:]} to say how to treat them"
+        )
+    centre = _by_stratum(strata, totals, len(n_h)) / n_h[:, None]
+    if design.lonely_psu == "adjust":
+        centre[lonely] = 0.0
+    scale = np.where(lonely, 1.0, n_h / np.maximum(n_h - 1, 1))
+    if design.lonely_psu == "average" and lonely.any():
+        kept = (~lonely).sum()
+        scale = scale * (len(n_h) / kept if kept else np.nan)
+    return totals - centre[strata], scale[strata]
+
+
+def domain_df(design: Design, psu_count: np.ndarray) -> np.ndarray:
+    """Per domain (columns of PSUs x domains counts): PSUs reached less strata reached."""
+    members = psu_count > 0
+    return members.sum(axis=0) - _strata_with(design, members)
+
+
+def share_estimates(design: Design, shares: DomainShares, category: int) -> DomainEstimates:
+    """One category's shares as DomainEstimates (for the intervals and design effects)."""
+    variance = score_covariance(
+        design, shares.scores[:, :, category], shares.scores[:, :, category]
+    )
+    p, n = shares.estimate[:, category], shares.n
+    with np.errstate(invalid="ignore", divide="ignore"):
+        deff = variance * (n - 1) / (p * (1 - p))
+    variance = np.where(n > 0, variance, np.nan)
+    df = domain_df(design, shares.psu_count)
+    return DomainEstimates(n, shares.weight_sum, p, variance, df, deff, shares.n_rows)
+
+
+def difference_within(
+    design: Design,
+    first: DomainShares,
+    first_index: np.ndarray,
+    second: DomainShares,
+    second_index: np.ndarray,
+    category: int,
+    level: float = 0.95,
+) -> Difference:
+    """first - second for pairs of domain shares of one design, correlated through it.
+
+    first_index, second_index: the domains paired. The variance is var1 + var2 - 2 cov from the
+    PSU score totals (strata, clusters and calibration honoured); the t reference has the df
+    of the two domains together (PSUs reaching either, less their strata).
+    """
+    a = first.scores[:, first_index, category]
+    b = second.scores[:, second_index, category]
+    variance = score_covariance(design, a - b, a - b)
+    diff = first.estimate[first_index, category] - second.estimate[second_index, category]
+    reached = first.psu_count[:, first_index] + second.psu_count[:, second_index]
+    return _t_difference(diff, variance, domain_df(design, reached).astype(float), level)
+
+
+def _t_difference(diff, variance, df, level) -> Difference:
+    with np.errstate(invalid="ignore", divide="ignore"):
+        se = np.sqrt(variance)
+        quantile = stats.t.ppf(0.5 + level / 2, _positive(df))
+        p_value = 2 * stats.t.sf(np.abs(diff / se), _positive(df))
+    return Difference(diff, se, df, diff - quantile * se, diff + quantile * se, p_value)
+
+
+@dataclass(frozen=True)
+class AssociationTest:
+    statistic: float  # Rao-Scott F
+    df_numerator: float
+    df_denominator: float
+    p_value: float
+
+
+def rao_scott_f(
+    design: Design,
+    row: np.ndarray,
+    n_rows: int,
+    column: np.ndarray,
+    n_columns: int,
+    domain: np.ndarray,
+) -> AssociationTest:
+    """Rao-Scott second-order corrected Pearson test of independence of row and column within
+    a domain, as R's svychisq(statistic = "F"): F = X^2 / tr(Delta) on (d0, d0 * nu) df,
+    d0 = tr(Delta)^2 / tr(Delta^2), Delta the design effect matrix of the interaction contrasts.
+
+    row, column: per respondent codes; domain: boolean (who is tabulated). nu, the design df,
+    is the domain's (PSUs with members less strata with members), as R for a subset of a
+    design without calibration (R counts every PSU of a calibrated design).
+    """
+    inside = np.asarray(domain, dtype=bool)
+    cell = np.where(inside, row * n_columns + column, 0)
+    sums = category_sums(design, cell, n_rows * n_columns, np.where(inside, 0, -1), 1)
+    shares = domain_shares(design, sums)
+    p = shares.estimate[0]
+    table = p.reshape(n_rows, n_columns)
+    rows_seen, columns_seen = table.sum(axis=1) > 0, table.sum(axis=0) > 0
+    kept = np.outer(rows_seen, columns_seen).ravel()
+    table = table[rows_seen][:, columns_seen]
+    r, c = table.shape
+    if r < 2 or c < 2:
+        return AssociationTest(np.nan, np.nan, np.nan, np.nan)
+    variance = score_covariance_matrix(design, shares.scores[:, 0, :][:, kept])
+    expected = np.outer(table.sum(axis=1), table.sum(axis=0))
+    pearson = ((table - expected) ** 2 / expected).sum()  # X^2 / N
+    contrasts = _interaction_contrasts(r, c)
+    inverse = np.where(table.ravel() > 0, 1 / np.where(table.ravel() > 0, table.ravel(), 1), 0)
+    weighted = contrasts * inverse[:, None]
+    delta = np.linalg.solve(contrasts.T @ weighted, weighted.T @ variance @ weighted)
+    trace = np.trace(delta)
+    d0 = trace**2 / np.trace(delta @ delta)
+    nu = float(domain_df(design, shares.psu_count)[0])
+    statistic = pearson / trace
+    return AssociationTest(statistic, d0, d0 * nu, stats.f.sf(statistic, d0, d0 * nu))
+
+
+def _interaction_contrasts(r: int, c: int) -> np.ndarray:
+    """The interaction dummies of an r x c table (cells row-major) made orthogonal to the main
+    effects: R's qr.resid(qr(X1), X12[, interaction columns])."""
+    rows, columns = np.divmod(np.arange(r * c), c)
+    row_dummies = (rows[:, None] == np.arange(1, r)).astype(float)
+    column_dummies = (columns[:, None] == np.arange(1, c)).astype(float)
+    main = np.hstack([np.ones((r * c, 1)), row_dummies, column_dummies])
+    interaction = (row_dummies[:, :, None] * column_dummies[:, None, :]).reshape(r * c, -1)
+    fit, *_ = np.linalg.lstsq(main, interaction, rcond=None)
+    return interaction - main @ fit
+
+
+def benjamini_hochberg(p_values: np.ndarray) -> np.ndarray:
+    """Benjamini-Hochberg adjusted p-values (R's p.adjust(method = "BH")); NaN stays NaN and
+    is not counted in the family."""
+    p = np.asarray(p_values, dtype=float)
+    adjusted = np.full(p.shape, np.nan)
+    tested = np.flatnonzero(~np.isnan(p))
+    m = len(tested)
+    if m == 0:
+        return adjusted
+    order = tested[np.argsort(-p[tested], kind="stable")]
+    ranks = m - np.arange(m)  # rank of each, largest p first
+    adjusted[order] = np.minimum(1.0, np.minimum.accumulate(p[order] * m / ranks))
+    return adjusted
