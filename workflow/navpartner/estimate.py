@@ -449,6 +449,13 @@ def _psu_calibration_fit(design: Design, cell_scores: np.ndarray) -> np.ndarray:
     return (psu_by_cell @ fitted).reshape(design.n_psu, *cell_scores.shape[1:])
 
 
+def psu_totals(design: Design, values: np.ndarray) -> np.ndarray:
+    """PSUs x k sums of per-respondent values (rows x k), e.g. weighted influence functions."""
+    index = (design.psu[:, None] * values.shape[1] + np.arange(values.shape[1])).ravel()
+    sums = np.bincount(index, values.ravel(), minlength=design.n_psu * values.shape[1])
+    return sums.reshape(design.n_psu, values.shape[1])
+
+
 def score_covariance(design: Design, first: np.ndarray, second: np.ndarray) -> np.ndarray:
     """Elementwise covariance of two estimates from PSU score totals (PSUs x k each)."""
     deviation, scale = _psu_deviations(design, np.concatenate([first, second], axis=1))
