@@ -203,10 +203,15 @@ def domain_proportions(
     respondents x outcomes where the outcomes' domains differ (item nonresponse).
     """
     positive = np.asarray(positive)
-    inside = np.asarray(domain) >= 0
-    if not ((positive == 0) | (positive == 1) | ~inside).all():
-        raise DesignError("positive must be 0 or 1 for every respondent in a domain")
-    shares = domain_shares(design, positive.astype(np.intp), domain, n_domains, 2, categories=[1])
+    if positive.dtype.kind not in "iub":
+        inside = np.asarray(domain) >= 0
+        if inside.ndim < positive.ndim:
+            inside = inside[:, None]  # one domain for every outcome
+        values = np.where(inside, positive, 0)  # values outside the domains do not matter
+        if not ((values == 0) | (values == 1)).all():
+            raise DesignError("positive must be 0 or 1 for every respondent in a domain")
+        positive = values.astype(np.int8)
+    shares = domain_shares(design, positive, domain, n_domains, 2, categories=[1])
     return _without_category_axis(shares)
 
 
@@ -235,24 +240,22 @@ def domain_shares(
             f"answers {answers.shape} and domain {domain.shape} must have a row per "
             f"respondent of the design ({design.n_rows}), the domain one column or one per item"
         )
-    reported = np.arange(n_categories) if categories is None else np.asarray(categories)
-    parts = [
-        _item_shares(
-            design,
-            by_item[:, item],
-            domain_by_item[:, min(item, domain_by_item.shape[1] - 1)],
-            n_domains,
-            n_categories,
-            reported,
-        )
-        for item in range(by_item.shape[1])
-    ]
+    layout = _Layout.of(design, n_domains, n_categories, categories)
+    # One contiguous row per item: each item's pass reads its answers in sequence.
+    answers_by_item = np.ascontiguousarray(by_item.T)
+    domains_by_item = np.ascontiguousarray(domain_by_item.T)
+    parts = []
+    for item, answer in enumerate(answers_by_item):
+        if item < len(domains_by_item):  # a shared domain is coded once for all items
+            inside = domains_by_item[item] >= 0
+            domain_slot = np.where(inside, domains_by_item[item], n_domains) * n_categories
+        parts.append(_item_shares(design, layout, answer, inside, domain_slot))
     totals = np.hstack([part.totals for part in parts])
     if design.calibration is not None:
         cell_scores = np.hstack([part.cell_scores for part in parts])
         totals -= _calibration_fit(design.calibration, cell_scores)
     totals = np.nan_to_num(totals)
-    shape = (n_domains, len(reported))
+    shape = (n_domains, len(layout.reported))
     if answers.ndim == 2:
         shape = (by_item.shape[1], *shape)
     n, estimate = _stack(parts, "n", shape), _stack(parts, "estimate", shape)
@@ -300,26 +303,51 @@ class _ItemShares:
     cell_scores: np.ndarray | None  # calibration cells x the same columns, base-weighted
 
 
-def _item_shares(design, answer, domain, n_domains, n_categories, reported) -> _ItemShares:
-    inside = domain >= 0
-    if ((answer < 0) | (answer >= n_categories))[inside].any():
+@dataclass(frozen=True)
+class _Layout:
+    """The bins of one call: (domain, category) codes per row, and their offsets by PSU and by
+    calibration cell, computed once for all items. The last domain bin collects the rows in no
+    domain."""
+
+    n_domains: int
+    n_categories: int
+    reported: np.ndarray
+    psu_offset: np.ndarray
+    cell_offset: np.ndarray | None
+
+    @classmethod
+    def of(cls, design, n_domains, n_categories, categories) -> _Layout:
+        reported = np.arange(n_categories) if categories is None else np.asarray(categories)
+        bins = (n_domains + 1) * n_categories
+        cal = design.calibration
+        cell_offset = None if cal is None else cal.cell * bins
+        return cls(n_domains, n_categories, reported, design.psu * bins, cell_offset)
+
+    @property
+    def bins(self) -> int:
+        return (self.n_domains + 1) * self.n_categories
+
+
+def _item_shares(design, layout: _Layout, answer, inside, domain_slot) -> _ItemShares:
+    """One item's pass: counts, and weight sums by PSU (and cell) of each (domain, category)."""
+    code = np.where(inside, answer, 0)  # answers outside the domains do not matter
+    if code.min() < 0 or code.max() >= layout.n_categories:
         raise DesignError(
-            f"answers must be category codes 0..{n_categories - 1} for every respondent in a domain"
+            f"answers must be category codes 0..{layout.n_categories - 1} for every respondent "
+            "in a domain"
         )
-    # (domain, category) in one code; the last domain bin collects the rows in no domain.
-    bins = (n_domains + 1) * n_categories
-    slot = np.where(inside, domain * n_categories + answer, n_domains * n_categories)
-    counts = np.bincount(slot, minlength=bins).reshape(n_domains + 1, n_categories)[:-1]
-    psu_sums = _sums_by(design.psu, slot, design.weights, design.n_psu, bins, n_categories)
+    slot = domain_slot + code
+    counts = np.bincount(slot, minlength=layout.bins).reshape(-1, layout.n_categories)[:-1]
+    psu_sums = _sums_by(layout.psu_offset + slot, design.weights, design.n_psu, layout)
     in_psu = psu_sums.sum(axis=2)
     weight_sum = in_psu.sum(axis=0)
-    cal = design.calibration
+    reported, cal = layout.reported, design.calibration
     with np.errstate(invalid="ignore", divide="ignore"):
         share = psu_sums.sum(axis=0) / weight_sum[:, None]
         totals = _score_totals(psu_sums, share, weight_sum, reported)
         cell_scores = None
         if cal is not None:
-            cell_sums = _sums_by(cal.cell, slot, cal.base, len(cal.model), bins, n_categories)
+            cell_sums = _sums_by(layout.cell_offset + slot, cal.base, len(cal.model), layout)
             cell_scores = _score_totals(cell_sums, share, weight_sum, reported)
     members = in_psu > 0
     strata_with = np.logical_or.reduceat(members, design.first_psu_of_stratum, axis=0)
@@ -334,10 +362,10 @@ def _item_shares(design, answer, domain, n_domains, n_categories, reported) -> _
     )
 
 
-def _sums_by(group, slot, values, n_groups, bins, n_categories) -> np.ndarray:
+def _sums_by(index, values, n_groups, layout: _Layout) -> np.ndarray:
     """Sums of values by (group, domain, category) in one pass; the 'no domain' bin dropped."""
-    sums = np.bincount(group * bins + slot, values, minlength=n_groups * bins)
-    return sums.reshape(n_groups, -1, n_categories)[:, :-1]
+    sums = np.bincount(index, values, minlength=n_groups * layout.bins)
+    return sums.reshape(n_groups, -1, layout.n_categories)[:, :-1]
 
 
 def _score_totals(sums, share, weight_sum, reported) -> np.ndarray:
