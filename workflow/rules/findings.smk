@@ -2,7 +2,7 @@ rule findings_estimate:
     input:
         harmonised="results/harmonised/{survey}_{wave}.parquet",
         weights="results/weights/{survey}_{wave}.parquet",
-        config=get_config_file(),
+        config=get_config_part("estimate"),
     output:
         distributions="results/estimates/{survey}_{wave}.distributions.parquet",
         contrasts="results/estimates/{survey}_{wave}.contrasts.parquet",
@@ -31,7 +31,7 @@ rule findings_combine:
         associations=expand_survey_waves(
             "results/estimates/{survey}_{wave}.associations.parquet"
         ),
-        config=get_config_file(),
+        config=get_config_part("combine"),
     output:
         distributions="results/estimates/distributions.parquet",
         distributions_csv="results/estimates/distributions.csv",
