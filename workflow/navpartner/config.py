@@ -355,10 +355,11 @@ def _change_problems(change: dict | None, config: dict) -> list[str]:
             f"publication.change: from {change['from']} to {change['to']} must be two waves "
             f"in order, of {waves}"
         ]
-    if waves.index(change["to"]) != waves.index(change["from"]) + 1:
+    consecutive = waves.index(change["to"]) == waves.index(change["from"]) + 1
+    if not consecutive and (change["from"], change["to"]) != (waves[0], waves[-1]):
         return [
-            "publication.change: the estimates compare consecutive waves; "
-            f"{change['from']} and {change['to']} are not consecutive in {waves}"
+            "publication.change: the estimates compare consecutive waves and the first with "
+            f"the last; {change['from']} and {change['to']} are neither, in {waves}"
         ]
     return []
 

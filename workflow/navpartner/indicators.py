@@ -256,18 +256,26 @@ def combine_estimates(
     return estimates
 
 
-def wave_differences(estimates: pd.DataFrame, level: float = 0.95) -> pd.DataFrame:
-    """later - earlier for each indicator, breakdown and group in consecutive waves."""
-    point = estimates.drop_duplicates(["indicator", "breakdown", "group", "wave"])
-    keys = ["indicator", "breakdown", "group"]
-    point = point.sort_values([*keys, "wave"])
-    earlier = point.groupby(keys, sort=False).shift(1)
-    pairs = point.assign(
+def _paired(point: pd.DataFrame, earlier: pd.DataFrame) -> pd.DataFrame:
+    return point.assign(
         wave_from=earlier["wave"],
         estimate_from=earlier["estimate"],
         var_from=earlier["variance"],
         df_from=earlier["df"],
     )
+
+
+def wave_differences(estimates: pd.DataFrame, level: float = 0.95) -> pd.DataFrame:
+    """later - earlier for each indicator, breakdown and group: every pair of consecutive waves,
+    and first to last where there are three waves or more."""
+    point = estimates.drop_duplicates(["indicator", "breakdown", "group", "wave"])
+    keys = ["indicator", "breakdown", "group"]
+    point = point.sort_values([*keys, "wave"])
+    groups = point.groupby(keys, sort=False)
+    consecutive = _paired(point, groups.shift(1))
+    position, size = groups.cumcount(), groups["wave"].transform("size")
+    spans = _paired(point, groups.transform("first"))[(position == size - 1) & (size >= 3)]
+    pairs = pd.concat([consecutive, spans]).sort_values([*keys, "wave", "wave_from"])
     pairs = pairs[pairs["wave_from"].notna()]
     diff = difference_independent(
         (
