@@ -488,8 +488,6 @@ def part_path(folder: str, stage: str, survey=None, wave=None, model=None) -> st
 def write_config_part(config: dict, folder: str, stage: str, **where) -> str:
     """Write one part where its content changed (an unchanged part keeps its time stamp, so
     the steps reading it are not rerun); returns its path."""
-    from navpartner.io import write_text
-
     path = part_path(folder, stage, **where)
     text = "# Made by the workflow from the effective config; edit config.yaml, not this.\n"
     text += yaml.dump(
@@ -500,5 +498,7 @@ def write_config_part(config: dict, folder: str, stage: str, **where) -> str:
         width=100,
     )
     if not Path(path).is_file() or Path(path).read_text(encoding="utf-8") != text:
+        from navpartner.io import write_text  # only here: planning an unchanged run stays light
+
         write_text(text, path)
     return path

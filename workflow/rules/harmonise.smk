@@ -13,4 +13,4 @@ rule survey_harmonise:
     shell:
         "navpartner harmonise --config {input.config} --survey {wildcards.survey}"
         " --wave {wildcards.wave} --output {output.data} --audit {output.audit}"
-        " --crosswalk {output.crosswalk} 2> {log}"
+        " --crosswalk {output.crosswalk:q} 2> {log}"
