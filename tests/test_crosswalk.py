@@ -121,3 +121,12 @@ def test_vendor_wording_passes_once_declared_as_synonym(config, tmp_path, root):
     table = harmonise(config, "kommune", 2019, out, root)
     row = table[(table["raw_variable"] == "tilpasset") & (table["raw_code"] == "3")].iloc[0]
     assert row["status"] == "no vendor label" and row["label"] == "Verken enig eller uenig"
+
+
+def test_a_label_given_in_two_languages_matches_either(config):
+    from navpartner.crosswalk import LabelRules
+
+    rules = LabelRules.from_config(config)
+    label = {"nb": "Helt enig", "en": "Strongly agree"}
+    assert rules.agree("helt enig", label) and rules.agree("Strongly agree.", label)
+    assert not rules.agree("Helt uenig", label)

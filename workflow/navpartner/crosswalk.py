@@ -58,9 +58,19 @@ class LabelRules:
             synonyms.setdefault(normalise(label), set()).update(normalise(w) for w in wordings)
         return cls(audit["dont_know_label"], audit["missing_label"], synonyms)
 
-    def agree(self, raw_label: str, harmonised_label: str) -> bool:
-        raw, target = normalise(raw_label), normalise(harmonised_label)
-        return raw == target or raw in self.synonyms.get(target, set())
+    def agree(self, raw_label: str, harmonised_label: str | dict) -> bool:
+        """Whether a vendor label names the harmonised label (in any of its languages)."""
+        raw = normalise(raw_label)
+        for form in label_forms(harmonised_label):
+            target = normalise(form)
+            if raw == target or raw in self.synonyms.get(target, set()):
+                return True
+        return False
+
+
+def label_forms(label: str | dict) -> list[str]:
+    """A label's wordings: one text, or its forms by language ({nb: ..., en: ...})."""
+    return list(label.values()) if isinstance(label, dict) else [label]
 
 
 def crosswalk_table(
@@ -121,7 +131,7 @@ def _rows(variable: str, harmonised: str, labels: dict, targets: dict, label_of)
                 labels.get(raw, ""),
                 harmonised,
                 "NA" if code is None else str(code),
-                label_of(code) if raw in targets else "",
+                label_forms(label_of(code))[0] if raw in targets else "",
             )
         )
     return rows
