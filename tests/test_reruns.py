@@ -106,7 +106,8 @@ def test_overlay_removes_an_indicator_with_null(finished, config):
 def test_a_bad_override_is_refused_naming_the_key(finished):
     result = snakemake(finished, "--dry-run", "--config", "weighting={trim: {upper: 3.5}}")
     assert result.returncode != 0
-    assert "upper" in result.stderr and "'3.5'" in result.stderr
+    message = result.stdout + result.stderr
+    assert "upper" in message and "'3.5'" in message
 
 
 def test_new_wave_by_draft_and_overlay_as_the_readme_says(finished):
