@@ -47,7 +47,9 @@ def _string_after(tokens, index: int, path: Path) -> str:
         if token.type != tokenize.STRING:
             break
         if token.string.lstrip("rbRB").startswith(("f", "F")):
-            pytest.fail(f"{path.name}:{token.start[0]}: an f-string shell command cannot be checked")
+            pytest.fail(
+                f"{path.name}:{token.start[0]}: an f-string shell command cannot be checked"
+            )
         parts.append(ast.literal_eval(token.string))
     return "".join(parts)
 

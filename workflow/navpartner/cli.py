@@ -81,10 +81,28 @@ def main(argv: list[str] | None = None) -> int:
         level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s", stream=sys.stderr
     )
     try:
+        _protect_inputs(args)
         return COMMANDS[args.command](args)
     except (InputError, ConfigError, WeightingError, DesignError) as err:
         log.error("%s", err)
         return 2
+    except OSError as err:  # e.g. an input that exists but cannot be read
+        log.error("%s: cannot be read (%s)", err.filename, err.strerror or err)
+        return 2
+
+
+def _protect_inputs(args) -> None:
+    """No step writes under data_raw/, the declared data directory, or over an input."""
+    from navpartner.io import protect
+
+    if args.command == "synth":
+        return  # it makes the synthetic data_raw/, and only when asked to
+    if getattr(args, "config", None) is None:
+        protect([Path("data_raw")])
+        return
+    from navpartner.config import protected_paths, read_config
+
+    protect(protected_paths(read_config(args.config), args.config))
 
 
 def _add_publish_commands(commands) -> None:
