@@ -35,9 +35,11 @@ include: "workflow/rules/weights.smk"
 include: "workflow/rules/indicators.smk"
 include: "workflow/rules/model.smk"
 include: "workflow/rules/publish.smk"
+include: "workflow/rules/manifest.smk"
 
 
 rule all:
     default_target: True
     input:
         get_final_outputs(),
+        MANIFEST,

@@ -37,8 +37,7 @@ def project(root, tmp_path, monkeypatch):
     shutil.copytree(root / "data_raw", copy / "data_raw")
     shutil.copy(root / "config.yaml", copy / "config.yaml")
     monkeypatch.chdir(copy)
-    yield copy
-    protect([])  # the command's protection is process-wide; later tests start without it
+    return copy
 
 
 def line_of(text: str, start: str) -> int:
@@ -460,6 +459,27 @@ def test_a_csv_in_another_code_page_names_its_line(config, tmp_path, root):
     assert len(out) == 4
 
 
+@pytest.mark.bad_input
+@pytest.mark.parametrize(
+    ("content", "words"),
+    [
+        (b"", ["not a readable CSV file", "No columns"]),
+        (b"lopenr,knr\n1,301\n2,301,7,8\n", ["not a readable CSV file", "line 3"]),
+    ],
+)
+def test_an_unreadable_csv_is_named(config, tmp_path, root, content, words):
+    (tmp_path / "small.csv").write_bytes(content)
+    (tmp_path / "small.yaml").write_text("variables: {}\n", encoding="utf-8")
+    changed = small_config(
+        config, tmp_path, "small.csv", "csv", codebook=str(tmp_path / "small.yaml")
+    )
+    with pytest.raises(InputError) as error:
+        run(changed, tmp_path, root)
+    for word in words:
+        assert word in str(error.value), str(error.value)
+    assert not list(tmp_path.glob("out*"))
+
+
 # --- The count the README states ----------------------------------------------------------------
 
 
@@ -475,3 +495,36 @@ def test_readme_counts_the_bad_inputs(root):
     stated = re.search(r"tries (\d+) bad inputs", (root / "README.md").read_text("utf-8"))
     assert stated, "README: state 'the suite tries N bad inputs' in the Reliability section"
     assert int(stated.group(1)) == count, f"README says {stated.group(1)}, the suite has {count}"
+
+
+# --- No report from stale outputs ----------------------------------------------------------------
+
+
+def test_the_manifest_names_what_changed_since_the_run(tmp_path):
+    from navpartner.audit import manifest_problems, write_manifest
+
+    files = {name: tmp_path / name for name in ("config.yaml", "raw.sav", "table.csv")}
+    for path in files.values():
+        path.write_text(path.name, encoding="utf-8")
+    config, raw, table = map(str, files.values())
+    manifest = tmp_path / "manifest.json"
+    assert manifest_problems(manifest, config, [raw], [table]) == [
+        f"{manifest} is missing: no complete run of the workflow has recorded its outputs"
+    ]
+    recorded = write_manifest(config, [raw], [table], manifest)
+    assert manifest_problems(manifest, config, [raw], [table]) == []
+    assert len(recorded["fingerprint"]) == 64
+
+    for path, words in [
+        (files["config.yaml"], f"{config} has changed since the outputs were made"),
+        (files["raw.sav"], f"{raw} has changed since the outputs were made"),
+        (files["table.csv"], f"{table} is not the file the recorded run made"),
+    ]:
+        original = path.read_text(encoding="utf-8")
+        path.write_text(original + " edited", encoding="utf-8")
+        assert manifest_problems(manifest, config, [raw], [table]) == [words]
+        path.write_text(original, encoding="utf-8")
+    new_output = str(tmp_path / "new.csv")
+    assert manifest_problems(manifest, config, [raw], [table, new_output]) == [
+        f"{new_output} was not made by the run {manifest} records"
+    ]

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
+import html
+import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -37,3 +40,67 @@ class RowAccount:
     def write(self, path: str | Path, **context) -> None:
         self.check_balance()
         write_json({**context, **asdict(self)}, path)
+
+
+def fingerprint(config_file: str | Path, inputs: list[str | Path]) -> dict:
+    """What a run was made from: sha256 of the config file and of every raw input, and one
+    fingerprint over all of them."""
+    made_from = {
+        "config": {str(config_file): sha256_of(config_file)},
+        "inputs": {str(path): sha256_of(path) for path in sorted(map(str, inputs))},
+    }
+    canonical = json.dumps(made_from, sort_keys=True).encode()
+    return {"fingerprint": hashlib.sha256(canonical).hexdigest(), **made_from}
+
+
+def write_manifest(
+    config_file: str | Path, inputs: list[str | Path], outputs: list[str | Path], path: str | Path
+) -> dict:
+    """The fingerprint of a complete run and the sha256 of every output it made."""
+    manifest = {
+        **fingerprint(config_file, inputs),
+        "outputs": {str(output): sha256_of(output) for output in outputs},
+    }
+    write_json(manifest, path)
+    return manifest
+
+
+def manifest_problems(
+    path: str | Path, config_file: str | Path, inputs: list[str | Path], outputs: list[str | Path]
+) -> list[str]:
+    """Why the outputs on disk are not those of the current config and inputs (empty if they
+    are): a changed config or input, an output changed or made after the manifest."""
+    if not Path(path).is_file():
+        return [f"{path} is missing: no complete run of the workflow has recorded its outputs"]
+    with open(path, encoding="utf-8") as handle:
+        recorded = json.load(handle)
+    current = fingerprint(config_file, [p for p in inputs if Path(p).is_file()])
+    problems = []
+    for kind in ("config", "inputs"):
+        for name in sorted(set(recorded[kind]) | set(current[kind])):
+            if recorded[kind].get(name) != current[kind].get(name):
+                problems.append(f"{name} has changed since the outputs were made")
+    for output in map(str, outputs):
+        if output not in recorded["outputs"]:
+            problems.append(f"{output} was not made by the run {path} records")
+        elif not Path(output).is_file() or sha256_of(output) != recorded["outputs"][output]:
+            problems.append(f"{output} is not the file the recorded run made")
+    return problems
+
+
+def manifest_page(manifest: dict, title: str) -> str:
+    """The fingerprint and checksums as a small HTML page (for the report)."""
+    rows = [("fingerprint", manifest["fingerprint"])]
+    rows += [
+        (name, digest) for kind in ("config", "inputs") for name, digest in manifest[kind].items()
+    ]
+    rows += list(manifest["outputs"].items())
+    cells = "".join(
+        f"<tr><td>{html.escape(name)}</td><td><code>{digest}</code></td></tr>\n"
+        for name, digest in rows
+    )
+    return (
+        f'<!DOCTYPE html>\n<html>\n<head>\n<meta charset="utf-8">\n<title>{html.escape(title)}'
+        f"</title>\n</head>\n<body>\n<h1>{html.escape(title)}</h1>\n<table>\n{cells}</table>\n"
+        "</body>\n</html>\n"
+    )

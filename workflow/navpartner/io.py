@@ -131,9 +131,13 @@ def _read_csv_with_codebook(path: Path, codebook: str | Path | None, encoding: s
     book = read_yaml(codebook, encoding=encoding)
     variables = _check_codebook(book, str(codebook))
     text_columns = [name for name, spec in variables.items() if spec.get("type") == "string"]
-    data = pd.read_csv(
-        io.StringIO(_decode(path, encoding)), dtype={name: str for name in text_columns}
-    )
+    try:
+        data = pd.read_csv(
+            io.StringIO(_decode(path, encoding)), dtype={name: str for name in text_columns}
+        )
+    except (pd.errors.ParserError, pd.errors.EmptyDataError) as err:
+        problem = " ".join(str(err).split())  # pandas' message spans lines
+        raise InputError(str(path), f"not a readable CSV file ({problem})") from err
     return SurveyFile(
         data=data,
         path=str(path),
