@@ -88,19 +88,17 @@ def manifest_problems(
     return problems
 
 
-def manifest_page(manifest: dict, title: str) -> str:
-    """The fingerprint and checksums as a small HTML page (for the report)."""
-    rows = [("fingerprint", manifest["fingerprint"])]
-    rows += [
-        (name, digest) for kind in ("config", "inputs") for name, digest in manifest[kind].items()
-    ]
-    rows += list(manifest["outputs"].items())
-    cells = "".join(
-        f"<tr><td>{html.escape(name)}</td><td><code>{digest}</code></td></tr>\n"
-        for name, digest in rows
+def manifest_table(manifest: dict) -> str:
+    """The fingerprint and every checksum as an HTML table (the report's provenance page)."""
+    sections = [("fingerprint", {"config + inputs": manifest["fingerprint"]})]
+    sections += [(kind, manifest[kind]) for kind in ("config", "inputs", "outputs")]
+    left = 'style="text-align: left"'
+    rows = "".join(
+        f'<tr><th colspan="2" {left}>{kind}</th></tr>\n'
+        + "".join(
+            f"<tr><td {left}>{html.escape(name)}</td><td><code>{digest}</code></td></tr>\n"
+            for name, digest in digests.items()
+        )
+        for kind, digests in sections
     )
-    return (
-        f'<!DOCTYPE html>\n<html>\n<head>\n<meta charset="utf-8">\n<title>{html.escape(title)}'
-        f"</title>\n</head>\n<body>\n<h1>{html.escape(title)}</h1>\n<table>\n{cells}</table>\n"
-        "</body>\n</html>\n"
-    )
+    return f"<table>\n{rows}</table>\n"

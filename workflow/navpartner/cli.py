@@ -403,13 +403,17 @@ def _publish_methods(args) -> int:
 
 
 def _manifest(args) -> int:
-    from navpartner.audit import manifest_page, write_manifest
+    from navpartner.audit import manifest_table, write_manifest
     from navpartner.config import configured_inputs, read_config
     from navpartner.io import write_text
+    from navpartner.publish.sheets import html_document
 
-    inputs = [path for _, path in configured_inputs(read_config(args.config))]
+    config = read_config(args.config)
+    inputs = [path for _, path in configured_inputs(config)]
     manifest = write_manifest(args.config, inputs, args.outputs, args.manifest)
-    write_text(manifest_page(manifest, "navpartner: fingerprint of the results"), args.html)
+    title = "Fingerprint (SHA-256) of the configuration, raw inputs and results"
+    body = f"<h1>{title}</h1>\n{manifest_table(manifest)}"
+    write_text(html_document(title, body, config), args.html)
     log.info("fingerprint %s over %d outputs", manifest["fingerprint"], len(args.outputs))
     return 0
 
