@@ -236,7 +236,6 @@ class Table:
             self.path,
             problem,
             variable=column,
-            row=None,
             line=self.lines[index],
             expected=expected,
             found=found,
