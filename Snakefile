@@ -1,7 +1,13 @@
 # navpartner: raw survey files -> harmonised data -> weights -> indicators -> report.
 from snakemake.utils import min_version, validate
 
-from navpartner.config import check_consistency, remove_nulls, with_string_keys
+from navpartner.config import (
+    check_config_files,
+    check_consistency,
+    check_paths,
+    remove_nulls,
+    with_string_keys,
+)
 
 min_version("8.20")
 
@@ -13,11 +19,19 @@ report: "workflow/report/workflow.rst"
 
 
 # The effective config: config.yaml, then --configfile overlays and --config overrides merged
-# over it in order; an entry an overlay sets to null is removed. JSON schema first (names the
-# misspelt key), then the rules that span several keys.
-remove_nulls(config)
-validate(with_string_keys(config), "workflow/schemas/config.schema.yaml")
-check_consistency(config, source=" + ".join(map(str, workflow.configfiles)) or "config")
+# over it in order; an entry an overlay sets to null is removed. Strict YAML first (a key
+# defined twice, an alias), then the JSON schema (names the misspelt key), then the rules that
+# span several keys, then where the input paths lead. The project's named errors (ValueError)
+# are shown as they are, without a stack.
+CONFIG_SOURCE = " + ".join(map(str, workflow.configfiles)) or "config"
+try:
+    check_config_files(workflow.configfiles)
+    remove_nulls(config)
+    validate(with_string_keys(config), "workflow/schemas/config.schema.yaml")
+    check_consistency(config, source=CONFIG_SOURCE)
+    check_paths(config, source=CONFIG_SOURCE)
+except ValueError as error:
+    raise WorkflowError(str(error)) from None
 
 
 include: "workflow/rules/common.smk"
@@ -27,9 +41,11 @@ include: "workflow/rules/indicators.smk"
 include: "workflow/rules/findings.smk"
 include: "workflow/rules/model.smk"
 include: "workflow/rules/publish.smk"
+include: "workflow/rules/manifest.smk"
 
 
 rule all:
     default_target: True
     input:
         get_final_outputs(),
+        MANIFEST,

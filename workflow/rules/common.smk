@@ -1,5 +1,11 @@
 # Helpers shared by the rules. The logic lives in the navpartner package.
-from navpartner.config import survey_waves, wave_spec, write_config_part
+from navpartner.audit import manifest_problems
+from navpartner.config import (
+    configured_inputs,
+    survey_waves,
+    wave_spec,
+    write_config_part,
+)
 from navpartner.publish.labels import Labels
 
 SURVEY_WAVES = survey_waves(config)
@@ -19,10 +25,19 @@ def get_config_part(stage):
     whose part it changes."""
 
     def part(wildcards):
-        where = {key: wildcards[key] for key in ("survey", "wave", "model") if key in wildcards.keys()}
+        where = {
+            key: wildcards[key]
+            for key in ("survey", "wave", "model")
+            if key in wildcards.keys()
+        }
         return write_config_part(config, "results/config", stage, **where)
 
     return part
+
+
+def get_effective_config():
+    """The whole effective config as one file (what publication and the manifest read)."""
+    return write_config_part(config, "results/config", "all")
 
 
 def get_raw_inputs(wildcards):
@@ -140,3 +155,25 @@ def get_publication_outputs():
     if "change" in config["publication"]:
         outputs += expand("results/figures/change.{ext}", ext=["png", "svg"])
     return outputs
+
+
+# Provenance: the manifest of a complete run (rules/manifest.smk).
+MANIFEST = "results/manifest.json"
+
+
+def get_configured_inputs():
+    return [path for _, path in configured_inputs(config)]
+
+
+def get_provenance_category(wildcards):
+    """The report's category for the provenance page; evaluated only when a report is made,
+    it refuses one whose outputs were not made from the current config and inputs."""
+    problems = manifest_problems(
+        MANIFEST, get_effective_config(), get_configured_inputs(), get_final_outputs()
+    )
+    if problems:
+        raise WorkflowError(
+            "no report: the outputs on disk were not made from the current config and inputs "
+            "(run snakemake first):\n  " + "\n  ".join(problems)
+        )
+    return LABELS.text("methods")

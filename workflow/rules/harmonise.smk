@@ -11,6 +11,6 @@ rule survey_harmonise:
     conda:
         "../envs/navpartner.yaml"
     shell:
-        "navpartner harmonise --config {input.config} --survey {wildcards.survey}"
-        " --wave {wildcards.wave} --output {output.data} --audit {output.audit}"
-        " --crosswalk {output.crosswalk:q} 2> {log}"
+        "navpartner harmonise --config {input.config:q} --survey {wildcards.survey:q}"
+        " --wave {wildcards.wave:q} --output {output.data:q} --audit {output.audit:q}"
+        " --crosswalk {output.crosswalk:q} 2> {log:q}"
