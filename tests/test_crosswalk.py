@@ -66,6 +66,7 @@ def test_reversed_scale_is_followed_to_its_harmonised_code(config, tmp_path, roo
     assert (row["raw_label"], row["code"], row["label"]) == ("Helt enig", "5", "Helt enig")
 
 
+@pytest.mark.bad_input
 def test_undeclared_reversal_stops_naming_item_code_and_both_labels(config, tmp_path, root):
     def forget_reversal(wave):
         del wave["items"]["likeverdig"]["reverse"]
@@ -77,6 +78,7 @@ def test_undeclared_reversal_stops_naming_item_code_and_both_labels(config, tmp_
     assert "'Helt enig'" in message and "'Helt uenig'" in message
 
 
+@pytest.mark.bad_input
 def test_swapped_category_codes_stop(config, tmp_path, root):
     def swap_roles(wave):
         wave["background"]["role"]["codes"] = {1: "kontorleder", 2: "veileder"}
@@ -85,6 +87,7 @@ def test_swapped_category_codes_stop(config, tmp_path, root):
     assert "'role'" in message and "rolle" in message and "'Veileder'" in message
 
 
+@pytest.mark.bad_input
 def test_dont_know_and_missing_codes_swapped_stop(config, tmp_path, root):
     def swap_codes(wave):
         wave["dont_know"], wave["missing"] = [99], [6]
@@ -93,6 +96,7 @@ def test_dont_know_and_missing_codes_swapped_stop(config, tmp_path, root):
     assert "raw code 6" in message and "'Vet ikke'" in message and "'Ikke besvart'" in message
 
 
+@pytest.mark.bad_input
 def test_vendor_wording_passes_once_declared_as_synonym(config, tmp_path, root):
     """A vendor that writes 'Vet ikke / ikke aktuelt' stops the run until config says it is the
     same answer; an unlabelled code is recorded, not guessed."""
