@@ -137,7 +137,12 @@ CHANGE_ESTIMATES = [
 def test_a_change_holds_only_in_its_direction_after_fdr(config, difference, p_adjusted, expected):
     rows = [
         contrast(
-            "wave", "statlig_dominans_radmenn", 2019, 2011, difference, 0.0001,
+            "wave",
+            "statlig_dominans_radmenn",
+            2019,
+            2011,
+            difference,
+            0.0001,
             p_adjusted=p_adjusted,
         )
     ]
@@ -180,8 +185,10 @@ def test_a_group_against_rest_stands_for_the_other_of_two_groups(config):
     rows = [contrast("group", "andre_parts_oppgaver", 2019, 2019, 0.3, 0.001, **keys)]
     row = verdicts(config, GROUP_ESTIMATES, rows, claim=GROUP).loc["claim"]
     assert row["verdict"] == HOLDS and row["difference"] == pytest.approx(0.3)
-    three_groups = [*GROUP_ESTIMATES, estimate("andre_parts_oppgaver", 2019, 0.5, group="x",
-                                               breakdown="employer")]
+    three_groups = [
+        *GROUP_ESTIMATES,
+        estimate("andre_parts_oppgaver", 2019, 0.5, group="x", breakdown="employer"),
+    ]
     row = verdicts(config, three_groups, rows, claim=GROUP).loc["claim"]
     assert row["reason"] == "no_test"
 
@@ -194,8 +201,10 @@ def test_a_survey_difference_finds_the_indicator_pair(config):
         "wave": 2019,
         "direction": "higher",
     }
-    estimates = [estimate("likeverdig_kontorledere", 2019, 0.5), estimate("likeverdig_radmenn",
-                                                                          2019, 0.3)]
+    estimates = [
+        estimate("likeverdig_kontorledere", 2019, 0.5),
+        estimate("likeverdig_radmenn", 2019, 0.3),
+    ]
     keys = {"indicator_reference": "likeverdig_kontorledere"}
     rows = [contrast("survey", "likeverdig_radmenn", 2019, 2019, -0.2, 0.001, **keys)]
     row = verdicts(config, estimates, rows, claim=claim).loc["claim"]
@@ -253,7 +262,7 @@ def test_the_default_claims_cover_the_published_statements(config):
 def test_config_checks_name_the_faulty_claim_key(config, change, message):
     level = {"form": "level", "indicator": "team_blandet", "wave": 2019, "about": [75, 85]}
     broken = claims_config(config, bad=level | change)
-    with pytest.raises(ConfigError, match="claims.statements.bad.test") as error:
+    with pytest.raises(ConfigError, match=r"claims\.statements\.bad\.test") as error:
         check_config(broken)
     assert message in str(error.value)
 

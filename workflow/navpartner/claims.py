@@ -69,7 +69,8 @@ def evaluate_claims(
     """
     context = _Context(config, _published_interval(config, indicators), contrasts)
     rows = [
-        context.evaluate(name, spec["test"]) for name, spec in config["claims"]["statements"].items()
+        context.evaluate(name, spec["test"])
+        for name, spec in config["claims"]["statements"].items()
     ]
     table = _adjust_derived(pd.DataFrame(rows), contrasts, association_p, context)
     return table.reindex(columns=COLUMNS)
@@ -268,7 +269,9 @@ class _Context:
         difference = late["difference"] - early["difference"]
         variances = np.array([late["se"], early["se"]]) ** 2
         se = float(np.sqrt(variances.sum()))
-        df = variances.sum() ** 2 / (variances[0] ** 2 / late["df"] + variances[1] ** 2 / early["df"])
+        df = variances.sum() ** 2 / (
+            variances[0] ** 2 / late["df"] + variances[1] ** 2 / early["df"]
+        )
         half = stats.t.ppf(1 - self.alpha / 2, df) * se
         return result | {
             "estimate": late["difference"],

@@ -215,7 +215,10 @@ def _model_problems(config: dict, name: str, model: dict) -> list[str]:
 CLAIM_KEYS = {
     "level": ({"wave"}, {"breakdown", "group", "about", "above", "below"}),
     "change": ({"waves", "direction"}, {"breakdown", "group", "reference"}),
-    "difference": ({"wave", "direction"}, {"breakdown", "group", "reference", "indicator_reference"}),
+    "difference": (
+        {"wave", "direction"},
+        {"breakdown", "group", "reference", "indicator_reference"},
+    ),
 }
 
 
@@ -268,7 +271,8 @@ def _claim_waves(config: dict, where: str, test: dict, indicators: list[str]) ->
 def _claim_groups(config: dict, where: str, test: dict) -> list[str]:
     breakdown = test.get("breakdown", "total")
     if breakdown not in config["indicators"][test["indicator"]]["breakdowns"]:
-        return [f"{where}.breakdown: indicator '{test['indicator']}' has no breakdown '{breakdown}'"]
+        indicator = test["indicator"]
+        return [f"{where}.breakdown: indicator '{indicator}' has no breakdown '{breakdown}'"]
     groups = list(config["publication"]["breakdowns"].get(breakdown, {}).get("groups", {}))
     return [
         f"{where}.{key}: '{test[key]}' is not a group of '{breakdown}' ({groups})"
