@@ -155,7 +155,7 @@ def _harmonise(args) -> int:
         args.wave,
         account.rows_in,
         account.rows_out,
-        {d["reason"]: d["rows"] for d in account.dropped},
+        {d["reason"]["en"]: d["rows"] for d in account.dropped},
     )
     return 0
 

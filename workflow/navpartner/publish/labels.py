@@ -119,6 +119,7 @@ TEXTS = {
         "en": ". «Don't know» counts as not positive.",
     },
     "or": {"nb": "» eller «", "en": "» or «"},
+    "dont_know": {"nb": "«vet ikke»", "en": "«don't know»"},
     "not_asked_note": {"nb": ". = ikke spurt dette året.", "en": ". = not asked that year."},
     "waves_source": {"nb": "{source}, {waves}.", "en": "{source}, {waves}."},
 }
@@ -150,6 +151,9 @@ class Labels:
 
     def population(self, name: str) -> str:
         return self.config["indicators"][name]["population"][self.language]
+
+    def survey(self, name: str) -> str:
+        return self.config["surveys"][name]["label"][self.language]
 
     def theme(self, name: str) -> str:
         return self.config["publication"]["themes"][name][self.language]
@@ -198,7 +202,7 @@ class Labels:
         item = self.config["items"][indicator["item"]]
         scale = self.config["scales"][item["scale"]]
         answers = TEXTS["or"][self.language].join(
-            _scale_label(scale, code) for code in indicator["positive"]
+            self.scale_label(scale, code) for code in indicator["positive"]
         )
         return self.text(
             "definition",
@@ -207,6 +211,14 @@ class Labels:
             question=item["question"].rstrip("."),
             dont_know=self.text(f"dont_know_{indicator['dont_know']}"),
         )
+
+    def scale_label(self, scale: dict, code: int) -> str:
+        """A scale's label for a code; YAML may have read the keys as integers or as strings."""
+        return scale.get(code, scale.get(str(code)))[self.language]
+
+    def reason(self, reason: dict) -> str:
+        """An exclusion reason as configured (and carried in the harmonise audit)."""
+        return reason[self.language]
 
     def source(self, waves) -> str:
         source = self.config["publication"]["source"][self.language]
@@ -224,6 +236,3 @@ def is_synthetic(file_labels) -> bool:
     return any(label.upper().startswith(SYNTHETIC_MARK) for label in file_labels)
 
 
-def _scale_label(scale: dict, code: int) -> str:
-    """A scale's label for a code; YAML may have read the keys as integers or as strings."""
-    return scale.get(code, scale.get(str(code)))

@@ -147,7 +147,7 @@ def _notes(labels: Labels, table: pd.DataFrame, surveys: list[str]) -> list[str]
     notes = [labels.estimation_note(survey) for survey in surveys]
     if len(surveys) > 1:  # say which survey each note is about
         notes = [
-            f"{labels.config['surveys'][s]['label']}: {n}"
+            f"{labels.survey(s)}: {n}"
             for s, n in zip(surveys, notes, strict=True)
         ]
     return [
