@@ -23,6 +23,7 @@ include: "workflow/rules/weights.smk"
 include: "workflow/rules/indicators.smk"
 include: "workflow/rules/model.smk"
 include: "workflow/rules/publish.smk"
+include: "workflow/rules/document.smk"
 
 
 rule all:

@@ -329,3 +329,33 @@ def _adjust_derived(
         verdict = context.verdict(table.loc[index], table.at[index, "direction"])
         table.loc[index, ["verdict", "reason"]] = [verdict["verdict"], verdict["reason"]]
     return table
+
+
+def write_claims(
+    config: dict,
+    indicators: str,
+    contrasts: str | None,
+    association_tests: str | None,
+    output: str,
+) -> pd.DataFrame:
+    """The claims step: read the estimates tables, evaluate, write the register's table.
+
+    Without a contrasts table (a workflow without the findings step) every direction claim is
+    inconclusive for want of its test.
+    """
+    from navpartner.io import write_csv
+
+    estimates = read_estimates_table(indicators, ["indicator", "wave", "breakdown", "group", "n"])
+    tests = (
+        read_estimates_table(contrasts, [*CONTRAST_KEYS, "wave", "wave_reference", "p_adjusted"])
+        if contrasts
+        else pd.DataFrame(columns=[*CONTRAST_KEYS, "wave", "wave_reference", "p_value"])
+    )
+    association = (
+        read_estimates_table(association_tests, ["p_value"])["p_value"]
+        if association_tests
+        else None
+    )
+    table = evaluate_claims(config, estimates, tests, association)
+    write_csv(table, output)
+    return table

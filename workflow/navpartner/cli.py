@@ -76,6 +76,7 @@ def main(argv: list[str] | None = None) -> int:
     combine.add_argument("--output", required=True)
 
     _add_publish_commands(commands)
+    _add_document_commands(commands)
     args = parser.parse_args(argv)
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s", stream=sys.stderr
@@ -124,6 +125,31 @@ def _add_publish_commands(commands) -> None:
     methods.add_argument("--config", default="config.yaml")
     methods.add_argument("--diagnostics", required=True, help="weights diagnostics CSV")
     methods.add_argument("--html", required=True)
+
+
+def _add_document_commands(commands) -> None:
+    """The claims register and the evaluation report."""
+    claims = commands.add_parser("claims", help="re-test the configured claims on the estimates")
+    claims.add_argument("--config", default="config.yaml")
+    claims.add_argument("--indicators", required=True, help="estimates table (Parquet or CSV)")
+    claims.add_argument("--contrasts", help="contrasts table (CSV or Parquet)")
+    claims.add_argument("--association-tests", help="association tests CSV")
+    claims.add_argument("--output", required=True, help="claims CSV")
+
+    document = commands.add_parser("document", help="the evaluation report as PDF and HTML")
+    document.add_argument("--config", default="config.yaml")
+    document.add_argument("--published", required=True, help="published estimates CSV")
+    document.add_argument("--changes", required=True, help="published changes CSV")
+    document.add_argument("--claims", help="claims CSV")
+    document.add_argument("--estimate-audits", nargs="+", required=True)
+    document.add_argument("--harmonise-audits", nargs="+", required=True)
+    document.add_argument("--diagnostics", required=True, help="weights diagnostics CSV")
+    document.add_argument("--models", nargs="*", default=[], help="model coefficient CSVs")
+    document.add_argument("--figures", required=True, help="folder of the published SVGs")
+    document.add_argument("--contrasts", help="contrasts CSV")
+    document.add_argument("--response-rates", help="response rates CSV")
+    document.add_argument("--pdf", required=True)
+    document.add_argument("--html", required=True)
 
 
 def _synth(args) -> int:
@@ -298,6 +324,44 @@ def _publish_methods(args) -> int:
     return 0
 
 
+def _claims(args) -> int:
+    from navpartner.claims import write_claims
+    from navpartner.config import read_config
+
+    table = write_claims(
+        read_config(args.config),
+        args.indicators,
+        args.contrasts,
+        args.association_tests,
+        args.output,
+    )
+    log.info("%d claims: %s", len(table), table["verdict"].value_counts().to_dict())
+    return 0
+
+
+def _document(args) -> int:
+    from navpartner.config import read_config
+    from navpartner.document.report import write_document
+
+    write_document(
+        read_config(args.config),
+        published=args.published,
+        changes=args.changes,
+        claims=args.claims,
+        estimate_audits=args.estimate_audits,
+        harmonise_audits=args.harmonise_audits,
+        diagnostics=args.diagnostics,
+        models=args.models,
+        figures=args.figures,
+        pdf=args.pdf,
+        html=args.html,
+        contrasts=args.contrasts,
+        response_rates=args.response_rates,
+    )
+    log.info("wrote %s and %s", args.pdf, args.html)
+    return 0
+
+
 COMMANDS = {
     "synth": _synth,
     "check-config": _check_config,
@@ -312,4 +376,6 @@ COMMANDS = {
     "publish-figure": _publish_figure,
     "publish-card": _publish_card,
     "publish-methods": _publish_methods,
+    "claims": _claims,
+    "document": _document,
 }

@@ -140,4 +140,25 @@ def get_publication_outputs():
     ]
     if "change" in config["publication"]:
         outputs += expand("results/figures/change.{ext}", ext=["png", "svg"])
-    return outputs
+    return outputs + get_document_outputs()
+
+
+# The evaluation report.
+def get_document_outputs():
+    return [
+        "results/tables/claims.csv",
+        "results/report/evaluation_report.pdf",
+        "results/report/evaluation_report.html",
+    ]
+
+
+def get_model_tables():
+    return [f"results/models/{model}.csv" for model in config.get("models", {})]
+
+
+def get_document_figures():
+    """The SVG figures the report shows: each indicator, each comparison, the change chart."""
+    names = (
+        INDICATORS + FIGURES + (["change"] if "change" in config["publication"] else [])
+    )
+    return [f"results/figures/{name}.svg" for name in names]

@@ -68,6 +68,14 @@ TEXTS = {
     "kind_change": {"nb": "Figur", "en": "Figure"},
     "kind_card": {"nb": "Revisjonskort", "en": "Audit card"},
     "kind_methods": {"nb": "Data, vekting og estimering", "en": "Data, weighting and estimation"},
+    "kind_document": {"nb": "Evalueringsrapporten (PDF)", "en": "The evaluation report (PDF)"},
+    "caption_document": {
+        "nb": "Evalueringsrapporten: sammendrag med påstandene prøvd på dataene, ett kapittel per "
+        "tema og vedlegg om metode, spørreskjema og proveniens. Også som HTML i results/report/.",
+        "en": "The evaluation report: summary with the statements re-tested on the data, one "
+        "chapter per theme, and appendices on method, questionnaire and provenance. Also as "
+        "HTML in results/report/.",
+    },
     "comparisons": {"nb": "Sammenligninger", "en": "Comparisons"},
     "overview": {"nb": "Oversikt", "en": "Overview"},
     "caption_table": {

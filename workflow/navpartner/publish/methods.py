@@ -169,6 +169,13 @@ def _diagnostics_table(diagnostics: pd.DataFrame, config: dict, labels: Labels) 
     return _table(["", *head], rows)
 
 
+def estimation_paragraphs(config: dict) -> list[str]:
+    """How estimates, intervals and suppression work, as plain paragraphs (the evaluation
+    report prints the same text)."""
+    labels = Labels(config)
+    return _estimation_text(config, labels, labels.choose(TEXTS))
+
+
 def _estimation_text(config: dict, labels: Labels, text: dict) -> list[str]:
     clusters = "; ".join(
         f"{labels.survey(survey)}: {labels.cluster(survey)}" for survey in config["surveys"]
