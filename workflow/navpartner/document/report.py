@@ -81,9 +81,7 @@ def write_document(
     labels = Labels(config)
     stamp = labels.text("synthetic") if sources.synthetic_label else ""
     blocks = content.build(config, sources)
-    root = Path(Path(figures).resolve().anchor)  # the file system's root: figures anywhere
-    source = typeset.typst_source(blocks, labels.language, stamp, root)
-    document = typeset.compile_pdf(source, root)
+    document = typeset.compile_pdf(typeset.typst_source(blocks, labels.language, stamp))
     write_atomically(pdf, lambda tmp: Path(tmp).write_bytes(document))
     write_text(webpage.webpage(blocks, labels.language, stamp), html)
 

@@ -51,8 +51,8 @@ PREAMBLE = """#set document(title: {title}, date: none)
 LONG_TABLE = 24  # rows
 
 
-def typst_source(blocks: list, language: str, stamp: str, figures_root: Path) -> str:
-    """The whole report as Typst markup; images are referred to relative to figures_root.
+def typst_source(blocks: list, language: str, stamp: str) -> str:
+    """The whole report as Typst markup; images are referred to by absolute path.
 
     `stamp` (empty for real data) is the synthetic-data warning: in full on the title page,
     its first sentence in the header of every other page."""
@@ -66,14 +66,14 @@ def typst_source(blocks: list, language: str, stamp: str, figures_root: Path) ->
         )
     ]
     parts += [
-        _title(block, stamp) if isinstance(block, Title) else _block(block, figures_root)
+        _title(block, stamp) if isinstance(block, Title) else _block(block)
         for block in blocks
     ]
     return "\n".join(parts) + "\n"
 
 
-def compile_pdf(source: str, root: Path) -> bytes:
-    """Compile with `root` as Typst's root (the images' paths are relative to it)."""
+def compile_pdf(source: str) -> bytes:
+    """Compile with the file system's root as Typst's root, so images may be anywhere."""
     import tempfile
 
     import typst
@@ -81,7 +81,7 @@ def compile_pdf(source: str, root: Path) -> bytes:
     with tempfile.TemporaryDirectory() as folder:
         main = Path(folder) / "report.typ"
         main.write_text(source, encoding="utf-8")
-        return typst.compile(str(main), root=str(root), ignore_system_fonts=True)
+        return typst.compile(str(main), root=main.anchor, ignore_system_fonts=True)
 
 
 def _s(text) -> str:
@@ -89,7 +89,7 @@ def _s(text) -> str:
     return json.dumps(str(text), ensure_ascii=False)
 
 
-def _block(block, figures_root: Path) -> str:
+def _block(block) -> str:
     if isinstance(block, Contents):
         return (
             f"#heading(outlined: false, numbering: none, {_s(block.heading)})\n"
@@ -104,9 +104,9 @@ def _block(block, figures_root: Path) -> str:
     if isinstance(block, Bullets):
         return "#list(" + ", ".join(_s(item) for item in block.items) + ")"
     if isinstance(block, Figure):
-        path = Path(block.svg).resolve().relative_to(figures_root.resolve())
+        path = Path(block.svg).resolve()
         caption = f", caption: {_s(block.caption)}" if block.caption else ""
-        return f"#figure(image({_s('/' + path.as_posix())}, width: 100%){caption})"
+        return f"#figure(image({_s(path.as_posix())}, width: 100%){caption})"
     if isinstance(block, Table):
         return _table(block)
     raise TypeError(f"no Typst form for {type(block).__name__}")
