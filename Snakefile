@@ -26,6 +26,11 @@ include: "workflow/rules/publish.smk"
 include: "workflow/rules/document.smk"
 
 
+# Read by the report's front page (workflow/report/workflow.rst), which sees only the config;
+# set after every rule has compared the config with its file (get_config_file).
+config["report_synthetic"] = is_synthetic_input()
+
+
 rule all:
     default_target: True
     input:

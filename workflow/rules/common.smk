@@ -2,7 +2,9 @@
 import yaml
 
 from navpartner.config import survey_waves, wave_spec
-from navpartner.publish.labels import Labels
+from navpartner.errors import InputError
+from navpartner.io import file_label
+from navpartner.publish.labels import Labels, is_synthetic
 
 SURVEY_WAVES = survey_waves(config)
 
@@ -87,7 +89,7 @@ def get_theme_label(wildcards):
         name = wildcards.indicator
     else:
         name = config["publication"]["figures"][wildcards.figure]["indicators"][0]
-    return LABELS.theme(config["indicators"][name]["theme"])
+    return LABELS.report_category(config["indicators"][name]["theme"])
 
 
 def get_indicator_label(wildcards):
@@ -104,6 +106,8 @@ def get_caption(kind):
             ]
         elif "indicator" in wildcards.keys():
             label = LABELS.indicator(wildcards.indicator)
+        elif "model" in wildcards.keys():
+            label = config["models"][wildcards.model]["label"][LABELS.language]
         else:
             label = ""
         return LABELS.text(f"caption_{kind}", label=label, **get_change_waves())
@@ -112,8 +116,31 @@ def get_caption(kind):
 
 
 def get_report_labels(kind):
-    """What an entry of the report is, shown instead of its file path."""
-    return {LABELS.text("content"): LABELS.text(f"kind_{kind}")}
+    """What an entry of the report is and what it shows, instead of its file path.
+
+    One label only: the report turns a second label with two values into a toggle, which
+    breaks a category of two entries.
+    """
+
+    def labels(wildcards):
+        what, shown = LABELS.text(f"kind_{kind}"), get_shown(kind, wildcards)
+        return {LABELS.text("content"): what if shown == what else f"{what}: {shown}"}
+
+    return labels
+
+
+def get_shown(kind, wildcards):
+    if kind == "comparison":
+        return config["publication"]["figures"][wildcards.figure]["title"][
+            LABELS.language
+        ]
+    if kind == "model":
+        return config["models"][wildcards.model]["label"][LABELS.language]
+    if "indicator" in wildcards.keys():
+        return LABELS.indicator(wildcards.indicator)
+    if kind in ("change", "diagnostics"):
+        return LABELS.text(f"shows_{kind}", **get_change_waves())
+    return LABELS.text(f"kind_{kind}")
 
 
 def get_change_waves():
@@ -162,3 +189,17 @@ def get_document_figures():
         INDICATORS + FIGURES + (["change"] if "change" in config["publication"] else [])
     )
     return [f"results/figures/{name}.svg" for name in names]
+
+
+def is_synthetic_input():
+    """Whether the vendor files say they are synthetic (their own label), for the report's
+    front page; a file that cannot be read yet counts as not synthetic (harmonise names it).
+    """
+    labels = []
+    for survey, wave in SURVEY_WAVES:
+        spec = wave_spec(config, survey, wave)
+        try:
+            labels.append(file_label(spec.file, spec.format, spec.codebook))
+        except InputError:
+            labels.append("")
+    return is_synthetic(labels)

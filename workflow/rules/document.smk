@@ -35,7 +35,7 @@ rule report_document:
             "results/report/evaluation_report.pdf",
             caption="../report/document.rst",
             labels=get_report_labels("document"),
-            category=LABELS.text("overview"),
+            category=LABELS.report_category("overview"),
         ),
         html="results/report/evaluation_report.html",
     log:

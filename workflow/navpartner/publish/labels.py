@@ -62,6 +62,30 @@ TEXTS = {
     },
     "methods": {"nb": "Metode", "en": "Methods"},
     "content": {"nb": "Innhold", "en": "Content"},
+    "kind_model": {"nb": "Modell (CSV)", "en": "Model (CSV)"},
+    "kind_diagnostics": {"nb": "Vektingsdiagnostikk (CSV)", "en": "Weighting diagnostics (CSV)"},
+    "shows_change": {
+        "nb": "Endring {first}–{last}, alle indikatorer",
+        "en": "Change {first}–{last}, every indicator",
+    },
+    "shows_diagnostics": {
+        "nb": "Vekter per undersøkelse og år, og hver marginal: mål mot oppnådd",
+        "en": "Weights per survey and wave, and every margin: target against achieved",
+    },
+    "caption_model": {
+        "nb": "{label}: koeffisienter (log-odds), standardfeil, p, intervall og oddsratio. Også "
+        "som tabell i evalueringsrapporten.",
+        "en": "{label}: coefficients (log-odds), standard errors, p, interval and odds ratio. "
+        "Also as a table in the evaluation report.",
+    },
+    "caption_diagnostics": {
+        "nb": "Vektingsdiagnostikk: antall svar, sum av vekter mot populasjonen, minste, median "
+        "og største vekt, CV, Kish' designeffekt, effektivt antall, iterasjoner, trimmede "
+        "vekter og hver marginals mål og oppnådde verdi.",
+        "en": "Weighting diagnostics: respondents, sum of weights against the population, "
+        "smallest, median and largest weight, CV, Kish design effect, effective n, "
+        "iterations, trimmed weights and every margin's target and achieved value.",
+    },
     "kind_table": {"nb": "Tabell", "en": "Table"},
     "kind_figure": {"nb": "Figur", "en": "Figure"},
     "kind_comparison": {"nb": "Figur", "en": "Figure"},
@@ -159,6 +183,13 @@ class Labels:
 
     def population(self, name: str) -> str:
         return self.config["indicators"][name]["population"][self.language]
+
+    def report_category(self, name: str) -> str:
+        """A category of the Snakemake report, numbered so that its menu (which sorts
+        alphabetically) shows the overview, then the themes in configured order, then methods."""
+        order = ["overview", *self.config["publication"]["themes"], "methods"]
+        label = self.text(name) if name in ("overview", "methods") else self.theme(name)
+        return f"{order.index(name) + 1:0{len(str(len(order)))}d}. {label}"
 
     def survey(self, name: str) -> str:
         return self.config["surveys"][name]["label"][self.language]
