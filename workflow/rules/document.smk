@@ -5,6 +5,8 @@
 rule claims_evaluate:
     input:
         indicators="results/estimates/indicators.parquet",
+        contrasts="results/estimates/contrasts.parquet",
+        associations="results/estimates/association_tests.csv",
         config=get_config_file(),
     output:
         "results/tables/claims.csv",
@@ -14,6 +16,7 @@ rule claims_evaluate:
         "../envs/navpartner.yaml"
     shell:
         "navpartner claims --config {input.config:q} --indicators {input.indicators:q}"
+        " --contrasts {input.contrasts:q} --association-tests {input.associations:q}"
         " --output {output:q} 2> {log:q}"
 
 
@@ -22,6 +25,8 @@ rule report_document:
         published="results/tables/indicators.csv",
         changes="results/tables/changes.csv",
         claims="results/tables/claims.csv",
+        contrasts="results/estimates/contrasts.parquet",
+        response_rates="results/estimates/response_rates.csv",
         estimate_audits=get_estimate_audits(),
         harmonise_audits=expand_survey_waves(
             "results/harmonised/{survey}_{wave}.audit.json"
@@ -48,6 +53,7 @@ rule report_document:
     shell:
         "navpartner document --config {input.config:q} --published {input.published:q}"
         " --changes {input.changes:q} --claims {input.claims:q}"
+        " --contrasts {input.contrasts:q} --response-rates {input.response_rates:q}"
         " --estimate-audits {input.estimate_audits:q}"
         " --harmonise-audits {input.harmonise_audits:q}"
         " --diagnostics {input.diagnostics:q} --models {input.models:q}"

@@ -85,6 +85,10 @@ class Writer:
     def interval(self, low: float, high: float) -> str:
         return f"{self.number(low)}–{self.number(high)}"
 
+    def difference_interval(self, low: float, high: float) -> str:
+        """An interval of a difference, whose bounds may be negative: "−29,9 til −15,3"."""
+        return self("range", low=self.number(low), high=self.number(high))
+
 
 def build(config: dict, sources: Sources) -> list:
     """Every block of the report, in order."""
@@ -496,8 +500,13 @@ def _group_contrasts_table(config: dict, sources: Sources, write: Writer, name: 
     if rows.empty:
         return None
     wave = rows["wave"].max()
+    breakdowns = config["indicators"][name]["breakdowns"]
+    latest = sorted(
+        rows[rows["wave"] == wave].itertuples(index=False),
+        key=lambda r: (breakdowns.index(r.breakdown), labels.group_rank(r.breakdown, r.group)),
+    )
     body = []
-    for row in rows[rows["wave"] == wave].itertuples(index=False):
+    for row in latest:
         shown = _shown(sources, name, row.breakdown, row.group, wave) and (
             row.reference == "rest" or _shown(sources, name, row.breakdown, row.reference, wave)
         )
@@ -508,7 +517,7 @@ def _group_contrasts_table(config: dict, sources: Sources, write: Writer, name: 
                 labels.group(row.breakdown, row.group),
                 _reference_label(labels, row.breakdown, row.reference, write),
                 write.number(100 * row.difference, signed=True),
-                write.interval(100 * row.ci_low, 100 * row.ci_high),
+                write.difference_interval(100 * row.ci_low, 100 * row.ci_high),
                 write.p_value(row.p_value).lstrip("= "),
                 write.p_value(row.p_adjusted).lstrip("= "),
             ]
@@ -537,10 +546,12 @@ def _survey_contrasts(config: dict, sources: Sources, write: Writer, names: list
             labels.population(row.indicator_reference),
             str(row.wave),
             write.number(100 * row.difference, signed=True),
-            write.interval(100 * row.ci_low, 100 * row.ci_high),
+            write.difference_interval(100 * row.ci_low, 100 * row.ci_high),
             write.p_value(row.p_adjusted).lstrip("= "),
         ]
         for row in rows[rows["breakdown"] == "total"].itertuples(index=False)
+        if _shown(sources, row.indicator, "total", "total", row.wave)
+        and _shown(sources, row.indicator_reference, "total", "total", row.wave)
     ]
     if not body:
         return []

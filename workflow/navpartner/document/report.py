@@ -75,7 +75,7 @@ def write_document(
         config_fingerprint=config_fingerprint(config),
         packages=package_versions(),
         synthetic_label="; ".join(file_labels) if is_synthetic(file_labels) else "",
-        contrasts=pd.read_csv(contrasts) if contrasts else None,
+        contrasts=_read_table(contrasts) if contrasts else None,
         response_rates=pd.read_csv(response_rates) if response_rates else None,
     )
     labels = Labels(config)
@@ -84,6 +84,10 @@ def write_document(
     document = typeset.compile_pdf(typeset.typst_source(blocks, labels.language, stamp))
     write_atomically(pdf, lambda tmp: Path(tmp).write_bytes(document))
     write_text(webpage.webpage(blocks, labels.language, stamp), html)
+
+
+def _read_table(path: str) -> pd.DataFrame:
+    return pd.read_parquet(path) if path.endswith(".parquet") else pd.read_csv(path)
 
 
 def config_fingerprint(config: dict) -> str:

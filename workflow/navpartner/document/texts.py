@@ -78,6 +78,7 @@ TEXTS = {
         "en": "{estimate} vs {reference}: {difference} pp (CI {low} to {high}); adjusted p {p}",
     },
     "percent": {"nb": "{value} %", "en": "{value}%"},
+    "range": {"nb": "{low} til {high}", "en": "{low} to {high}"},
     "points": {"nb": "{value} pp", "en": "{value} pp"},
     "chapter_intro": {
         "nb": "Kapitlet viser {count}. Andelene er vektet til populasjonen og gjelder "
