@@ -66,8 +66,7 @@ def typst_source(blocks: list, language: str, stamp: str) -> str:
         )
     ]
     parts += [
-        _title(block, stamp) if isinstance(block, Title) else _block(block)
-        for block in blocks
+        _title(block, stamp) if isinstance(block, Title) else _block(block) for block in blocks
     ]
     return "\n".join(parts) + "\n"
 
