@@ -130,7 +130,7 @@ def test_english_report_speaks_english_throughout(project, full_run, config, tmp
         harmonise_audits=sorted(str(p) for p in (results / "harmonised").glob("*.audit.json")),
         diagnostics=str(results / "weights/diagnostics.csv"),
         models=sorted(str(p) for p in (results / "models").glob("*.csv")),
-        figures=str(results / "figures"),
+        figures=sorted(str(p) for p in (results / "figures").glob("*.svg")),
         pdf=str(pdf),
         html=str(html),
     )

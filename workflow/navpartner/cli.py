@@ -177,7 +177,9 @@ def _add_document_commands(commands) -> None:
     document.add_argument("--harmonise-audits", nargs="+", required=True)
     document.add_argument("--diagnostics", required=True, help="weights diagnostics CSV")
     document.add_argument("--models", nargs="*", default=[], help="model coefficient CSVs")
-    document.add_argument("--figures", required=True, help="folder of the published SVGs")
+    document.add_argument(
+        "--figures", nargs="+", required=True, help="the published SVGs (one folder)"
+    )
     document.add_argument("--contrasts", help="contrasts CSV")
     document.add_argument("--response-rates", help="response rates CSV")
     document.add_argument("--pdf", required=True)

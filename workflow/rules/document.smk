@@ -48,7 +48,6 @@ rule report_document:
     conda:
         "../envs/navpartner.yaml"
     params:
-        figures="results/figures",
         caption=get_caption("document"),
     shell:
         "navpartner document --config {input.config:q} --published {input.published:q}"
@@ -57,4 +56,4 @@ rule report_document:
         " --estimate-audits {input.estimate_audits:q}"
         " --harmonise-audits {input.harmonise_audits:q}"
         " --diagnostics {input.diagnostics:q} --models {input.models:q}"
-        " --figures {params.figures:q} --pdf {output.pdf:q} --html {output.html:q} 2> {log:q}"
+        " --figures {input.figures:q} --pdf {output.pdf:q} --html {output.html:q} 2> {log:q}"

@@ -13,6 +13,7 @@ import pandas as pd
 
 from navpartner.config import with_string_keys
 from navpartner.document import content, typeset, webpage
+from navpartner.errors import InputError
 from navpartner.io import sha256_of, write_atomically, write_text
 from navpartner.publish.labels import Labels, is_synthetic
 from navpartner.publish.steps import read_audits, read_published
@@ -43,7 +44,7 @@ def write_document(
     harmonise_audits: list[str],
     diagnostics: str,
     models: list[str],
-    figures: str,
+    figures: list[str],
     pdf: str,
     html: str,
     contrasts: str | None = None,
@@ -57,6 +58,7 @@ def write_document(
         *harmonise_audits,
         diagnostics,
         *models,
+        *figures,
         contrasts,
         response_rates,
     ]
@@ -70,7 +72,7 @@ def write_document(
         harmonise_audits=read_audits(harmonise_audits),
         diagnostics=pd.read_csv(diagnostics),
         models={Path(path).stem: pd.read_csv(path) for path in models},
-        figures=Path(figures),
+        figures=_folder(figures),
         checksums={path: sha256_of(path) for path in inputs if path},
         config_fingerprint=config_fingerprint(config),
         packages=package_versions(),
@@ -84,6 +86,14 @@ def write_document(
     document = typeset.compile_pdf(typeset.typst_source(blocks, labels.language, stamp))
     write_atomically(pdf, lambda tmp: Path(tmp).write_bytes(document))
     write_text(webpage.webpage(blocks, labels.language, stamp), html)
+
+
+def _folder(figures: list[str]) -> Path:
+    """The one folder the published figures are in (the report finds each by its name)."""
+    folders = {Path(path).parent for path in figures}
+    if len(folders) != 1:
+        raise InputError(", ".join(figures), "figures from several folders", found=folders)
+    return folders.pop()
 
 
 def _read_table(path: str) -> pd.DataFrame:

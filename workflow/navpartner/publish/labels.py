@@ -273,5 +273,3 @@ class Labels:
 
 def is_synthetic(file_labels) -> bool:
     return any(label.upper().startswith(SYNTHETIC_MARK) for label in file_labels)
-
-
