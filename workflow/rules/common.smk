@@ -1,7 +1,10 @@
 # Helpers shared by the rules. The logic lives in the navpartner package.
+from functools import cache
+
 import yaml
 
-from navpartner.config import survey_waves, wave_spec
+from navpartner.audit import manifest_problems
+from navpartner.config import configured_inputs, survey_waves, wave_spec
 from navpartner.errors import InputError
 from navpartner.io import file_label
 from navpartner.publish.labels import Labels, is_synthetic
@@ -16,6 +19,7 @@ wildcard_constraints:
     figure="|".join(config["publication"]["figures"]),
 
 
+@cache  # found while the rules are read, before the Snakefile adds report_synthetic
 def get_config_file():
     """The one config file that holds the whole effective config: each step re-reads it.
 
@@ -207,3 +211,25 @@ def is_synthetic_input():
         except InputError:
             labels.append("")
     return is_synthetic(labels)
+
+
+# Provenance: the manifest of a complete run (rules/manifest.smk).
+MANIFEST = "results/manifest.json"
+
+
+def get_configured_inputs():
+    return [path for _, path in configured_inputs(config)]
+
+
+def get_provenance_category(wildcards):
+    """The report's category for the provenance page; evaluated only when a report is made,
+    it refuses one whose outputs were not made from the current config and inputs."""
+    problems = manifest_problems(
+        MANIFEST, get_config_file(), get_configured_inputs(), get_final_outputs()
+    )
+    if problems:
+        raise WorkflowError(
+            "no report: the outputs on disk were not made from the current config and inputs "
+            "(run snakemake first):\n  " + "\n  ".join(problems)
+        )
+    return LABELS.report_category("methods")
