@@ -42,6 +42,12 @@ include: "workflow/rules/findings.smk"
 include: "workflow/rules/model.smk"
 include: "workflow/rules/publish.smk"
 include: "workflow/rules/manifest.smk"
+include: "workflow/rules/document.smk"
+
+
+# Read by the report's front page (workflow/report/workflow.rst), which sees only the config;
+# not configuration, so it is left out of the config parts the steps read.
+config["report_synthetic"] = is_synthetic_input()
 
 
 rule all:
