@@ -134,3 +134,9 @@ def test_a_label_given_in_two_languages_matches_either(config):
     label = {"nb": "Helt enig", "en": "Strongly agree"}
     assert rules.agree("helt enig", label) and rules.agree("Strongly agree.", label)
     assert not rules.agree("Helt uenig", label)
+
+
+def test_the_table_shows_the_norwegian_form_whatever_the_key_order():
+    from navpartner.crosswalk import label_forms
+
+    assert label_forms({"en": "Strongly agree", "nb": "Helt enig"})[0] == "Helt enig"

@@ -69,8 +69,11 @@ class LabelRules:
 
 
 def label_forms(label: str | dict) -> list[str]:
-    """A label's wordings: one text, or its forms by language ({nb: ..., en: ...})."""
-    return list(label.values()) if isinstance(label, dict) else [label]
+    """A label's wordings: one text, or its forms by language ({nb: ..., en: ...}), the
+    Norwegian first (the vendor files' language, and the form the crosswalk table shows)."""
+    if not isinstance(label, dict):
+        return [label]
+    return sorted(label.values(), key=lambda form: form != label.get("nb"))
 
 
 def crosswalk_table(
