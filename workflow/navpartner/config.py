@@ -137,7 +137,7 @@ def check_consistency(config: dict, source: str = "config") -> None:
     for name, model in config.get("models", {}).items():
         problems += _model_problems(config, name, model)
     problems += _publication_problems(config)
-    problems += _contrast_problems(config)
+    problems += _findings_problems(config)
     if problems:
         raise ConfigError(f"{source}: " + "; ".join(problems))
 
@@ -261,10 +261,16 @@ def _publication_problems(config: dict) -> list[str]:
     return problems + _change_problems(publication.get("change"), config)
 
 
-def _contrast_problems(config: dict) -> list[str]:
-    """A configured reference group must be one of its breakdown's (labelled) groups."""
+def _findings_problems(config: dict) -> list[str]:
+    """A configured reference group must be one of its breakdown's (labelled) groups; every
+    answer code has an English label."""
     labelled = config["publication"]["breakdowns"]
     problems = []
+    english = config["publication"]["answers"]["en"]
+    for scale, codes in config["scales"].items():
+        missing = [c for c in codes if str(c) not in {str(k) for k in english.get(scale, {})}]
+        if missing:
+            problems.append(f"publication.answers.en.{scale}: no English label for {missing}")
     references = config["estimation"].get("contrasts", {}).get("reference", {})
     for breakdown, group in references.items():
         groups = list(labelled.get(breakdown, {}).get("groups", {}))

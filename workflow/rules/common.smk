@@ -72,6 +72,7 @@ def get_final_outputs():
         "results/estimates/response_rates.csv",
         *[f"results/models/{model}.csv" for model in config.get("models", {})],
         *get_publication_outputs(),
+        *get_findings_publication_outputs(),
     ]
 
 
@@ -145,3 +146,51 @@ def get_publication_outputs():
     if "change" in config["publication"]:
         outputs += expand("results/figures/change.{ext}", ext=["png", "svg"])
     return outputs
+
+
+# Publication of the findings (rules in findings.smk).
+
+
+wildcard_constraints:
+    theme="|".join(config["publication"]["themes"]),
+
+
+def get_findings_caption(kind):
+    """A caption naming the theme or model of the output, in the configured language."""
+
+    def caption(wildcards):
+        label = ""
+        if "theme" in wildcards.keys():
+            label = LABELS.theme(wildcards.theme)
+        elif "model" in wildcards.keys():
+            label = config["models"][wildcards.model]["label"][LABELS.language]
+        return LABELS.text(f"caption_{kind}", label=label)
+
+    return caption
+
+
+def get_theme_category(wildcards):
+    return LABELS.theme(wildcards.theme)
+
+
+def get_findings_publication_outputs():
+    return [
+        "results/tables/distributions.csv",
+        "results/tables/contrasts.csv",
+        "results/tables/response_rates.csv",
+        *expand(
+            "results/figures/distribution_{theme}.{ext}",
+            theme=config["publication"]["themes"],
+            ext=["png", "svg"],
+        ),
+        *expand(
+            "results/tables/distribution_{theme}.html",
+            theme=config["publication"]["themes"],
+        ),
+        *expand("results/report/models/{model}.html", model=config.get("models", {})),
+        *expand(
+            "results/figures/model_{model}.{ext}",
+            model=config.get("models", {}),
+            ext=["png", "svg"],
+        ),
+    ]

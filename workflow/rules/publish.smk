@@ -154,6 +154,8 @@ rule report_methods:
     input:
         audits=expand_survey_waves("results/harmonised/{survey}_{wave}.audit.json"),
         diagnostics="results/weights/diagnostics.csv",
+        rates="results/estimates/response_rates.csv",
+        estimates="results/estimates/indicators.parquet",
         config=get_config_file(),
     output:
         report(
@@ -170,4 +172,5 @@ rule report_methods:
         caption=get_caption("methods"),
     shell:
         "navpartner publish-methods {input.audits} --config {input.config}"
-        " --diagnostics {input.diagnostics} --html {output} 2> {log}"
+        " --diagnostics {input.diagnostics} --rates {input.rates:q}"
+        " --estimates {input.estimates:q} --html {output} 2> {log}"

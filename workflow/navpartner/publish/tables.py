@@ -28,6 +28,7 @@ PUBLISHED_COLUMNS = [
     "deff",
     "interval",
     "suppressed",
+    "flagged",
 ]
 CHANGE_COLUMNS = [
     "theme",
@@ -82,6 +83,7 @@ def published_estimates(estimates: pd.DataFrame, config: dict) -> pd.DataFrame:
             "deff": rows["deff"].round(2),
             "interval": method,
             "suppressed": rows["suppressed"],
+            "flagged": rows["flagged"].astype(bool) & (rows["suppressed"] == ""),
         }
     )
     table.loc[table["suppressed"] != "", HIDDEN] = pd.NA
