@@ -262,7 +262,7 @@ def distribution_figure(published: pd.DataFrame, theme: str, config: dict, synth
     rows = published[(published["theme"] == theme) & (published["breakdown"] == "total")]
     indicators = [i for i in config["indicators"] if i in set(rows["indicator"])]
     waves = sorted(rows["wave"].unique())
-    heights = [len(waves) + 2.0 for _ in indicators]
+    heights = [len(waves) + 2.4 for _ in indicators]
     notes = [
         labels.source(waves),
         text["distribution_note"],
@@ -286,6 +286,9 @@ def distribution_figure(published: pd.DataFrame, theme: str, config: dict, synth
         axes[-1, 1].set_xlabel("%")
         title = text["distribution_title"].format(theme=labels.theme(theme))
         figures._frame(fig, title, "", notes, synthetic, labels, left=0.2, right=0.97)
+        # The first panel's title and legend sit above its axes: room for them under the
+        # header, and between panels.
+        fig.subplots_adjust(top=fig.subplotpars.top - 0.3 / fig.get_figheight(), hspace=0.9)
     return fig
 
 
@@ -381,13 +384,14 @@ def _draw_distribution(ax, side_ax, rows, name, config, waves, labels: Labels) -
     ax.tick_params(axis="y", length=0, labelsize=8)
     ax.grid(axis="x", color="#eeeeee", lw=0.6)
     ax.set_axisbelow(True)
-    ax.set_title(textwrap.fill(labels.indicator(name), 90), fontsize=9, pad=17)
     handles = _legend_handles(config, labels, scale, low, neutral, high, colours)
+    rows_of_legend = _legend_rows(handles)
+    ax.set_title(textwrap.fill(labels.indicator(name), 90), fontsize=9, pad=7 + 10 * rows_of_legend)
     ax.legend(
         handles=handles,
         loc="lower left",
         bbox_to_anchor=(0, 1.0),
-        ncols=len(handles),
+        ncols=-(-len(handles) // rows_of_legend),
         frameon=False,
         fontsize=6.5,
         handlelength=1.2,
@@ -418,6 +422,13 @@ def _segment_label(ax, x, y, width, flagged, colour, labels: Labels) -> None:
         fontsize=6.5,
         color="white" if dark else "#1a1a1a",
     )
+
+
+LEGEND_LINE = 72  # characters of answer labels that fit in one row above a panel
+
+
+def _legend_rows(handles) -> int:
+    return 1 if sum(len(h.get_label()) + 4 for h in handles) <= LEGEND_LINE else 2
 
 
 def _legend_handles(config, labels, scale, low, neutral, high, colours):
