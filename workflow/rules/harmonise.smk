@@ -10,5 +10,5 @@ rule survey_harmonise:
     conda:
         "../envs/navpartner.yaml"
     shell:
-        "navpartner harmonise --config {input.config} --survey {wildcards.survey}"
-        " --wave {wildcards.wave} --output {output.data} --audit {output.audit} 2> {log}"
+        "navpartner harmonise --config {input.config:q} --survey {wildcards.survey:q}"
+        " --wave {wildcards.wave:q} --output {output.data:q} --audit {output.audit:q} 2> {log:q}"

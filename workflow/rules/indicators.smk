@@ -11,9 +11,9 @@ rule indicators_estimate:
     conda:
         "../envs/navpartner.yaml"
     shell:
-        "navpartner estimate --config {input.config} --survey {wildcards.survey}"
-        " --wave {wildcards.wave} --harmonised {input.harmonised} --weights {input.weights}"
-        " --output {output.estimates} --audit {output.audit} 2> {log}"
+        "navpartner estimate --config {input.config:q} --survey {wildcards.survey:q}"
+        " --wave {wildcards.wave:q} --harmonised {input.harmonised:q} --weights {input.weights:q}"
+        " --output {output.estimates:q} --audit {output.audit:q} 2> {log:q}"
 
 
 rule indicators_combine:
@@ -29,6 +29,6 @@ rule indicators_combine:
     conda:
         "../envs/navpartner.yaml"
     shell:
-        "navpartner combine-estimates {input.estimates} --config {input.config}"
-        " --parquet {output.parquet} --csv {output.csv}"
-        " --differences {output.differences} 2> {log}"
+        "navpartner combine-estimates {input.estimates:q} --config {input.config:q}"
+        " --parquet {output.parquet:q} --csv {output.csv:q}"
+        " --differences {output.differences:q} 2> {log:q}"

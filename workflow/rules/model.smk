@@ -9,5 +9,5 @@ rule model_fit:
     conda:
         "../envs/navpartner.yaml"
     shell:
-        "navpartner model --config {input.config} --model {wildcards.model}"
-        " --output {output} 2> {log}"
+        "navpartner model --config {input.config:q} --model {wildcards.model:q}"
+        " --output {output:q} 2> {log:q}"
