@@ -119,7 +119,8 @@ def published_changes(
             "change": (100 * rows["difference"]).round(1).to_numpy(),
             "ci_low": (100 * rows["ci_low"]).round(1).to_numpy(),
             "ci_high": (100 * rows["ci_high"]).round(1).to_numpy(),
-            "p_value": rows["p_value"].round(3).to_numpy(),
+            # three significant digits: a small p stays visible, never rounded to 0.0
+            "p_value": rows["p_value"].map(lambda p: float(f"{p:.3g}")).to_numpy(),
             "suppressed": either,
         }
     )[CHANGE_COLUMNS]
