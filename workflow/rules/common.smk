@@ -170,8 +170,10 @@ def get_findings_caption(kind):
     return caption
 
 
-def get_theme_category(wildcards):
-    return LABELS.theme(wildcards.theme)
+def get_distribution_subcategory(wildcards):
+    """Distributions sit under Findings, one subcategory per theme (named apart from the
+    theme's own category)."""
+    return f"{LABELS.text('kind_distribution')}: {LABELS.theme(wildcards.theme)}"
 
 
 def get_findings_publication_outputs():

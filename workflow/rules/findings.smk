@@ -94,16 +94,16 @@ rule figures_distribution:
             "results/figures/distribution_{theme}.png",
             caption="../report/figure.rst",
             labels={LABELS.text("content"): LABELS.text("kind_distribution")},
-            category=get_theme_category,
-            subcategory=LABELS.text("kind_distribution"),
+            category=LABELS.text("findings"),
+            subcategory=get_distribution_subcategory,
         ),
         svg="results/figures/distribution_{theme}.svg",
         html=report(
             "results/tables/distribution_{theme}.html",
             caption="../report/table.rst",
             labels={LABELS.text("content"): LABELS.text("kind_table")},
-            category=get_theme_category,
-            subcategory=LABELS.text("kind_distribution"),
+            category=LABELS.text("findings"),
+            subcategory=get_distribution_subcategory,
         ),
     log:
         "logs/figures_distribution/{theme}.log",
@@ -130,6 +130,7 @@ rule tables_contrasts:
             caption="../report/table.rst",
             labels={LABELS.text("content"): LABELS.text("kind_contrasts")},
             category=LABELS.text("findings"),
+            subcategory=LABELS.text("kind_contrasts"),
         ),
     log:
         "logs/tables_contrasts/contrasts.log",
