@@ -186,6 +186,7 @@ def test_survey_contrasts_pair_indicators_sharing_theme_and_item(config):
     assert pairs == {
         ("likeverdig_radmenn", "likeverdig_kontorledere"),
         ("statlig_dominans_radmenn", "statlig_dominans_kontorledere"),
+        ("flere_i_arbeid_radmenn", "flere_i_arbeid"),
     }
     assert (result["survey"] == "kontor").all()
     assert (result["reference"] == result["group"]).all()

@@ -85,6 +85,7 @@ def main(argv: list[str] | None = None) -> int:
 
     _add_findings_commands(commands)
     _add_publish_commands(commands)
+    _add_document_commands(commands)
     args = parser.parse_args(argv)
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s", stream=sys.stderr
@@ -231,6 +232,33 @@ def _add_findings_publish_commands(commands) -> None:
         model.add_argument(f"--{suffix}", required=True)
 
 
+def _add_document_commands(commands) -> None:
+    """The claims register and the evaluation report."""
+    claims = commands.add_parser("claims", help="re-test the configured claims on the estimates")
+    claims.add_argument("--config", default="config.yaml")
+    claims.add_argument("--indicators", required=True, help="estimates table (Parquet or CSV)")
+    claims.add_argument("--contrasts", help="contrasts table (CSV or Parquet)")
+    claims.add_argument("--association-tests", help="association tests CSV")
+    claims.add_argument("--output", required=True, help="claims CSV")
+
+    document = commands.add_parser("document", help="the evaluation report as PDF and HTML")
+    document.add_argument("--config", default="config.yaml")
+    document.add_argument("--published", required=True, help="published estimates CSV")
+    document.add_argument("--changes", required=True, help="published changes CSV")
+    document.add_argument("--claims", help="claims CSV")
+    document.add_argument("--estimate-audits", nargs="+", required=True)
+    document.add_argument("--harmonise-audits", nargs="+", required=True)
+    document.add_argument("--diagnostics", required=True, help="weights diagnostics CSV")
+    document.add_argument("--models", nargs="*", default=[], help="model coefficient CSVs")
+    document.add_argument(
+        "--figures", nargs="+", required=True, help="the published SVGs (one folder)"
+    )
+    document.add_argument("--contrasts", help="contrasts CSV")
+    document.add_argument("--response-rates", help="response rates CSV")
+    document.add_argument("--pdf", required=True)
+    document.add_argument("--html", required=True)
+
+
 def _synth(args) -> int:
     from navpartner.synth import generate
 
@@ -260,7 +288,7 @@ def _harmonise(args) -> int:
         args.wave,
         account.rows_in,
         account.rows_out,
-        {d["reason"]: d["rows"] for d in account.dropped},
+        {d["reason"]["en"]: d["rows"] for d in account.dropped},
     )
     return 0
 
@@ -515,6 +543,44 @@ def _publish_model(args) -> int:
     return 0
 
 
+def _claims(args) -> int:
+    from navpartner.claims import write_claims
+    from navpartner.config import read_config
+
+    table = write_claims(
+        read_config(args.config),
+        args.indicators,
+        args.contrasts,
+        args.association_tests,
+        args.output,
+    )
+    log.info("%d claims: %s", len(table), table["verdict"].value_counts().to_dict())
+    return 0
+
+
+def _document(args) -> int:
+    from navpartner.config import read_config
+    from navpartner.document.report import write_document
+
+    write_document(
+        read_config(args.config),
+        published=args.published,
+        changes=args.changes,
+        claims=args.claims,
+        estimate_audits=args.estimate_audits,
+        harmonise_audits=args.harmonise_audits,
+        diagnostics=args.diagnostics,
+        models=args.models,
+        figures=args.figures,
+        pdf=args.pdf,
+        html=args.html,
+        contrasts=args.contrasts,
+        response_rates=args.response_rates,
+    )
+    log.info("wrote %s and %s", args.pdf, args.html)
+    return 0
+
+
 def _manifest(args) -> int:
     from navpartner.audit import manifest_table, write_manifest
     from navpartner.config import configured_inputs, read_config
@@ -553,5 +619,7 @@ COMMANDS = {
     "publish-contrasts": _publish_contrasts,
     "publish-response": _publish_response,
     "publish-model": _publish_model,
+    "claims": _claims,
+    "document": _document,
     "manifest": _manifest,
 }

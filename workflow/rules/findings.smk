@@ -155,7 +155,7 @@ rule tables_response:
             "results/tables/response_rates.html",
             caption="../report/table.rst",
             labels={LABELS.text("content"): LABELS.text("kind_response")},
-            category=LABELS.text("methods"),
+            category=LABELS.report_category("methods"),
         ),
     log:
         "logs/tables_response/response_rates.log",
@@ -177,14 +177,16 @@ rule report_model:
         html=report(
             "results/report/models/{model}.html",
             caption="../report/table.rst",
-            labels={LABELS.text("content"): LABELS.text("kind_model")},
-            category=LABELS.text("models"),
+            labels={LABELS.text("content"): LABELS.text("kind_model_table")},
+            category=LABELS.report_category("methods"),
+            subcategory=LABELS.text("models"),
         ),
         png=report(
             "results/figures/model_{model}.png",
             caption="../report/figure.rst",
             labels={LABELS.text("content"): LABELS.text("kind_figure")},
-            category=LABELS.text("models"),
+            category=LABELS.report_category("methods"),
+            subcategory=LABELS.text("models"),
         ),
         svg="results/figures/model_{model}.svg",
     log:
@@ -192,7 +194,7 @@ rule report_model:
     conda:
         "../envs/navpartner.yaml"
     params:
-        caption=get_findings_caption("model"),
+        caption=get_findings_caption("model_table"),
     shell:
         "navpartner publish-model {input.audits:q} --config {input.config:q}"
         " --coefficients {input.coefficients:q} --model {wildcards.model:q}"

@@ -110,7 +110,7 @@ rule figures_change:
             "results/figures/change.png",
             caption="../report/change.rst",
             labels=get_report_labels("change"),
-            category=LABELS.text("overview"),
+            category=LABELS.report_category("overview"),
         ),
         svg="results/figures/change.svg",
     log:
@@ -162,7 +162,7 @@ rule report_methods:
             "results/report/methods.html",
             caption="../report/methods.rst",
             labels=get_report_labels("methods"),
-            category=LABELS.text("methods"),
+            category=LABELS.report_category("methods"),
         ),
     log:
         "logs/report_methods/methods.log",

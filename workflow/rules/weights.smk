@@ -22,10 +22,17 @@ rule weights_diagnostics:
     input:
         expand_survey_waves("results/weights/{survey}_{wave}.diagnostics.csv"),
     output:
-        "results/weights/diagnostics.csv",
+        report(
+            "results/weights/diagnostics.csv",
+            caption="../report/diagnostics.rst",
+            labels=get_report_labels("diagnostics"),
+            category=LABELS.report_category("methods"),
+        ),
     log:
         "logs/weights_diagnostics/diagnostics.log",
     conda:
         "../envs/navpartner.yaml"
+    params:
+        caption=get_caption("diagnostics"),
     shell:
         "navpartner combine-csv {input:q} --output {output:q} 2> {log:q}"

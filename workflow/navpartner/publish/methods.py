@@ -128,7 +128,7 @@ def methods_page(
 
 
 def _survey_wave(config: dict, survey: str, wave) -> str:
-    return f"{config['surveys'][survey]['label']} {wave}"
+    return f"{Labels(config).survey(survey)} {wave}"
 
 
 def _data_table(audits: list[dict], config: dict, labels: Labels, text: dict) -> str:
@@ -136,7 +136,8 @@ def _data_table(audits: list[dict], config: dict, labels: Labels, text: dict) ->
     rows = []
     for audit in sorted(audits, key=lambda a: (a["survey"], a["wave"])):
         dropped = "<br>".join(
-            f"{html.escape(d['reason'])}: {labels.number(d['rows'], 0)}" for d in audit["dropped"]
+            f"{html.escape(labels.reason(d['reason']))}: {labels.number(d['rows'], 0)}"
+            for d in audit["dropped"]
         )
         cells = [
             html.escape(audit.get("source_file_label", "")),
@@ -156,7 +157,7 @@ def _weighting_intro(config: dict, survey: str, labels: Labels, text: dict) -> s
     intro = text["weighting_intro"].format(
         margins=margins, lower=trim["lower"], upper=trim["upper"]
     )
-    return f"<p><b>{html.escape(config['surveys'][survey]['label'])}.</b> {html.escape(intro)}</p>"
+    return f"<p><b>{html.escape(labels.survey(survey))}.</b> {html.escape(intro)}</p>"
 
 
 def _diagnostics_table(diagnostics: pd.DataFrame, config: dict, labels: Labels) -> str:
@@ -173,9 +174,16 @@ def _diagnostics_table(diagnostics: pd.DataFrame, config: dict, labels: Labels) 
     return _table(["", *head], rows)
 
 
+def estimation_paragraphs(config: dict) -> list[str]:
+    """How estimates, intervals and suppression work, as plain paragraphs (the evaluation
+    report prints the same text)."""
+    labels = Labels(config)
+    return _estimation_text(config, labels, labels.choose(TEXTS))
+
+
 def _estimation_text(config: dict, labels: Labels, text: dict) -> list[str]:
     clusters = "; ".join(
-        f"{spec['label']}: {labels.cluster(survey)}" for survey, spec in config["surveys"].items()
+        f"{labels.survey(survey)}: {labels.cluster(survey)}" for survey in config["surveys"]
     )
     values = {
         "clusters": clusters,

@@ -208,14 +208,15 @@ def _html_cells(cell, labels: Labels) -> str:
 
 STYLE = """
 body { font-family: "DejaVu Sans", Arial, sans-serif; font-size: 14px; color: #1a1a1a;
-       margin: 1.5em; max-width: 60em; }
+       margin: 0.8em; max-width: 60em; }
 h1 { font-size: 1.3em; } h2 { font-size: 1.1em; margin-top: 1.5em; }
-table { border-collapse: collapse; margin: 1em 0; }
-th, td { padding: 0.25em 0.6em; }
+/* Compact enough to fit the report's side panel (about 500 px) without cutting columns. */
+table { border-collapse: collapse; margin: 1em 0; font-size: 12px; }
+th, td { padding: 0.2em 0.3em; }
 thead th { border-bottom: 1px solid #555; font-weight: 600; text-align: right; }
 thead th.wave { text-align: center; }
 td { text-align: right; font-variant-numeric: tabular-nums; }
-tbody th { text-align: left; font-weight: normal; white-space: nowrap; }
+tbody th { text-align: left; font-weight: normal; min-width: 8em; }
 tbody th.group { padding-left: 1.5em; }
 tr.heading th { font-weight: 600; padding-top: 0.8em; }
 td.symbol { color: #666; }
