@@ -407,15 +407,9 @@ def _publication_problems(config: dict) -> list[str]:
 
 
 def _findings_problems(config: dict) -> list[str]:
-    """A configured reference group must be one of its breakdown's (labelled) groups; every
-    answer code has an English label."""
+    """A configured reference group must be one of its breakdown's (labelled) groups."""
     labelled = config["publication"]["breakdowns"]
     problems = []
-    english = config["publication"]["answers"]["en"]
-    for scale, codes in config["scales"].items():
-        missing = [c for c in codes if str(c) not in {str(k) for k in english.get(scale, {})}]
-        if missing:
-            problems.append(f"publication.answers.en.{scale}: no English label for {missing}")
     references = config["estimation"].get("contrasts", {}).get("reference", {})
     for breakdown, group in references.items():
         groups = list(labelled.get(breakdown, {}).get("groups", {}))

@@ -135,12 +135,7 @@ def suppress_sets(table: pd.DataFrame, keys: list[str], minimum: int) -> pd.Seri
 def category_label(config: dict, labels: Labels, scale: str, code: int) -> str:
     if code == config["dont_know_code"]:
         return config["publication"]["answers"]["dont_know"][labels.language]
-    source = (
-        config["scales"][scale]
-        if labels.language == "nb"
-        else config["publication"]["answers"]["en"][scale]
-    )
-    return source.get(code, source.get(str(code)))
+    return labels.scale_label(config["scales"][scale], code)
 
 
 def p_text(labels: Labels, p: float) -> str:
