@@ -292,9 +292,7 @@ def _estimation_notes(labels: Labels, surveys: list[str]) -> list[str]:
     notes = [labels.estimation_note(survey) for survey in surveys]
     if len(surveys) == 1:
         return notes
-    return [
-        f"{labels.config['surveys'][s]['label']}: {n}" for s, n in zip(surveys, notes, strict=True)
-    ]
+    return [f"{labels.survey(s)}: {n}" for s, n in zip(surveys, notes, strict=True)]
 
 
 def _draw_distribution(ax, side_ax, rows, name, config, waves, labels: Labels) -> None:
@@ -742,7 +740,7 @@ def response_rate_tables(rates: pd.DataFrame, labels: Labels) -> str:
                 labels.number(100 * row.response_rate),
             ]
             body.append("<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
-        label = labels.config["surveys"][survey]["label"]
+        label = labels.survey(survey)
         parts.append(f"<h3>{html.escape(label)} {wave}</h3>")
         parts.append(_table(head, body))
     return "\n".join(parts)
