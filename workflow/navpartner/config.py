@@ -283,7 +283,7 @@ def check_consistency(config: dict, source: str = "config") -> None:
     for name, model in config.get("models", {}).items():
         problems += _model_problems(config, name, model)
     problems += _publication_problems(config)
-    problems += _contrast_problems(config)
+    problems += _findings_problems(config)
     for name, claim in config.get("claims", {}).get("statements", {}).items():
         problems += _claim_problems(config, f"claims.statements.{name}.test", claim["test"])
     if problems:
@@ -479,7 +479,7 @@ def _publication_problems(config: dict) -> list[str]:
     return problems + _change_problems(publication.get("change"), config)
 
 
-def _contrast_problems(config: dict) -> list[str]:
+def _findings_problems(config: dict) -> list[str]:
     """A configured reference group must be one of its breakdown's (labelled) groups."""
     labelled = config["publication"]["breakdowns"]
     problems = []

@@ -84,6 +84,7 @@ def get_final_outputs():
         "results/estimates/response_rates.csv",
         *[f"results/models/{model}.csv" for model in config.get("models", {})],
         *get_publication_outputs(),
+        *get_findings_publication_outputs(),
     ]
 
 
@@ -217,6 +218,56 @@ def is_synthetic_input():
         except InputError:
             labels.append("")
     return is_synthetic(labels)
+
+
+# Publication of the findings (rules in findings.smk).
+
+
+wildcard_constraints:
+    theme="|".join(config["publication"]["themes"]),
+
+
+def get_findings_caption(kind):
+    """A caption naming the theme or model of the output, in the configured language."""
+
+    def caption(wildcards):
+        label = ""
+        if "theme" in wildcards.keys():
+            label = LABELS.theme(wildcards.theme)
+        elif "model" in wildcards.keys():
+            label = config["models"][wildcards.model]["label"][LABELS.language]
+        return LABELS.text(f"caption_{kind}", label=label)
+
+    return caption
+
+
+def get_distribution_subcategory(wildcards):
+    """Distributions sit under Findings, one subcategory per theme (named apart from the
+    theme's own category)."""
+    return f"{LABELS.text('kind_distribution')}: {LABELS.theme(wildcards.theme)}"
+
+
+def get_findings_publication_outputs():
+    return [
+        "results/tables/distributions.csv",
+        "results/tables/contrasts.csv",
+        "results/tables/response_rates.csv",
+        *expand(
+            "results/figures/distribution_{theme}.{ext}",
+            theme=config["publication"]["themes"],
+            ext=["png", "svg"],
+        ),
+        *expand(
+            "results/tables/distribution_{theme}.html",
+            theme=config["publication"]["themes"],
+        ),
+        *expand("results/report/models/{model}.html", model=config.get("models", {})),
+        *expand(
+            "results/figures/model_{model}.{ext}",
+            model=config.get("models", {}),
+            ext=["png", "svg"],
+        ),
+    ]
 
 
 # Provenance: the manifest of a complete run (rules/manifest.smk).

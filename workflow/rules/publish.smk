@@ -154,6 +154,8 @@ rule report_methods:
     input:
         audits=expand_survey_waves("results/harmonised/{survey}_{wave}.audit.json"),
         diagnostics="results/weights/diagnostics.csv",
+        rates="results/estimates/response_rates.csv",
+        estimates="results/estimates/indicators.parquet",
         config=get_config_part("all"),
     output:
         report(
@@ -170,4 +172,5 @@ rule report_methods:
         caption=get_caption("methods"),
     shell:
         "navpartner publish-methods {input.audits:q} --config {input.config:q}"
-        " --diagnostics {input.diagnostics:q} --html {output:q} 2> {log:q}"
+        " --diagnostics {input.diagnostics:q} --rates {input.rates:q}"
+        " --estimates {input.estimates:q} --html {output:q} 2> {log:q}"

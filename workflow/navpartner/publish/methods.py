@@ -124,7 +124,11 @@ STATISTICS = {
 }
 
 
-def methods_page(harmonise_audits: list[dict], diagnostics: pd.DataFrame, config: dict) -> str:
+def methods_page(
+    harmonise_audits: list[dict], diagnostics: pd.DataFrame, config: dict, response: str = ""
+) -> str:
+    """response: the HTML section on response rates and weighting's effect, placed after the
+    weighting diagnostics."""
     labels = Labels(config)
     text = labels.choose(TEXTS)
     body = [
@@ -136,6 +140,7 @@ def methods_page(harmonise_audits: list[dict], diagnostics: pd.DataFrame, config
         f"<h2>{text['weighting']}</h2>",
         *(_weighting_intro(config, survey, labels, text) for survey in config["surveys"]),
         _diagnostics_table(diagnostics, config, labels),
+        response,
         f"<h2>{text['estimation']}</h2>",
         *(f"<p>{html.escape(p)}</p>" for p in _estimation_text(config, labels, text)),
     ]
