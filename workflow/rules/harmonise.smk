@@ -7,8 +7,14 @@ rule survey_harmonise:
         audit="results/harmonised/{survey}_{wave}.audit.json",
     log:
         "logs/survey_harmonise/{survey}_{wave}.log",
+    benchmark:
+        "benchmarks/survey_harmonise/{survey}_{wave}.tsv"
     conda:
         "../envs/navpartner.yaml"
+    threads: 1
+    resources:
+        mem_mb=500,
+        runtime=5,
     shell:
         "navpartner harmonise --config {input.config} --survey {wildcards.survey}"
         " --wave {wildcards.wave} --output {output.data} --audit {output.audit} 2> {log}"

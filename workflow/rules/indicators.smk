@@ -8,8 +8,14 @@ rule indicators_estimate:
         audit="results/estimates/{survey}_{wave}.audit.json",
     log:
         "logs/indicators_estimate/{survey}_{wave}.log",
+    benchmark:
+        "benchmarks/indicators_estimate/{survey}_{wave}.tsv"
     conda:
         "../envs/navpartner.yaml"
+    threads: 1
+    resources:
+        mem_mb=500,
+        runtime=5,
     shell:
         "navpartner estimate --config {input.config} --survey {wildcards.survey}"
         " --wave {wildcards.wave} --harmonised {input.harmonised} --weights {input.weights}"
@@ -26,8 +32,15 @@ rule indicators_combine:
         differences="results/estimates/wave_differences.csv",
     log:
         "logs/indicators_combine/indicators.log",
+    benchmark:
+        "benchmarks/indicators_combine/indicators.tsv"
+    localrule: True
     conda:
         "../envs/navpartner.yaml"
+    threads: 1
+    resources:
+        mem_mb=500,
+        runtime=5,
     shell:
         "navpartner combine-estimates {input.estimates} --config {input.config}"
         " --parquet {output.parquet} --csv {output.csv}"

@@ -6,8 +6,14 @@ rule model_fit:
         "results/models/{model}.csv",
     log:
         "logs/model_fit/{model}.log",
+    benchmark:
+        "benchmarks/model_fit/{model}.tsv"
     conda:
         "../envs/navpartner.yaml"
+    threads: 1
+    resources:
+        mem_mb=500,
+        runtime=5,
     shell:
         "navpartner model --config {input.config} --model {wildcards.model}"
         " --output {output} 2> {log}"

@@ -9,8 +9,14 @@ rule survey_weight:
         audit="results/weights/{survey}_{wave}.audit.json",
     log:
         "logs/survey_weight/{survey}_{wave}.log",
+    benchmark:
+        "benchmarks/survey_weight/{survey}_{wave}.tsv"
     conda:
         "../envs/navpartner.yaml"
+    threads: 1
+    resources:
+        mem_mb=500,
+        runtime=5,
     shell:
         "navpartner weight --config {input.config} --survey {wildcards.survey}"
         " --wave {wildcards.wave} --harmonised {input.harmonised} --margins {input.margins}"
@@ -25,7 +31,14 @@ rule weights_diagnostics:
         "results/weights/diagnostics.csv",
     log:
         "logs/weights_diagnostics/diagnostics.log",
+    benchmark:
+        "benchmarks/weights_diagnostics/diagnostics.tsv"
+    localrule: True
     conda:
         "../envs/navpartner.yaml"
+    threads: 1
+    resources:
+        mem_mb=500,
+        runtime=5,
     shell:
         "navpartner combine-csv {input} --output {output} 2> {log}"
