@@ -19,6 +19,7 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
+trap "exit 1" INT TERM
 
 copy() {  # the files a user has: what tests/workflow_run.py copies
   mkdir -p "$1"
