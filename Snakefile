@@ -21,6 +21,7 @@ include: "workflow/rules/common.smk"
 include: "workflow/rules/harmonise.smk"
 include: "workflow/rules/weights.smk"
 include: "workflow/rules/indicators.smk"
+include: "workflow/rules/findings.smk"
 include: "workflow/rules/model.smk"
 include: "workflow/rules/publish.smk"
 

@@ -20,21 +20,41 @@ def frames(config, prepared):
 @needs_r
 @pytest.mark.parametrize("name", ["likeverdig_kontorledere", "likeverdig_grupper"])
 def test_model_matches_r_svyglm(config, frames, name, tmp_path):
-    ours = fit_model(config, name, frames[name])
-    frame = frames[name]
-    design = pd.DataFrame({"y": frame["y"], "weight": frame["weight"], "cluster": frame["cluster"]})
+    compare_with_r(config, name, frames[name], tmp_path)
+
+
+@needs_r
+def test_model_honours_strata_as_r_svyglm(config, frames, tmp_path):
+    """A design with strata (here: municipality size within each survey wave) as svyglm."""
+    frame = frames["likeverdig_kontorledere"]
+    stratified = frame.assign(stratum=frame["stratum"] + ":" + frame["size_class"].astype(str))
+    ours = compare_with_r(config, "likeverdig_kontorledere", stratified, tmp_path)
+    unstratified = fit_model(config, "likeverdig_kontorledere", frame)
+    assert ours["strata"].iat[0] > unstratified["strata"].iat[0]
+    assert not np.allclose(ours["std_error"], unstratified["std_error"])
+
+
+def compare_with_r(config, name, frame, tmp_path) -> pd.DataFrame:
+    ours = fit_model(config, name, frame)
+    design = pd.DataFrame(
+        {
+            "y": frame["y"],
+            "weight": frame["weight"],
+            "cluster": frame["cluster"],
+            "stratum": frame["stratum"],
+        }
+    )
     for term in ours["term"]:
         design[term] = 1.0 if term == "intercept" else _column(frame, term)
     design.to_csv(tmp_path / "data.csv", index=False)
     run_r("svyglm.R", tmp_path / "data.csv", tmp_path / "o")
     expected = pd.read_csv(tmp_path / "o")
     assert list(expected["term"]) == list(ours["term"])
-    assert_allclose(ours["estimate"], expected["estimate"], rtol=1e-7)
-    # svyglm's sandwich has the factor G/(G-1); statsmodels' also (N-1)/(N-K).
-    n, k = len(frame), len(ours)
-    assert_allclose(
-        ours["std_error"], expected["std_error"] * np.sqrt((n - 1) / (n - k)), rtol=1e-6
-    )
+    assert_allclose(ours["estimate"], expected["estimate"], rtol=0, atol=1e-8)
+    assert_allclose(ours["std_error"], expected["std_error"], rtol=0, atol=1e-8)
+    assert (ours["df"] == expected["df"]).all()
+    assert_allclose(ours["p_value"], expected["p_value"], rtol=1e-6, atol=1e-12)
+    return ours
 
 
 def _column(frame: pd.DataFrame, term: str) -> pd.Series:

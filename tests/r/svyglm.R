@@ -1,15 +1,22 @@
 # Survey-weighted logistic regression with R's survey package (the model's reference).
 # Usage: Rscript svyglm.R data.csv out.csv
-#   data.csv: y (0/1), weight, cluster, then the model's columns (intercept included)
-#   out.csv:  term, estimate, std_error
+#   data.csv: y (0/1), weight, cluster, stratum, then the model's columns (intercept included)
+#   out.csv:  term, estimate, std_error, df (residual design df), p_value (summary's t test)
 suppressMessages(library(survey))
 args <- commandArgs(trailingOnly = TRUE)
 data <- read.csv(args[1], check.names = FALSE)
-terms <- setdiff(names(data), c("y", "weight", "cluster"))
-names(data) <- c("y", "weight", "cluster", paste0("x", seq_along(terms)))
-design <- svydesign(ids = ~cluster, weights = ~weight, data = data)
+terms <- setdiff(names(data), c("y", "weight", "cluster", "stratum"))
+names(data) <- c("y", "weight", "cluster", "stratum", paste0("x", seq_along(terms)))
+design <- svydesign(ids = ~cluster, strata = ~stratum, weights = ~weight, data = data,
+                    nest = TRUE)
 formula <- as.formula(paste("y ~ 0 +", paste0("x", seq_along(terms), collapse = " + ")))
-fit <- svyglm(formula, design, family = quasibinomial(),
-              control = glm.control(epsilon = 1e-12, maxit = 100))
+control <- glm.control(epsilon = 1e-12, maxit = 100)
+fit <- svyglm(formula, design, family = quasibinomial(), control = control)
+# glm's final working weights are those of the iteration before convergence; one more pass
+# from the converged coefficients puts the sandwich at the fixed point (to ~1e-12, not 1e-7).
+fit <- svyglm(formula, design, family = quasibinomial(), control = control, start = coef(fit))
+table <- summary(fit)$coefficients
 write.csv(data.frame(term = terms, estimate = sprintf("%.17g", coef(fit)),
-                     std_error = sprintf("%.17g", SE(fit))), args[2], row.names = FALSE)
+                     std_error = sprintf("%.17g", SE(fit)),
+                     df = fit$df.residual, p_value = sprintf("%.17g", table[, 4])),
+          args[2], row.names = FALSE)

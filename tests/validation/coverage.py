@@ -3,7 +3,9 @@
 Usage: python tests/validation/coverage.py [--draws 500] [--wave 2019] [--seed 1]
 Prints, per indicator and group, the expected share, the mean SE next to the SD of the
 estimates over draws, and the coverage of the Korn-Graubard and logit intervals; once with the
-clusters of config.yaml and once with offices as clusters, for comparison.
+clusters of config.yaml and once with offices as clusters, for comparison. Then the coverage of
+the intervals of each group's difference from the rest of its population (group contrasts),
+with the clusters of config.yaml.
 """
 
 import argparse
@@ -11,7 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 from navpartner.config import read_config
-from navpartner.coverage import DEFAULT_TARGETS, coverage
+from navpartner.coverage import DEFAULT_TARGETS, contrast_coverage, coverage
 from navpartner.synth import load_parameters, populations
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -39,6 +41,12 @@ def main() -> None:
             f"mean coverage: Korn-Graubard {table['korn_graubard'].mean():.3f}, "
             f"logit {table['logit'].mean():.3f}"
         )
+    table = contrast_coverage(
+        population, params, list(DEFAULT_TARGETS), configured, args.draws, args.seed
+    )
+    print(f"\n{args.draws} draws, wave {args.wave}, group against rest, {configured}")
+    print(table.round(4).to_string(index=False))
+    print(f"mean coverage of contrast intervals: {table['coverage'].mean():.3f}")
 
 
 if __name__ == "__main__":

@@ -75,6 +75,7 @@ def main(argv: list[str] | None = None) -> int:
     combine.add_argument("inputs", nargs="+")
     combine.add_argument("--output", required=True)
 
+    _add_findings_commands(commands)
     _add_publish_commands(commands)
     args = parser.parse_args(argv)
     logging.basicConfig(
@@ -85,6 +86,37 @@ def main(argv: list[str] | None = None) -> int:
     except (InputError, ConfigError, WeightingError, DesignError) as err:
         log.error("%s", err)
         return 2
+
+
+def _add_findings_commands(commands) -> None:
+    """Distributions, contrasts and tests per wave; their combination; response rates."""
+    findings = commands.add_parser(
+        "findings", help="answer distributions, group contrasts and tests of one survey wave"
+    )
+    findings.add_argument("--config", default="config.yaml")
+    findings.add_argument("--survey", required=True)
+    findings.add_argument("--wave", type=int, required=True)
+    findings.add_argument("--harmonised", required=True, help="harmonised Parquet file")
+    findings.add_argument("--weights", required=True, help="weights Parquet file")
+    findings.add_argument("--distributions", required=True, help="distributions Parquet file")
+    findings.add_argument("--contrasts", required=True, help="group contrasts Parquet file")
+    findings.add_argument("--associations", required=True, help="association tests Parquet")
+
+    combine = commands.add_parser(
+        "combine-findings",
+        help="stack the waves' findings, add survey and wave contrasts, adjust p for the FDR",
+    )
+    combine.add_argument("--config", default="config.yaml")
+    combine.add_argument("--estimates", required=True, help="combined indicators Parquet")
+    for name in ("distributions", "contrasts", "associations"):
+        combine.add_argument(f"--{name}-in", nargs="+", required=True, help="per-wave Parquet")
+    combine.add_argument("--distributions", required=True, help="distributions Parquet (+CSV)")
+    combine.add_argument("--contrasts", required=True, help="contrasts Parquet (+CSV)")
+    combine.add_argument("--associations", required=True, help="association tests CSV")
+
+    rates = commands.add_parser("response-rates", help="response rates from weight diagnostics")
+    rates.add_argument("--diagnostics", required=True, help="weights diagnostics CSV")
+    rates.add_argument("--output", required=True, help="response rates CSV")
 
 
 def _add_publish_commands(commands) -> None:
@@ -206,6 +238,51 @@ def _combine_estimates(args) -> int:
     return 0
 
 
+def _findings(args) -> int:
+    from navpartner.config import read_config
+    from navpartner.findings import findings_survey_wave
+
+    findings_survey_wave(
+        read_config(args.config),
+        args.survey,
+        args.wave,
+        args.harmonised,
+        args.weights,
+        args.distributions,
+        args.contrasts,
+        args.associations,
+    )
+    log.info("%s %s: distributions, contrasts and tests written", args.survey, args.wave)
+    return 0
+
+
+def _combine_findings(args) -> int:
+    from navpartner.config import read_config
+    from navpartner.findings import combine_findings
+
+    combine_findings(
+        read_config(args.config),
+        args.estimates,
+        args.distributions_in,
+        args.contrasts_in,
+        args.associations_in,
+        {
+            "distributions": args.distributions,
+            "contrasts": args.contrasts,
+            "associations": args.associations,
+        },
+    )
+    return 0
+
+
+def _response_rates(args) -> int:
+    from navpartner.findings import response_rates
+
+    table = response_rates(args.diagnostics, args.output)
+    log.info("%d response rates", len(table))
+    return 0
+
+
 def _model(args) -> int:
     from navpartner.config import read_config, survey_waves
     from navpartner.model import fit_model_files
@@ -305,6 +382,9 @@ COMMANDS = {
     "weight": _weight,
     "estimate": _estimate,
     "combine-estimates": _combine_estimates,
+    "findings": _findings,
+    "combine-findings": _combine_findings,
+    "response-rates": _response_rates,
     "model": _model,
     "combine-csv": _combine_csv,
     "publish-suppress": _publish_suppress,

@@ -137,6 +137,7 @@ def check_consistency(config: dict, source: str = "config") -> None:
     for name, model in config.get("models", {}).items():
         problems += _model_problems(config, name, model)
     problems += _publication_problems(config)
+    problems += _contrast_problems(config)
     if problems:
         raise ConfigError(f"{source}: " + "; ".join(problems))
 
@@ -258,6 +259,21 @@ def _publication_problems(config: dict) -> list[str]:
                     f"broken down by '{figure['breakdown']}'"
                 )
     return problems + _change_problems(publication.get("change"), config)
+
+
+def _contrast_problems(config: dict) -> list[str]:
+    """A configured reference group must be one of its breakdown's (labelled) groups."""
+    labelled = config["publication"]["breakdowns"]
+    problems = []
+    references = config["estimation"].get("contrasts", {}).get("reference", {})
+    for breakdown, group in references.items():
+        groups = list(labelled.get(breakdown, {}).get("groups", {}))
+        if group not in groups:
+            problems.append(
+                f"estimation.contrasts.reference.{breakdown}: '{group}' is not one of the "
+                f"breakdown's groups {groups} (publication.breakdowns.{breakdown}.groups)"
+            )
+    return problems
 
 
 def _change_problems(change: dict | None, config: dict) -> list[str]:

@@ -17,10 +17,14 @@ import numpy as np
 import pandas as pd
 
 from navpartner.estimate import (
+    category_sums,
+    difference_within,
     domain_proportions,
+    domain_shares,
     korn_graubard_interval,
     logit_interval,
     make_design,
+    rest_of_each,
 )
 from navpartner.geo import size_class
 from navpartner.synth import MARGIN_VARIABLES, OFFICE_SIZE_BOUNDS, OFFICE_SIZE_LABELS
@@ -136,6 +140,86 @@ def summarise(draws: pd.DataFrame) -> pd.DataFrame:
         )
         .reset_index()
     )
+
+
+def contrast_coverage(
+    population: Population,
+    params: dict,
+    targets: list[Target],
+    clusters: dict[str, str],
+    draws: int,
+    seed: int,
+    level: float = 0.95,
+) -> pd.DataFrame:
+    """Per target with a breakdown and group: coverage of the interval of the group's difference
+    from the rest of the population (covariance of the two domains in one design), against the
+    model's expected difference (the mean of the draws' population differences)."""
+    rng = np.random.default_rng(seed)
+    shifts = answer_shifts(population, params)
+    targets = [t for t in targets if t.breakdown != "total"]
+    records = []
+    for draw in range(draws):
+        drawn = redraw(population, params, shifts, rng)
+        for survey in sorted({t.survey for t in targets}):
+            frame = survey_frame(drawn, survey, clusters[survey])
+            design, sample = _respondent_design(frame, survey, rng)
+            for target in (t for t in targets if t.survey == survey):
+                positive, valid, group, groups, _ = _prepare(frame, target)
+                domain = np.where(valid[sample], group[sample], -1)
+                sums = category_sums(
+                    design, positive[sample].astype(np.intp), 2, domain, len(groups)
+                )
+                index = np.arange(len(groups))
+                diff = difference_within(
+                    design,
+                    domain_shares(design, sums),
+                    index,
+                    domain_shares(design, rest_of_each(sums)),
+                    index,
+                    1,
+                    level,
+                )
+                records.append(
+                    pd.DataFrame(
+                        {
+                            "target": target.name,
+                            "group": groups,
+                            "draw": draw,
+                            "finite_difference": _rest_differences(
+                                positive[valid], group[valid], len(groups)
+                            ),
+                            "difference": diff.estimate,
+                            "se": diff.se,
+                            "ci_low": diff.ci_low,
+                            "ci_high": diff.ci_high,
+                        }
+                    )
+                )
+    draws_table = pd.concat(records, ignore_index=True)
+    expected = draws_table.groupby(["target", "group"])["finite_difference"].transform("mean")
+    draws_table = draws_table.assign(
+        expected_difference=expected,
+        covered=(draws_table["ci_low"] <= expected) & (expected <= draws_table["ci_high"]),
+    )
+    return (
+        draws_table.groupby(["target", "group"], sort=False)
+        .agg(
+            draws=("draw", "size"),
+            expected_difference=("expected_difference", "first"),
+            mean_se=("se", "mean"),
+            sd_difference=("difference", "std"),
+            coverage=("covered", "mean"),
+        )
+        .reset_index()
+    )
+
+
+def _rest_differences(positive: np.ndarray, group: np.ndarray, n_groups: int) -> np.ndarray:
+    """Each group's population share less the share of all the other groups together."""
+    positives = np.bincount(group, positive, n_groups)
+    members = np.bincount(group, minlength=n_groups)
+    rest = (positives.sum() - positives) / (members.sum() - members)
+    return positives / members - rest
 
 
 def _respondent_design(frame: pd.DataFrame, survey: str, rng: np.random.Generator):

@@ -16,14 +16,21 @@ those of R's survey package, which the tests check to 1e-8:
 - domain degrees of freedom are PSUs with domain members minus strata with domain members;
 - the design effect compares with simple random sampling with replacement of the same size
   (`svymean(deff = "replace")`).
+
+Many outcomes share the design's passes: `domain_shares` estimates, for one item or several,
+the share of every answer category in every domain in one call, and keeps the per-PSU totals of
+the linearised scores (PSUs x columns). `variance` and `covariance` take any columns of those
+totals, so a contrast of two domains or the vector of shares a Rao-Scott test needs comes from
+the same pass as the estimates. Memory and time are O(respondents + cells x levels + PSUs x
+columns): the calibration never forms a dense PSUs x cells array.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
-from scipy import stats
+from scipy import sparse, special
 
 LONELY_PSU_RULES = ("fail", "remove", "certainty", "adjust", "average")
 
@@ -37,16 +44,17 @@ class Calibration:
     """The calibration model, on the table of cells formed by the margin variables."""
 
     cell: np.ndarray  # per respondent: its cell
-    projector: np.ndarray  # cells x cells: X (X' D X)^+ X' with D the base weight per cell
+    model: np.ndarray  # cells x levels: each cell's dummy for every level of every margin
+    gram_inverse: np.ndarray  # levels x levels: (X' D X)^+ with D the base weight per cell
     base: np.ndarray  # per respondent: base (pre-calibration) weight
-    psu_cell_weights: np.ndarray  # PSUs x cells: sums of the final weights
+    psu_cell_weights: sparse.csr_matrix  # PSUs x cells, sparse: sums of the final weights
 
 
 @dataclass(frozen=True)
 class Design:
     weights: np.ndarray
-    psu: np.ndarray  # per respondent: PSU index 0..n_psu-1
-    stratum_of_psu: np.ndarray  # per PSU: stratum index
+    psu: np.ndarray  # per respondent: PSU index 0..n_psu-1, PSUs ordered by stratum
+    stratum_of_psu: np.ndarray  # per PSU: stratum index (non-decreasing)
     psus_in_stratum: np.ndarray  # per stratum: number of PSUs in the design
     calibration: Calibration | None
     lonely_psu: str
@@ -59,18 +67,29 @@ class Design:
     def n_psu(self) -> int:
         return len(self.stratum_of_psu)
 
+    @property
+    def first_psu_of_stratum(self) -> np.ndarray:
+        return np.cumsum(self.psus_in_stratum) - self.psus_in_stratum
+
 
 @dataclass(frozen=True)
 class DomainEstimates:
-    """One entry per domain. `variance` is NaN where the domain has no respondents."""
+    """Estimates by domain (and item and category, for `domain_shares`): arrays of one shape.
 
-    n: np.ndarray
-    weight_sum: np.ndarray
+    `variance` is NaN where the domain has no respondents. `totals` holds the linearised score
+    totals, PSUs x columns, a column per entry of `estimate` in C order; `variance` and
+    `covariance` of any of its columns give the (co)variances of those estimates.
+    """
+
+    n: np.ndarray  # respondents in the domain (with an answer that counts)
+    weight_sum: np.ndarray  # the domain's estimated population (sum of weights)
     estimate: np.ndarray
     variance: np.ndarray
     df: np.ndarray
     deff: np.ndarray
     n_rows: int  # rows of the design, which Korn-Graubard's t ratio uses as R does
+    n_category: np.ndarray  # respondents in the domain in the category (for proportions: y = 1)
+    totals: np.ndarray
 
     @property
     def se(self) -> np.ndarray:
@@ -99,14 +118,12 @@ def make_design(
     if (weights <= 0).any() or not np.isfinite(weights).all():
         raise DesignError("weights must be positive and finite")
     stratum = _codes(strata, n)
-    psu_key = _codes(psu, n) if psu is not None else np.arange(n)
-    first_row, psu_of_row = _compact(stratum * (int(psu_key.max()) + 1) + psu_key)
-    stratum_of_psu = stratum[first_row]
-    psu_of_row = psu_of_row.ravel()
+    psu_label = _codes(psu, n) if psu is not None else np.arange(n)
+    psu_of_row, stratum_of_psu = _psus_by_stratum(stratum, psu_label)
     calibration = None
     if margins is not None:
         base = np.ones(n) if base_weights is None else np.asarray(base_weights, dtype=float)
-        calibration = _calibration(margins, base, weights, psu_of_row, len(first_row))
+        calibration = _calibration(margins, base, weights, psu_of_row, len(stratum_of_psu))
     return Design(
         weights=weights,
         psu=psu_of_row,
@@ -135,25 +152,44 @@ def _compact(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         return first, codes.ravel()
     present = np.bincount(keys) > 0
     codes = (np.cumsum(present) - 1)[keys]
-    first = np.empty(int(present.sum()), dtype=np.intp)
-    first[codes[::-1]] = np.arange(len(keys) - 1, -1, -1)
-    return first, codes
+    return _first_rows(codes, int(present.sum())), codes
+
+
+def _first_rows(codes: np.ndarray, n_codes: int) -> np.ndarray:
+    first = np.empty(n_codes, dtype=np.intp)
+    first[codes[::-1]] = np.arange(len(codes) - 1, -1, -1)
+    return first
+
+
+def _psus_by_stratum(stratum: np.ndarray, label: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each row's PSU, and each PSU's stratum, PSUs ordered by (stratum, label code).
+
+    label: compact codes 0..k-1. Where every label lies in one stratum (the usual case) the
+    labels are the PSUs, reordered by stratum; otherwise (stratum, label) pairs are."""
+    n_labels = int(label.max()) + 1
+    stratum_of_label = stratum[_first_rows(label, n_labels)]
+    if (stratum_of_label[label] == stratum).all():
+        order = np.argsort(stratum_of_label, kind="stable")
+        rank = np.empty(n_labels, dtype=np.intp)
+        rank[order] = np.arange(n_labels)
+        return rank[label], stratum_of_label[order]
+    first, psu = _compact(stratum * n_labels + label)
+    return psu, stratum[first]
 
 
 def _calibration(margins, base, weights, psu, n_psu) -> Calibration:
     sizes = [int(codes.max()) + 1 for codes in margins]
     first, cell = _compact(np.ravel_multi_index(np.stack(margins), sizes))
+    n_cells = len(first)
     levels = [codes[first] for codes in margins]
     # Dummies for every level of every margin: rank-deficient, but the projection is unique.
     model = np.hstack([np.eye(size)[level] for size, level in zip(sizes, levels, strict=True)])
-    cell_base = np.bincount(cell, base, minlength=len(first))
+    cell_base = np.bincount(cell, base, minlength=n_cells)
     gram = model.T @ (model * cell_base[:, None])
-    projector = model @ np.linalg.pinv(gram, hermitian=True) @ model.T
-    n_cells = len(first)
-    psu_cell_weights = np.bincount(
-        psu * n_cells + cell, weights, minlength=n_psu * n_cells
-    ).reshape(n_psu, n_cells)
-    return Calibration(cell, projector, base, psu_cell_weights)
+    # One entry per respondent (duplicates add up in products): O(respondents), never the
+    # dense PSUs x cells table.
+    psu_cell_weights = sparse.csr_matrix((weights, (psu, cell)), shape=(n_psu, n_cells))
+    return Calibration(cell, model, np.linalg.pinv(gram, hermitian=True), base, psu_cell_weights)
 
 
 def domain_proportions(
@@ -161,98 +197,235 @@ def domain_proportions(
 ) -> DomainEstimates:
     """Weighted share of `positive` in each domain, with its linearised variance.
 
-    positive: per respondent, 0 or 1. domain: per respondent, its domain 0..n_domains-1, or -1
-    when it belongs to none (outside the population, or no valid answer).
+    positive: per respondent, 0 or 1; or respondents x outcomes for several outcomes in one
+    call (results are then outcomes x domains). domain: per respondent, its domain
+    0..n_domains-1, or -1 when it belongs to none (outside the population, or no valid answer);
+    respondents x outcomes where the outcomes' domains differ (item nonresponse).
     """
-    bins = n_domains + 1  # the last bin collects the rows in no domain
-    slot = np.where(domain >= 0, domain, n_domains)
-    n = np.bincount(slot, minlength=bins)[:n_domains]
-    slot = slot * 2 + np.asarray(positive, dtype=np.intp)  # (domain, y) in one code
-    # Weight sums by (PSU, domain, y) in one pass; y = 1 is the positive part.
-    psu_w, psu_wy = _grid(design.psu, slot, design.weights, design.n_psu, bins)
-    wsum, wy = psu_w.sum(axis=0), psu_wy.sum(axis=0)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        p = wy / wsum
-        # Per PSU and domain: totals of the scores w (y - p) / W.
-        totals = (psu_wy - p * psu_w) / wsum
-        if design.calibration is not None:
-            totals -= _calibration_fit(design.calibration, slot, bins, p, wsum)
+    positive = np.asarray(positive)
+    if positive.dtype.kind not in "iub":
+        inside = np.asarray(domain) >= 0
+        if inside.ndim < positive.ndim:
+            inside = inside[:, None]  # one domain for every outcome
+        values = np.where(inside, positive, 0)  # values outside the domains do not matter
+        if not ((values == 0) | (values == 1)).all():
+            raise DesignError("positive must be 0 or 1 for every respondent in a domain")
+        positive = values.astype(np.int8)
+    shares = domain_shares(design, positive, domain, n_domains, 2, categories=[1])
+    return _without_category_axis(shares)
+
+
+def domain_shares(
+    design: Design,
+    answers: np.ndarray,
+    domain: np.ndarray,
+    n_domains: int,
+    n_categories: int,
+    categories: list[int] | None = None,
+) -> DomainEstimates:
+    """Weighted share of each answer category in each domain, for one item or several.
+
+    answers: per respondent its category 0..n_categories-1 (any value outside the domains), or
+    respondents x items. domain: per respondent 0..n_domains-1, or -1 for none (outside the
+    population, or no answer that counts); shared by the items, or respondents x items.
+    categories: the categories to report (default all); the shares are always of all answers
+    in the domain. Results have shape (domains, categories), or (items, domains, categories)
+    for several items; `totals` has one column per result, in that order.
+    """
+    answers, domain = np.asarray(answers), np.asarray(domain)
+    by_item = answers.reshape(len(answers), -1)
+    domain_by_item = domain.reshape(len(domain), -1)
+    if len(by_item) != design.n_rows or domain.shape not in (answers.shape, (design.n_rows,)):
+        raise DesignError(
+            f"answers {answers.shape} and domain {domain.shape} must have a row per "
+            f"respondent of the design ({design.n_rows}), the domain one column or one per item"
+        )
+    layout = _Layout.of(design, n_domains, n_categories, categories)
+    # One contiguous row per item: each item's pass reads its answers in sequence.
+    answers_by_item = np.ascontiguousarray(by_item.T)
+    domains_by_item = np.ascontiguousarray(domain_by_item.T)
+    parts = []
+    for item, answer in enumerate(answers_by_item):
+        if item < len(domains_by_item):  # a shared domain is coded once for all items
+            inside = domains_by_item[item] >= 0
+            domain_slot = np.where(inside, domains_by_item[item], n_domains) * n_categories
+        parts.append(_item_shares(design, layout, answer, inside, domain_slot))
+    totals = np.hstack([part.totals for part in parts])
+    if design.calibration is not None:
+        cell_scores = np.hstack([part.cell_scores for part in parts])
+        totals -= _calibration_fit(design.calibration, cell_scores)
     totals = np.nan_to_num(totals)
-    variance = _stratified_variance(design, totals)
-    members = psu_w > 0
-    df = members.sum(axis=0) - _strata_with(design, members)
+    shape = (n_domains, len(layout.reported))
+    if answers.ndim == 2:
+        shape = (by_item.shape[1], *shape)
+    n, estimate = _stack(parts, "n", shape), _stack(parts, "estimate", shape)
+    variance = variance_of(design, totals).reshape(shape)
     with np.errstate(invalid="ignore", divide="ignore"):
-        deff = variance * (n - 1) / (p * (1 - p))
+        deff = variance * (n - 1) / (estimate * (1 - estimate))
     variance[n == 0] = np.nan
-    return DomainEstimates(n, wsum, p, variance, df, deff, design.n_rows)
+    return DomainEstimates(
+        n=n,
+        weight_sum=_stack(parts, "weight_sum", shape),
+        estimate=estimate,
+        variance=variance,
+        df=_stack(parts, "df", shape),
+        deff=deff,
+        n_rows=design.n_rows,
+        n_category=_stack(parts, "n_category", shape),
+        totals=totals,
+    )
 
 
-def _grid(rows, slot, values, n_rows, bins) -> tuple[np.ndarray, np.ndarray]:
-    """Sums of values by (row, domain): all, and where y = 1; the 'no domain' bin dropped.
+def _stack(parts: list[_ItemShares], name: str, shape: tuple[int, ...]) -> np.ndarray:
+    """One field of every item, per domain or per (domain, category), in the result's shape."""
+    per_item = shape[-2:]
+    return np.stack(
+        [np.broadcast_to(getattr(part, name).reshape(per_item[0], -1), per_item) for part in parts]
+    ).reshape(shape)
 
-    slot = 2 * domain + y."""
-    index = rows * (2 * bins) + slot
-    sums = np.bincount(index, values, minlength=n_rows * bins * 2).reshape(n_rows, bins, 2)
-    return sums.sum(axis=2)[:, :-1], sums[:, :-1, 1]
+
+def _without_category_axis(shares: DomainEstimates) -> DomainEstimates:
+    """Results of one reported category, shaped as their domains (and items)."""
+    shaped = ("n", "weight_sum", "estimate", "variance", "df", "deff", "n_category")
+    return replace(shares, **{name: getattr(shares, name)[..., 0] for name in shaped})
 
 
-def _calibration_fit(cal: Calibration, slot, bins, p, wsum) -> np.ndarray:
-    """Per PSU and domain: the part of the score totals the calibration variables explain.
+@dataclass(frozen=True)
+class _ItemShares:
+    """One item's shares by domain (domains x reported categories) and its score totals."""
 
-    The scores are u = (y - p) / W on domain members, weighted by w. Their regression on the
-    calibration dummies (weights: base) is fitted on cells; each respondent's fitted value
-    times its final weight is summed by PSU.
+    n: np.ndarray
+    n_category: np.ndarray
+    weight_sum: np.ndarray
+    estimate: np.ndarray
+    df: np.ndarray
+    totals: np.ndarray  # PSUs x (domains x reported categories)
+    cell_scores: np.ndarray | None  # calibration cells x the same columns, base-weighted
+
+
+@dataclass(frozen=True)
+class _Layout:
+    """The bins of one call: (domain, category) codes per row, and their offsets by PSU and by
+    calibration cell, computed once for all items. The last domain bin collects the rows in no
+    domain."""
+
+    n_domains: int
+    n_categories: int
+    reported: np.ndarray
+    psu_offset: np.ndarray
+    cell_offset: np.ndarray | None
+
+    @classmethod
+    def of(cls, design, n_domains, n_categories, categories) -> _Layout:
+        reported = np.arange(n_categories) if categories is None else np.asarray(categories)
+        bins = (n_domains + 1) * n_categories
+        cal = design.calibration
+        cell_offset = None if cal is None else cal.cell * bins
+        return cls(n_domains, n_categories, reported, design.psu * bins, cell_offset)
+
+    @property
+    def bins(self) -> int:
+        return (self.n_domains + 1) * self.n_categories
+
+
+def _item_shares(design, layout: _Layout, answer, inside, domain_slot) -> _ItemShares:
+    """One item's pass: counts, and weight sums by PSU (and cell) of each (domain, category)."""
+    code = np.where(inside, answer, 0)  # answers outside the domains do not matter
+    if code.min() < 0 or code.max() >= layout.n_categories:
+        raise DesignError(
+            f"answers must be category codes 0..{layout.n_categories - 1} for every respondent "
+            "in a domain"
+        )
+    slot = domain_slot + code
+    counts = np.bincount(slot, minlength=layout.bins).reshape(-1, layout.n_categories)[:-1]
+    psu_sums = _sums_by(layout.psu_offset + slot, design.weights, design.n_psu, layout)
+    in_psu = psu_sums.sum(axis=2)
+    weight_sum = in_psu.sum(axis=0)
+    reported, cal = layout.reported, design.calibration
+    with np.errstate(invalid="ignore", divide="ignore"):
+        share = psu_sums.sum(axis=0) / weight_sum[:, None]
+        totals = _score_totals(psu_sums, share, weight_sum, reported)
+        cell_scores = None
+        if cal is not None:
+            cell_sums = _sums_by(layout.cell_offset + slot, cal.base, len(cal.model), layout)
+            cell_scores = _score_totals(cell_sums, share, weight_sum, reported)
+    members = in_psu > 0
+    strata_with = np.logical_or.reduceat(members, design.first_psu_of_stratum, axis=0)
+    return _ItemShares(
+        n=counts.sum(axis=1),
+        n_category=counts[:, reported],
+        weight_sum=weight_sum,
+        estimate=share[:, reported],
+        df=members.sum(axis=0) - strata_with.sum(axis=0),
+        totals=totals,
+        cell_scores=cell_scores,
+    )
+
+
+def _sums_by(index, values, n_groups, layout: _Layout) -> np.ndarray:
+    """Sums of values by (group, domain, category) in one pass; the 'no domain' bin dropped."""
+    sums = np.bincount(index, values, minlength=n_groups * layout.bins)
+    return sums.reshape(n_groups, -1, layout.n_categories)[:, :-1]
+
+
+def _score_totals(sums, share, weight_sum, reported) -> np.ndarray:
+    """By group (PSU or cell): totals of the scores (1[answer = k] - p_k) / W of the domain
+    members, weighted as `sums` is; groups x (domains x reported categories)."""
+    in_group = sums.sum(axis=2, keepdims=True)
+    totals = (sums[:, :, reported] - share[:, reported] * in_group) / weight_sum[:, None]
+    return totals.reshape(len(sums), -1)
+
+
+def _calibration_fit(cal: Calibration, cell_scores: np.ndarray) -> np.ndarray:
+    """Per PSU and column: the part of the score totals the calibration variables explain.
+
+    The scores' regression on the calibration dummies (weights: base) is fitted from their
+    base-weighted cell totals; each respondent's fitted value times its final weight is summed
+    by PSU through the sparse PSUs x cells weights.
     """
-    n_cells = cal.projector.shape[0]
-    cell_d, cell_dy = _grid(cal.cell, slot, cal.base, n_cells, bins)
-    fitted = cal.projector @ np.nan_to_num((cell_dy - p * cell_d) / wsum)
-    return cal.psu_cell_weights @ fitted
+    coefficients = cal.gram_inverse @ (cal.model.T @ np.nan_to_num(cell_scores))
+    return cal.psu_cell_weights @ (cal.model @ coefficients)
 
 
-def _stratified_variance(design: Design, totals: np.ndarray) -> np.ndarray:
-    """Sum over strata of n_h/(n_h-1) times the squared deviations of PSU totals."""
+def variance_of(design: Design, totals: np.ndarray) -> np.ndarray:
+    """Per column of PSU score totals (PSUs x columns): the design variance of its estimate,
+    the sum over strata of n_h/(n_h-1) times the squared deviations of the PSU totals."""
+    deviations, scale = _deviations(design, totals)
+    return np.einsum("ij,ij,i->j", deviations, deviations, scale)
+
+
+def covariance_of(design: Design, totals: np.ndarray) -> np.ndarray:
+    """Columns x columns: the design covariance of the estimates whose PSU score totals are
+    the columns of `totals` (e.g. two domains of `DomainEstimates.totals`, for a contrast)."""
+    deviations, scale = _deviations(design, totals)
+    return (deviations * scale[:, None]).T @ deviations
+
+
+def _deviations(design: Design, totals: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """PSU totals less their stratum's mean, and each PSU's factor n_h/(n_h-1)."""
     n_h = design.psus_in_stratum
-    strata = design.stratum_of_psu
     lonely = n_h == 1
     if lonely.any() and design.lonely_psu == "fail":
         raise DesignError(
             f"{int(lonely.sum())} stratum/strata have a single PSU; set lonely_psu to "
             f"one of {LONELY_PSU_RULES[1:]} to say how to treat them"
         )
-    centre = _by_stratum(strata, totals, len(n_h)) / n_h[:, None]
+    centre = np.add.reduceat(totals, design.first_psu_of_stratum, axis=0) / n_h[:, None]
     if design.lonely_psu == "adjust":
         centre[lonely] = 0.0  # as R: a lonely PSU deviates from the grand mean of scores, 0
-    squares = _by_stratum(strata, (totals - centre[strata]) ** 2, len(n_h))
     scale = np.where(lonely, 1.0, n_h / np.maximum(n_h - 1, 1))
-    variance = (squares * scale[:, None]).sum(axis=0)
     if design.lonely_psu == "average" and lonely.any():
         # As R: lonely strata contribute nothing and the rest are scaled up to all strata.
         kept = (~lonely).sum()
-        variance *= len(n_h) / kept if kept else np.nan
-    return variance
-
-
-def _by_stratum(strata: np.ndarray, values: np.ndarray, n_strata: int) -> np.ndarray:
-    """Column sums of a PSUs x domains array within each stratum."""
-    columns = values.shape[1]
-    index = (strata[:, None] * columns + np.arange(columns)).ravel()
-    return np.bincount(index, values.ravel(), minlength=n_strata * columns).reshape(
-        n_strata, columns
-    )
-
-
-def _strata_with(design: Design, members: np.ndarray) -> np.ndarray:
-    per_stratum = _by_stratum(
-        design.stratum_of_psu, members.astype(float), len(design.psus_in_stratum)
-    )
-    return (per_stratum > 0).sum(axis=0)
+        scale = scale * (len(n_h) / kept if kept else np.nan)
+    return totals - np.repeat(centre, n_h, axis=0), np.repeat(scale, n_h)
 
 
 def logit_interval(est: DomainEstimates, level: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
     """Wald interval on the logit scale, t with the domain df: svyciprop(method = "logit")."""
     p = est.estimate
     with np.errstate(invalid="ignore", divide="ignore"):
-        half = stats.t.ppf(0.5 + level / 2, _positive(est.df)) * est.se / (p * (1 - p))
+        half = special.stdtrit(_positive(est.df), 0.5 + level / 2) * est.se / (p * (1 - p))
         centre = np.log(p / (1 - p))
         return _expit(centre - half), _expit(centre + half)
 
@@ -271,11 +444,13 @@ def korn_graubard_interval(
     with np.errstate(invalid="ignore", divide="ignore"):
         n_eff = p * (1 - p) / est.variance
         n_eff = np.where(est.variance > 0, n_eff, est.n)
-        ratio = stats.t.ppf(alpha / 2, est.n_rows - 1) / stats.t.ppf(alpha / 2, _positive(est.df))
+        ratio = special.stdtrit(est.n_rows - 1, alpha / 2) / special.stdtrit(
+            _positive(est.df), alpha / 2
+        )
         n_eff = n_eff * ratio**2
         x = n_eff * p
-        low = np.where(x > 0, stats.beta.ppf(alpha / 2, x, n_eff - x + 1), 0.0)
-        high = np.where(n_eff - x > 0, stats.beta.ppf(1 - alpha / 2, x + 1, n_eff - x), 1.0)
+        low = np.where(x > 0, special.betaincinv(x, n_eff - x + 1, alpha / 2), 0.0)
+        high = np.where(n_eff - x > 0, special.betaincinv(x + 1, n_eff - x, 1 - alpha / 2), 1.0)
     undefined = np.isnan(p) | ~(est.df > 0)
     return np.where(undefined, np.nan, low), np.where(undefined, np.nan, high)
 
@@ -313,6 +488,306 @@ def difference_independent(
     with np.errstate(invalid="ignore", divide="ignore"):
         df = variance**2 / (v1**2 / df1 + v2**2 / df2)
         se = np.sqrt(variance)
-        quantile = stats.t.ppf(0.5 + level / 2, df)
-        p_value = 2 * stats.t.sf(np.abs(diff / se), df)
+        quantile = special.stdtrit(df, 0.5 + level / 2)
+        p_value = 2 * special.stdtr(df, -np.abs(diff / se))
     return Difference(diff, se, df, diff - quantile * se, diff + quantile * se, p_value)
+
+
+# Answer distributions, contrasts of domains and tests of association. Every domain's share is
+# a ratio of weighted sums; its linearised scores are summed by PSU so that any two estimates
+# of the same design have a covariance (a difference of domains, the cells of a table).
+
+
+@dataclass(frozen=True)
+class CategorySums:
+    """Weighted sums by domain and answer category, the raw material of shares.
+
+    Linear in the respondents, so the sums of a union (the rest of a population) are sums of
+    these. Per PSU with the final weights; per calibration cell with the base weights.
+    """
+
+    psu_count: np.ndarray  # PSUs x domains: respondents
+    psu_weight: np.ndarray  # PSUs x domains
+    psu_category: np.ndarray  # PSUs x domains x categories
+    cell_weight: np.ndarray | None  # cells x domains (None without calibration)
+    cell_category: np.ndarray | None  # cells x domains x categories
+    count_category: np.ndarray  # domains x categories: respondents
+
+
+def category_sums(
+    design: Design, category: np.ndarray, n_categories: int, domain: np.ndarray, n_domains: int
+) -> CategorySums:
+    """Sums of the final (and base) weights by PSU, domain and category, one bincount each.
+
+    category: per respondent 0..n_categories-1 (any value where domain is -1); domain: per
+    respondent 0..n_domains-1, or -1 outside every domain.
+    """
+    inside = domain >= 0
+    slot = np.where(inside, domain * n_categories + np.where(inside, category, 0), -1)
+    cells = n_domains * n_categories
+    psu_category = _sums_by(design.psu, slot, design.weights, design.n_psu, cells)
+    psu_count = _sums_by(design.psu, slot, np.ones(design.n_rows), design.n_psu, cells)
+    psu_category = psu_category.reshape(design.n_psu, n_domains, n_categories)
+    counts = psu_count.reshape(design.n_psu, n_domains, n_categories)
+    cell_weight = cell_category = None
+    if design.calibration is not None:
+        cal = design.calibration
+        n_cells = cal.projector.shape[0]
+        cell_category = _sums_by(cal.cell, slot, cal.base, n_cells, cells).reshape(
+            n_cells, n_domains, n_categories
+        )
+        cell_weight = cell_category.sum(axis=2)
+    return CategorySums(
+        psu_count=counts.sum(axis=2),
+        psu_weight=psu_category.sum(axis=2),
+        psu_category=psu_category,
+        cell_weight=cell_weight,
+        cell_category=cell_category,
+        count_category=counts.sum(axis=0),
+    )
+
+
+def _sums_by(rows: np.ndarray, slot: np.ndarray, values: np.ndarray, n_rows: int, bins: int):
+    """rows x bins sums of values; slot -1 (no domain) dropped."""
+    index = rows * (bins + 1) + np.where(slot >= 0, slot, bins)
+    sums = np.bincount(index, values, minlength=n_rows * (bins + 1))
+    return sums.reshape(n_rows, bins + 1)[:, :bins]
+
+
+def rest_of_each(sums: CategorySums) -> CategorySums:
+    """For every domain, the sums of all the other domains together (its 'rest')."""
+
+    def rest(array):
+        return None if array is None else array.sum(axis=1, keepdims=True) - array
+
+    return CategorySums(
+        psu_count=rest(sums.psu_count),
+        psu_weight=rest(sums.psu_weight),
+        psu_category=rest(sums.psu_category),
+        cell_weight=rest(sums.cell_weight),
+        cell_category=rest(sums.cell_category),
+        count_category=sums.count_category.sum(axis=0, keepdims=True) - sums.count_category,
+    )
+
+
+@dataclass(frozen=True)
+class DomainShares:
+    """Each domain's share of each category, with the per-PSU totals of its linearised scores.
+
+    `scores[j, d, c]` is PSU j's total of w (y_c - p_dc) / W_d over the members of domain d,
+    less its calibration fit: the variance of any linear combination of shares, within one
+    design, is the stratified variance of the same combination of these columns.
+    """
+
+    n: np.ndarray  # domains: respondents
+    n_category: np.ndarray  # domains x categories
+    weight_sum: np.ndarray  # domains
+    estimate: np.ndarray  # domains x categories (NaN for an empty domain)
+    scores: np.ndarray  # PSUs x domains x categories
+    psu_count: np.ndarray  # PSUs x domains: respondents (which PSUs a domain reaches)
+    n_rows: int
+
+
+def domain_shares(design: Design, sums: CategorySums) -> DomainShares:
+    """Shares of categories within domains, as ratios of the full design's weighted sums."""
+    weight = sums.psu_weight.sum(axis=0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        share = sums.psu_category.sum(axis=0) / weight[:, None]
+        scores = (sums.psu_category - share * sums.psu_weight[:, :, None]) / weight[:, None]
+        if design.calibration is not None:
+            cell_scores = (sums.cell_category - share * sums.cell_weight[:, :, None]) / weight[
+                :, None
+            ]
+            scores -= _psu_calibration_fit(design, np.nan_to_num(cell_scores))
+    return DomainShares(
+        n=sums.count_category.sum(axis=1),
+        n_category=sums.count_category,
+        weight_sum=weight,
+        estimate=share,
+        scores=np.nan_to_num(scores),
+        psu_count=sums.psu_count,
+        n_rows=design.n_rows,
+    )
+
+
+def _psu_calibration_fit(design: Design, cell_scores: np.ndarray) -> np.ndarray:
+    """PSU totals of w times the fitted value of the scores' regression on the calibration
+    dummies (weights: base), fitted on cells; a sparse PSU x cell sum keeps memory linear."""
+    from scipy import sparse
+
+    cal = design.calibration
+    n_cells = cal.projector.shape[0]
+    fitted = cal.projector @ cell_scores.reshape(n_cells, -1)
+    psu_by_cell = sparse.csr_matrix(
+        (design.weights, (design.psu, cal.cell)), shape=(design.n_psu, n_cells)
+    )
+    return (psu_by_cell @ fitted).reshape(design.n_psu, *cell_scores.shape[1:])
+
+
+def psu_totals(design: Design, values: np.ndarray) -> np.ndarray:
+    """PSUs x k sums of per-respondent values (rows x k), e.g. weighted influence functions."""
+    index = (design.psu[:, None] * values.shape[1] + np.arange(values.shape[1])).ravel()
+    sums = np.bincount(index, values.ravel(), minlength=design.n_psu * values.shape[1])
+    return sums.reshape(design.n_psu, values.shape[1])
+
+
+def score_covariance(design: Design, first: np.ndarray, second: np.ndarray) -> np.ndarray:
+    """Elementwise covariance of two estimates from PSU score totals (PSUs x k each)."""
+    deviation, scale = _psu_deviations(design, np.concatenate([first, second], axis=1))
+    k = first.shape[1]
+    return (deviation[:, :k] * deviation[:, k:] * scale[:, None]).sum(axis=0)
+
+
+def score_covariance_matrix(design: Design, scores: np.ndarray) -> np.ndarray:
+    """k x k covariance of k estimates from their PSU score totals (PSUs x k)."""
+    deviation, scale = _psu_deviations(design, scores)
+    return deviation.T @ (deviation * scale[:, None])
+
+
+def _psu_deviations(design: Design, totals: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """PSU totals less their stratum mean, and each PSU's factor, such that the with-replacement
+    stratified (co)variance is sum_j scale_j dev_j dev_j' (lonely PSUs as in
+    `_stratified_variance`)."""
+    n_h = design.psus_in_stratum
+    strata = design.stratum_of_psu
+    lonely = n_h == 1
+    if lonely.any() and design.lonely_psu == "fail":
+        raise DesignError(
+            f"{int(lonely.sum())} stratum/strata have a single PSU; set lonely_psu to "
+            f"one of {LONELY_PSU_RULES[1:]} to say how to treat them"
+        )
+    centre = _by_stratum(strata, totals, len(n_h)) / n_h[:, None]
+    if design.lonely_psu == "adjust":
+        centre[lonely] = 0.0
+    scale = np.where(lonely, 1.0, n_h / np.maximum(n_h - 1, 1))
+    if design.lonely_psu == "average" and lonely.any():
+        kept = (~lonely).sum()
+        scale = scale * (len(n_h) / kept if kept else np.nan)
+    return totals - centre[strata], scale[strata]
+
+
+def domain_df(design: Design, psu_count: np.ndarray) -> np.ndarray:
+    """Per domain (columns of PSUs x domains counts): PSUs reached less strata reached."""
+    members = psu_count > 0
+    return members.sum(axis=0) - _strata_with(design, members)
+
+
+def share_estimates(design: Design, shares: DomainShares, category: int) -> DomainEstimates:
+    """One category's shares as DomainEstimates (for the intervals and design effects)."""
+    variance = score_covariance(
+        design, shares.scores[:, :, category], shares.scores[:, :, category]
+    )
+    p, n = shares.estimate[:, category], shares.n
+    with np.errstate(invalid="ignore", divide="ignore"):
+        deff = variance * (n - 1) / (p * (1 - p))
+    variance = np.where(n > 0, variance, np.nan)
+    df = domain_df(design, shares.psu_count)
+    return DomainEstimates(n, shares.weight_sum, p, variance, df, deff, shares.n_rows)
+
+
+def difference_within(
+    design: Design,
+    first: DomainShares,
+    first_index: np.ndarray,
+    second: DomainShares,
+    second_index: np.ndarray,
+    category: int,
+    level: float = 0.95,
+) -> Difference:
+    """first - second for pairs of domain shares of one design, correlated through it.
+
+    first_index, second_index: the domains paired. The variance is var1 + var2 - 2 cov from the
+    PSU score totals (strata, clusters and calibration honoured); the t reference has the df
+    of the two domains together (PSUs reaching either, less their strata).
+    """
+    a = first.scores[:, first_index, category]
+    b = second.scores[:, second_index, category]
+    variance = score_covariance(design, a - b, a - b)
+    diff = first.estimate[first_index, category] - second.estimate[second_index, category]
+    reached = first.psu_count[:, first_index] + second.psu_count[:, second_index]
+    return _t_difference(diff, variance, domain_df(design, reached).astype(float), level)
+
+
+def _t_difference(diff, variance, df, level) -> Difference:
+    with np.errstate(invalid="ignore", divide="ignore"):
+        se = np.sqrt(variance)
+        quantile = stats.t.ppf(0.5 + level / 2, _positive(df))
+        p_value = 2 * stats.t.sf(np.abs(diff / se), _positive(df))
+    return Difference(diff, se, df, diff - quantile * se, diff + quantile * se, p_value)
+
+
+@dataclass(frozen=True)
+class AssociationTest:
+    statistic: float  # Rao-Scott F
+    df_numerator: float
+    df_denominator: float
+    p_value: float
+
+
+def rao_scott_f(
+    design: Design,
+    row: np.ndarray,
+    n_rows: int,
+    column: np.ndarray,
+    n_columns: int,
+    domain: np.ndarray,
+) -> AssociationTest:
+    """Rao-Scott second-order corrected Pearson test of independence of row and column within
+    a domain, as R's svychisq(statistic = "F"): F = X^2 / tr(Delta) on (d0, d0 * nu) df,
+    d0 = tr(Delta)^2 / tr(Delta^2), Delta the design effect matrix of the interaction contrasts.
+
+    row, column: per respondent codes; domain: boolean (who is tabulated). nu, the design df,
+    is the domain's (PSUs with members less strata with members), as R for a subset of a
+    design without calibration (R counts every PSU of a calibrated design).
+    """
+    inside = np.asarray(domain, dtype=bool)
+    cell = np.where(inside, row * n_columns + column, 0)
+    sums = category_sums(design, cell, n_rows * n_columns, np.where(inside, 0, -1), 1)
+    shares = domain_shares(design, sums)
+    p = shares.estimate[0]
+    table = p.reshape(n_rows, n_columns)
+    rows_seen, columns_seen = table.sum(axis=1) > 0, table.sum(axis=0) > 0
+    kept = np.outer(rows_seen, columns_seen).ravel()
+    table = table[rows_seen][:, columns_seen]
+    r, c = table.shape
+    if r < 2 or c < 2:
+        return AssociationTest(np.nan, np.nan, np.nan, np.nan)
+    variance = score_covariance_matrix(design, shares.scores[:, 0, :][:, kept])
+    expected = np.outer(table.sum(axis=1), table.sum(axis=0))
+    pearson = ((table - expected) ** 2 / expected).sum()  # X^2 / N
+    contrasts = _interaction_contrasts(r, c)
+    inverse = np.where(table.ravel() > 0, 1 / np.where(table.ravel() > 0, table.ravel(), 1), 0)
+    weighted = contrasts * inverse[:, None]
+    delta = np.linalg.solve(contrasts.T @ weighted, weighted.T @ variance @ weighted)
+    trace = np.trace(delta)
+    d0 = trace**2 / np.trace(delta @ delta)
+    nu = float(domain_df(design, shares.psu_count)[0])
+    statistic = pearson / trace
+    return AssociationTest(statistic, d0, d0 * nu, stats.f.sf(statistic, d0, d0 * nu))
+
+
+def _interaction_contrasts(r: int, c: int) -> np.ndarray:
+    """The interaction dummies of an r x c table (cells row-major) made orthogonal to the main
+    effects: R's qr.resid(qr(X1), X12[, interaction columns])."""
+    rows, columns = np.divmod(np.arange(r * c), c)
+    row_dummies = (rows[:, None] == np.arange(1, r)).astype(float)
+    column_dummies = (columns[:, None] == np.arange(1, c)).astype(float)
+    main = np.hstack([np.ones((r * c, 1)), row_dummies, column_dummies])
+    interaction = (row_dummies[:, :, None] * column_dummies[:, None, :]).reshape(r * c, -1)
+    fit, *_ = np.linalg.lstsq(main, interaction, rcond=None)
+    return interaction - main @ fit
+
+
+def benjamini_hochberg(p_values: np.ndarray) -> np.ndarray:
+    """Benjamini-Hochberg adjusted p-values (R's p.adjust(method = "BH")); NaN stays NaN and
+    is not counted in the family."""
+    p = np.asarray(p_values, dtype=float)
+    adjusted = np.full(p.shape, np.nan)
+    tested = np.flatnonzero(~np.isnan(p))
+    m = len(tested)
+    if m == 0:
+        return adjusted
+    order = tested[np.argsort(-p[tested], kind="stable")]
+    ranks = m - np.arange(m)  # rank of each, largest p first
+    adjusted[order] = np.minimum(1.0, np.minimum.accumulate(p[order] * m / ranks))
+    return adjusted

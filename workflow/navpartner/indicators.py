@@ -35,6 +35,7 @@ ESTIMATE_COLUMNS = [
     "method",
     "population_estimate",
     "variance",
+    "estimate_unweighted",
 ]
 INTERVALS = {"korn_graubard": korn_graubard_interval, "logit": logit_interval}
 
@@ -157,6 +158,8 @@ def _breakdown_table(config, breakdown, data, design, positive, valid) -> pd.Dat
         groups = np.asarray(groups, dtype=str)
     domain = np.where(valid & (codes >= 0), codes, -1)
     est = domain_proportions(design, positive, domain, len(groups))
+    inside = domain >= 0
+    positives = np.bincount(domain[inside], positive[inside], minlength=len(groups))
     level = config["estimation"]["confidence_level"]
     shared = {
         "breakdown": breakdown,
@@ -168,6 +171,7 @@ def _breakdown_table(config, breakdown, data, design, positive, valid) -> pd.Dat
         "df": est.df,
         "population_estimate": est.weight_sum,
         "variance": est.variance,
+        "estimate_unweighted": positives / np.maximum(est.n, 1),
     }
     tables = []
     for method, interval in INTERVALS.items():
@@ -217,6 +221,23 @@ def estimate_survey_wave(
     return result
 
 
+def reliability_flags(table: pd.DataFrame, thresholds: dict) -> pd.DataFrame:
+    """NCHS-style flags (Parker et al. 2017) on proportions: effective sample size p(1-p)/var
+    (the respondents where the variance is 0, at p = 0 or 1), df, and the interval's width."""
+    p, variance = table["estimate"], table["variance"]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        n_effective = np.where(variance > 0, p * (1 - p) / variance, table["n"])
+    flags = {
+        "n_effective": n_effective,
+        "flag_low_n_effective": n_effective < thresholds["min_effective_n"],
+        "flag_low_df": table["df"] < thresholds["min_df"],
+        "flag_wide_interval": (table["ci_high"] - table["ci_low"])
+        >= thresholds["max_interval_width"],
+    }
+    flagged = flags["flag_low_n_effective"] | flags["flag_low_df"] | flags["flag_wide_interval"]
+    return table.assign(**flags, flagged=flagged)
+
+
 def combine_estimates(
     config: dict, inputs: list[str], parquet: str, csv: str, differences: str
 ) -> pd.DataFrame:
@@ -228,6 +249,7 @@ def combine_estimates(
     estimates = estimates.sort_values(
         ["indicator", "breakdown", "group", "wave", "method"], kind="stable", ignore_index=True
     )
+    estimates = reliability_flags(estimates, config["estimation"]["reliability"])
     write_parquet(estimates, parquet)
     write_csv(estimates, csv)
     write_csv(wave_differences(estimates, config["estimation"]["confidence_level"]), differences)

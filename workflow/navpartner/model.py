@@ -1,22 +1,27 @@
 """Explanatory models: a survey-weighted logistic regression of an indicator's positive answer on
-respondent characteristics, with standard errors robust to clustering (statsmodels GLM).
+respondent characteristics (statsmodels GLM for the coefficients), with design-based standard
+errors from the estimation core.
 
-The weights enter as fixed pseudo-likelihood weights (as R's svyglm on a design without
-calibration); the cluster-robust covariance is statsmodels' with its small-sample factor
-G/(G-1) * (N-1)/(N-K).
+SE convention, that of R's svyglm (checked against it in tests/test_model.py): the sandwich
+A^-1 B A^-1, B the with-replacement variance of the PSU totals of the estimating functions
+w x (y - mu) within strata, n_h/(n_h - 1) per stratum, no (N-1)/(N-K) factor; t reference with
+the design df less the non-intercept terms (PSUs - strata - K + 1). Each survey wave is a
+stratum of the pooled design (independent samples), crossed with the survey's own strata where
+its design has them. The weights enter as fixed (as svyglm on a design without calibration).
 """
 
 from __future__ import annotations
 
 import functools
-import warnings
 from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
 import statsmodels.api as sm
+from scipy import stats
 
 from navpartner.errors import InputError
+from navpartner.estimate import make_design, psu_totals, score_covariance_matrix
 from navpartner.indicators import classify_answers, read_survey_wave
 from navpartner.io import write_csv
 
@@ -34,7 +39,9 @@ def model_data(config: dict, name: str, read: Callable[[str, int], pd.DataFrame]
     for indicator_name in spec["indicators"]:
         indicator = config["indicators"][indicator_name]
         survey = indicator["survey"]
-        cluster = config["surveys"][survey].get("design", {}).get("cluster", "respondent_id")
+        design = config["surveys"][survey].get("design", {})
+        cluster = design.get("cluster", "respondent_id")
+        stratum = design.get("strata")
         for wave in sorted(int(w) for w in config["surveys"][survey]["waves"]):
             data = read(survey, wave)
             if data[indicator["item"]].isna().all():
@@ -47,6 +54,8 @@ def model_data(config: dict, name: str, read: Callable[[str, int], pd.DataFrame]
                         "y": answers.positive[keep],
                         "weight": data.loc[keep, "weight"].to_numpy(),
                         "cluster": f"{survey}:{wave}:" + data.loc[keep, cluster].astype(str),
+                        "stratum": f"{survey}:{wave}"
+                        + ("" if stratum is None else ":" + data.loc[keep, stratum].astype(str)),
                         "wave": str(wave),
                         POOLED: indicator_name,
                         **{v: data.loc[keep, v].to_numpy() for v in variables},
@@ -75,33 +84,49 @@ def fit_model(config: dict, name: str, frame: pd.DataFrame) -> pd.DataFrame:
         + [_dummies(term, spec.get("reference", {}), frame) for term in spec["terms"]],
         axis=1,
     )
-    clusters = pd.factorize(frame["cluster"])[0]
-    with warnings.catch_warnings():
-        # statsmodels warns generically about var_weights with a robust covariance; for this
-        # binomial model the result equals R's svyglm (tests/test_model.py checks it).
-        warnings.filterwarnings("ignore", message="cov_type not fully supported")
-        fitted = sm.GLM(
-            frame["y"].to_numpy(),
-            design,
-            family=sm.families.Binomial(),
-            var_weights=frame["weight"],
-        ).fit(cov_type="cluster", cov_kwds={"groups": clusters})
-    interval = fitted.conf_int(alpha=1 - level)
+    y, weights = frame["y"].to_numpy(float), frame["weight"].to_numpy(float)
+    model = sm.GLM(y, design, family=sm.families.Binomial(), var_weights=weights)
+    fitted = model.fit(tol=1e-13, maxiter=100)  # to the last digits R is checked at
+    coefficients = fitted.params.to_numpy()
+    covariance, df = _design_covariance(config, frame, design.to_numpy(), y, weights, fitted)
+    se = np.sqrt(np.diag(covariance))
+    quantile = stats.t.ppf(0.5 + level / 2, df)
     return pd.DataFrame(
         {
             "model": name,
             "term": design.columns,
-            "estimate": fitted.params.to_numpy(),
-            "std_error": fitted.bse.to_numpy(),
-            "statistic": fitted.tvalues.to_numpy(),
-            "p_value": fitted.pvalues.to_numpy(),
-            "conf_low": interval[0].to_numpy(),
-            "conf_high": interval[1].to_numpy(),
-            "odds_ratio": np.exp(fitted.params.to_numpy()),
+            "estimate": coefficients,
+            "std_error": se,
+            "statistic": coefficients / se,
+            "df": df,
+            "p_value": 2 * stats.t.sf(np.abs(coefficients / se), df),
+            "conf_low": coefficients - quantile * se,
+            "conf_high": coefficients + quantile * se,
+            "odds_ratio": np.exp(coefficients),
+            "odds_ratio_low": np.exp(coefficients - quantile * se),
+            "odds_ratio_high": np.exp(coefficients + quantile * se),
             "n": len(frame),
-            "clusters": int(clusters.max()) + 1,
+            "clusters": frame["cluster"].nunique(),
+            "strata": frame["stratum"].nunique(),
         }
     )
+
+
+def _design_covariance(config, frame, x, y, weights, fitted) -> tuple[np.ndarray, float]:
+    """svyglm's sandwich: influence functions w x (y - mu) A^-1 summed by PSU, their stratified
+    with-replacement covariance; and the residual design df."""
+    mu = np.asarray(fitted.fittedvalues)
+    bread = np.linalg.inv(x.T @ (x * (weights * mu * (1 - mu))[:, None]))
+    influence = (x * (weights * (y - mu))[:, None]) @ bread
+    design = make_design(
+        weights,
+        psu=frame["cluster"].to_numpy(str),
+        strata=frame["stratum"].to_numpy(str),
+        lonely_psu=config["estimation"]["lonely_psu"],
+    )
+    covariance = score_covariance_matrix(design, psu_totals(design, influence))
+    df = design.n_psu - len(design.psus_in_stratum) - x.shape[1] + 1
+    return covariance, float(df)
 
 
 def _dummies(term: str, reference: dict, frame: pd.DataFrame) -> pd.DataFrame:

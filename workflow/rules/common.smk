@@ -66,6 +66,10 @@ def get_final_outputs():
         "results/weights/diagnostics.csv",
         "results/estimates/indicators.parquet",
         "results/estimates/wave_differences.csv",
+        "results/estimates/distributions.parquet",
+        "results/estimates/contrasts.parquet",
+        "results/estimates/association_tests.csv",
+        "results/estimates/response_rates.csv",
         *[f"results/models/{model}.csv" for model in config.get("models", {})],
         *get_publication_outputs(),
     ]
