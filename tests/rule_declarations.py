@@ -56,7 +56,7 @@ def declared_resources(project: Path) -> pd.DataFrame:
                     "local": rule.name in workflow._localrules,
                 }
             )
-    return pd.DataFrame(rows).set_index("rule")
+    return pd.DataFrame(rows, dtype=object).set_index("rule")
 
 
 @contextlib.contextmanager

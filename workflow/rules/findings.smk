@@ -9,8 +9,14 @@ rule findings_estimate:
         associations="results/estimates/{survey}_{wave}.associations.parquet",
     log:
         "logs/findings_estimate/{survey}_{wave}.log",
+    benchmark:
+        "benchmarks/findings_estimate/{survey}_{wave}.tsv"
     conda:
         "../envs/navpartner.yaml"
+    threads: 1
+    resources:
+        mem_mb=500,
+        runtime=5,
     shell:
         "navpartner findings --config {input.config:q} --survey {wildcards.survey:q}"
         " --wave {wildcards.wave:q} --harmonised {input.harmonised:q}"
@@ -40,8 +46,14 @@ rule findings_combine:
         associations="results/estimates/association_tests.csv",
     log:
         "logs/findings_combine/findings.log",
+    benchmark:
+        "benchmarks/findings_combine/findings.tsv"
     conda:
         "../envs/navpartner.yaml"
+    threads: 1
+    resources:
+        mem_mb=500,
+        runtime=5,
     shell:
         "navpartner combine-findings --config {input.config:q}"
         " --estimates {input.estimates:q}"
@@ -59,7 +71,14 @@ rule findings_response_rates:
         "results/estimates/response_rates.csv",
     log:
         "logs/findings_response_rates/response_rates.log",
+    benchmark:
+        "benchmarks/findings_response_rates/response_rates.tsv"
+    localrule: True
     conda:
         "../envs/navpartner.yaml"
+    threads: 1
+    resources:
+        mem_mb=500,
+        runtime=5,
     shell:
         "navpartner response-rates --diagnostics {input:q} --output {output:q} 2> {log:q}"
