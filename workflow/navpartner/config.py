@@ -138,6 +138,7 @@ def check_consistency(config: dict, source: str = "config") -> None:
         problems += _model_problems(config, name, model)
     problems += _publication_problems(config)
     problems += _contrast_problems(config)
+    problems += _bootstrap_problems(config["estimation"])
     if problems:
         raise ConfigError(f"{source}: " + "; ".join(problems))
 
@@ -259,6 +260,20 @@ def _publication_problems(config: dict) -> list[str]:
                     f"broken down by '{figure['breakdown']}'"
                 )
     return problems + _change_problems(publication.get("change"), config)
+
+
+def _bootstrap_problems(estimation: dict) -> list[str]:
+    bootstrap = estimation.get("bootstrap")
+    if bootstrap is None:
+        if estimation["variance"] == "bootstrap":
+            return ["estimation.variance is bootstrap but estimation.bootstrap is missing"]
+        return []
+    if bootstrap["chunks"] > bootstrap["replicates"]:
+        return [
+            f"estimation.bootstrap.chunks ({bootstrap['chunks']}) exceeds replicates "
+            f"({bootstrap['replicates']}): each chunk needs a replicate"
+        ]
+    return []
 
 
 def _contrast_problems(config: dict) -> list[str]:

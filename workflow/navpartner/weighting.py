@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -9,7 +10,15 @@ import pandas as pd
 
 from navpartner.audit import RowAccount
 from navpartner.io import write_csv, write_parquet
-from navpartner.weights import Margin, WeightingError, rake, relative_bounds, summary
+from navpartner.weights import (
+    Margin,
+    WeightingError,
+    rake,
+    rake_replicate,
+    rao_wu_factors,
+    relative_bounds,
+    summary,
+)
 
 
 def read_margins(path: str | Path) -> pd.DataFrame:
@@ -147,3 +156,100 @@ def diagnostics_table(
             "achieved",
         ]
     ]
+
+
+def replicate_columns(replicates: int) -> list[str]:
+    return [f"replicate_{number:04d}" for number in range(1, replicates + 1)]
+
+
+def chunk_replicates(bootstrap: dict, chunk: int) -> np.ndarray:
+    """The replicate numbers (0-based) made by one chunk (0-based) of the configured chunks."""
+    if not 0 <= chunk < bootstrap["chunks"]:
+        raise WeightingError(f"chunk {chunk} is not one of 0..{bootstrap['chunks'] - 1}")
+    return np.array_split(np.arange(bootstrap["replicates"]), bootstrap["chunks"])[chunk]
+
+
+def psu_factors(config: dict, survey: str, wave: int, respondents: pd.DataFrame) -> np.ndarray:
+    """Every replicate's Rao-Wu factor per respondent (respondents x replicates).
+
+    The PSUs and strata are the survey's design; the draws depend on the seed, survey and wave
+    only, so every chunk (and any number of chunks) sees the same replicates."""
+    bootstrap = config["estimation"]["bootstrap"]
+    design = config["surveys"][survey].get("design", {})
+    n = len(respondents)
+    strata = respondents[design["strata"]].astype(str) if "strata" in design else ["all"] * n
+    psus = respondents[design["cluster"]].astype(str) if "cluster" in design else np.arange(n)
+    keys = pd.DataFrame({"stratum": np.asarray(strata), "psu": np.asarray(psus, dtype=str)})
+    psu_codes, psu_table = pd.factorize(pd.MultiIndex.from_frame(keys), sort=True)
+    stratum_of_psu = pd.factorize(psu_table.get_level_values("stratum"), sort=True)[0]
+    rng = np.random.default_rng([bootstrap["seed"], zlib.crc32(survey.encode()), int(wave)])
+    try:
+        factors = rao_wu_factors(stratum_of_psu, bootstrap["replicates"], rng)
+    except WeightingError as err:
+        raise WeightingError(f"{survey} {wave}: {err}") from err
+    return factors[psu_codes]
+
+
+def weight_replicates(
+    config: dict,
+    survey: str,
+    wave: int,
+    harmonised: str,
+    margins_file: str,
+    chunk: int,
+    output: str,
+) -> pd.DataFrame:
+    """One chunk of replicate weights: the weighting redone on each replicate's base weights."""
+    settings = config["weighting"]
+    respondents = pd.read_parquet(harmonised)
+    population = read_margins(margins_file)
+    bootstrap = config["estimation"]["bootstrap"]
+    numbers = chunk_replicates(bootstrap, chunk)
+    names = [replicate_columns(bootstrap["replicates"])[number] for number in numbers]
+    try:
+        margins = build_margins(
+            respondents, population, config["surveys"][survey]["weighting"]["margins"]
+        )
+        base = np.ones(len(respondents))
+        bounds = _bounds(settings.get("trim"), base, margins)
+        factors = psu_factors(config, survey, wave, respondents)[:, numbers]
+        columns = {}
+        for name, factor in zip(names, factors.T, strict=True):
+            try:
+                columns[name] = rake_replicate(
+                    base,
+                    factor,
+                    margins,
+                    settings["tolerance"],
+                    settings["max_iterations"],
+                    bounds,
+                )
+            except WeightingError as err:
+                raise WeightingError(f"{name}: {err}") from err
+    except WeightingError as err:
+        raise WeightingError(f"{survey} {wave}: {err}") from err
+    table = pd.DataFrame({"respondent_id": respondents["respondent_id"], **columns})
+    write_parquet(table, output)
+    return table
+
+
+def combine_replicates(config: dict, inputs: list[str], output: str) -> pd.DataFrame:
+    """One survey wave's replicate weights from its chunks, every configured replicate once."""
+    chunks = [pd.read_parquet(path) for path in inputs]
+    first = chunks[0]["respondent_id"]
+    for path, chunk in zip(inputs, chunks, strict=True):
+        if not chunk["respondent_id"].equals(first):
+            raise WeightingError(f"{path}: respondents differ from {inputs[0]}")
+    table = pd.concat(
+        [chunks[0][["respondent_id"]], *(c.drop(columns="respondent_id") for c in chunks)],
+        axis=1,
+    )
+    expected = replicate_columns(config["estimation"]["bootstrap"]["replicates"])
+    if sorted(table.columns[1:]) != expected:
+        raise WeightingError(
+            f"{output}: the chunks hold replicates {list(table.columns[1:3])}..., expected "
+            f"{expected[0]}..{expected[-1]} once each"
+        )
+    table = table[["respondent_id", *expected]]
+    write_parquet(table, output)
+    return table

@@ -1,4 +1,5 @@
-"""Raking (iterative proportional fitting) to known margins, trimming, and weight diagnostics.
+"""Raking (iterative proportional fitting) to known margins, trimming, weight diagnostics, and
+the Rao-Wu rescaling bootstrap's replicate factors.
 
 Arrays in, arrays out: no I/O, no config. Raking runs on the table of cells formed by the margin
 variables, so the respondents are touched twice whatever the iteration count: one bincount to
@@ -37,13 +38,14 @@ def rake(
     margins: list[Margin],
     tolerance: float = 1e-10,
     max_iterations: int = 1000,
-    bounds: tuple[float, float] | None = None,
+    bounds: tuple[float | np.ndarray, float | np.ndarray] | None = None,
     max_trim_rounds: int = 50,
 ) -> RakeResult:
     """Weights that reproduce every margin's targets (largest relative error < tolerance).
 
-    With `bounds` (absolute lower, upper), weights outside them are set to the bound and held
-    there while the others are raked again, until all lie within the bounds and the margins hold.
+    With `bounds` (absolute lower, upper; numbers, or one per respondent), weights outside them
+    are set to the bound and held there while the others are raked again, until all lie within
+    the bounds and the margins hold.
     """
     base = np.asarray(base, dtype=float)
     _check_margins(base, margins)
@@ -57,10 +59,11 @@ def rake(
         outside = ~fixed & ((weights < bounds[0]) | (weights > bounds[1]))
         if not outside.any():
             break
-        weights[outside] = np.clip(weights[outside], *bounds)
+        lower, upper = (np.broadcast_to(bound, weights.shape) for bound in bounds)
+        weights[outside] = np.clip(weights[outside], lower[outside], upper[outside])
         fixed |= outside
     else:
-        raise WeightingError(f"trimming to {bounds} did not settle in {max_trim_rounds} rounds")
+        raise WeightingError(f"trimming did not settle in {max_trim_rounds} rounds")
     return RakeResult(
         weights, total_iterations, int(fixed.sum()), _max_relative_error(weights, margins)
     )
@@ -176,3 +179,56 @@ def summary(weights: np.ndarray) -> dict[str, float]:
         "deff_kish": 1.0 + cv**2,  # = n * sum(w^2) / sum(w)^2
         "effective_n": total**2 / float(np.square(weights).sum()),
     }
+
+
+def rao_wu_factors(
+    stratum_of_psu: np.ndarray, replicates: int, rng: np.random.Generator
+) -> np.ndarray:
+    """Replicate factors of the Rao-Wu rescaling bootstrap, PSUs x replicates.
+
+    In each stratum of n_h PSUs, every replicate draws n_h - 1 PSUs with replacement; a PSU's
+    factor is the times it was drawn times n_h / (n_h - 1). These are the factors of R's
+    `as.svrepdesign(type = "subbootstrap")`, whose variance is the sum of squared deviations of
+    the replicate estimates divided by (replicates - 1). stratum_of_psu: codes 0..H-1.
+    """
+    stratum_of_psu = np.asarray(stratum_of_psu)
+    factors = np.empty((len(stratum_of_psu), replicates))
+    for stratum in np.unique(stratum_of_psu):
+        members = np.flatnonzero(stratum_of_psu == stratum)
+        n_h = len(members)
+        if n_h < 2:
+            raise WeightingError(
+                f"stratum {stratum} has a single PSU: the bootstrap needs at least two "
+                "PSUs in every stratum (merge the stratum with a neighbour)"
+            )
+        draws = rng.integers(0, n_h, size=(replicates, n_h - 1))
+        counts = np.zeros((replicates, n_h))
+        np.add.at(counts, (np.arange(replicates)[:, None], draws), 1.0)
+        factors[members] = counts.T * (n_h / (n_h - 1))
+    return factors
+
+
+def rake_replicate(
+    base: np.ndarray,
+    factor: np.ndarray,
+    margins: list[Margin],
+    tolerance: float = 1e-10,
+    max_iterations: int = 1000,
+    bounds: tuple[float, float] | None = None,
+) -> np.ndarray:
+    """One replicate's weights: base x factor raked again to the margins (0 where factor = 0).
+
+    bounds: the full sample's absolute trimming bounds; in the replicate they scale with each
+    respondent's factor, so a weight is trimmed when its raking adjustment leaves the same range
+    as in the full sample, not because the resampling multiplied its PSU.
+    """
+    drawn = factor > 0
+    kept = [Margin(m.name, m.codes[drawn], m.levels, m.targets) for m in margins]
+    scaled = None
+    if bounds is not None:
+        scaled = (bounds[0] * factor[drawn], bounds[1] * factor[drawn])
+    weights = np.zeros(len(base))
+    weights[drawn] = rake(
+        base[drawn] * factor[drawn], kept, tolerance, max_iterations, bounds=scaled
+    ).weights
+    return weights
