@@ -7,13 +7,11 @@ import pandas as pd
 import pytest
 from navpartner.estimate import (
     benjamini_hochberg,
-    category_sums,
-    difference_within,
+    differences_from_reference,
+    differences_from_rest,
     domain_shares,
     make_design,
     rao_scott_f,
-    rest_of_each,
-    share_estimates,
 )
 from numpy.testing import assert_allclose
 from rscript import needs_r, run_r
@@ -56,40 +54,32 @@ def ours(data: pd.DataFrame, margins: pd.DataFrame | None, reference: str | None
     answered = ~np.isnan(item) & (code >= 0)
     categories = np.unique(item[answered]).astype(int)
     category = np.searchsorted(categories, np.nan_to_num(item))
-    shares = domain_shares(
-        design,
-        category_sums(design, category, len(categories), np.where(answered, code, -1), len(groups)),
-    )
+    domain = np.where(answered, code, -1)
+    shares = domain_shares(design, category, domain, len(groups), len(categories))
     distributions = pd.DataFrame(
-        [
-            {
-                "domain": g,
-                "category": c,
-                "estimate": shares.estimate[d, k],
-                "se": share_estimates(design, shares, k).se[d],
-            }
-            for d, g in enumerate(groups)
-            for k, c in enumerate(categories)
-        ]
+        {
+            "domain": np.repeat(groups, len(categories)),
+            "category": np.tile(categories, len(groups)),
+            "estimate": shares.estimate.ravel(),
+            "se": shares.se.ravel(),
+        }
     )
     valid = ~np.isnan(data["y"].to_numpy()) & (code >= 0)
     y = np.nan_to_num(data["y"].to_numpy()).astype(int)
-    sums = category_sums(design, y, 2, np.where(valid, code, -1), len(groups))
-    indicator = domain_shares(design, sums)
+    indicator = (design, y, np.where(valid, code, -1), len(groups), 2, 1)
     if reference is None:
         compared = np.arange(len(groups))
-        other, other_index = domain_shares(design, rest_of_each(sums)), compared
+        contrast = differences_from_rest(*indicator)
     else:
         compared = np.array([i for i, g in enumerate(groups) if g != reference])
-        other, other_index = indicator, np.full(len(compared), groups.index(reference))
-    diff = difference_within(design, indicator, compared, other, other_index, 1)
+        contrast = differences_from_reference(*indicator, groups.index(reference))
     contrasts = pd.DataFrame(
         {
             "group": np.array(groups)[compared],
-            "estimate": indicator.estimate[compared, 1],
-            "estimate_reference": other.estimate[other_index, 1],
-            "difference": diff.estimate,
-            "se": diff.se,
+            "estimate": contrast.estimate[compared],
+            "estimate_reference": contrast.estimate_reference[compared],
+            "difference": contrast.difference.estimate[compared],
+            "se": contrast.difference.se[compared],
         }
     )
     test = rao_scott_f(design, y, 2, np.maximum(code, 0), len(groups), valid)
@@ -197,13 +187,11 @@ def test_group_against_rest_of_two_groups_is_the_other_group():
     n = 400
     design = make_design(rng.uniform(1, 4, n), psu=rng.integers(0, 40, n))
     y, group = rng.integers(0, 2, n), rng.integers(0, 2, n)
-    sums = category_sums(design, y, 2, group, 2)
-    shares = domain_shares(design, sums)
-    rest = domain_shares(design, rest_of_each(sums))
-    against_rest = difference_within(design, shares, np.array([1]), rest, np.array([1]), 1)
-    against_other = difference_within(design, shares, np.array([1]), shares, np.array([0]), 1)
-    assert_allclose(against_rest.estimate, against_other.estimate, atol=1e-15)
-    assert_allclose(against_rest.se, against_other.se, atol=1e-15)
+    against_rest = differences_from_rest(design, y, group, 2, 2, 1).difference
+    against_other = differences_from_reference(design, y, group, 2, 2, 1, 0).difference
+    assert_allclose(against_rest.estimate[1], against_other.estimate[1], atol=1e-15)
+    assert_allclose(against_rest.se[1], against_other.se[1], atol=1e-15)
+    assert against_other.estimate[0] == 0
 
 
 def test_difference_of_independent_psus_has_additive_variance():
@@ -214,11 +202,10 @@ def test_difference_of_independent_psus_has_additive_variance():
     group = (psu >= 30).astype(int)
     design = make_design(rng.uniform(1, 3, n), psu=psu)
     y = rng.integers(0, 2, n)
-    shares = domain_shares(design, category_sums(design, y, 2, group, 2))
-    diff = difference_within(design, shares, np.array([1]), shares, np.array([0]), 1)
-    single = share_estimates(design, shares, 1)
-    assert_allclose(diff.se**2, single.variance.sum(), rtol=1e-12)
-    assert diff.df[0] == 59
+    diff = differences_from_reference(design, y, group, 2, 2, 1, 0).difference
+    single = domain_shares(design, y, group, 2, 2, categories=[1])
+    assert_allclose(diff.se[1] ** 2, single.variance.sum(), rtol=1e-12)
+    assert diff.df[1] == 59
 
 
 def test_benjamini_hochberg_follows_its_definition():

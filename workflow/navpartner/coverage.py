@@ -17,14 +17,11 @@ import numpy as np
 import pandas as pd
 
 from navpartner.estimate import (
-    category_sums,
-    difference_within,
+    differences_from_rest,
     domain_proportions,
-    domain_shares,
     korn_graubard_interval,
     logit_interval,
     make_design,
-    rest_of_each,
 )
 from navpartner.geo import size_class
 from navpartner.synth import MARGIN_VARIABLES, OFFICE_SIZE_BOUNDS, OFFICE_SIZE_LABELS
@@ -166,19 +163,15 @@ def contrast_coverage(
             for target in (t for t in targets if t.survey == survey):
                 positive, valid, group, groups, _ = _prepare(frame, target)
                 domain = np.where(valid[sample], group[sample], -1)
-                sums = category_sums(
-                    design, positive[sample].astype(np.intp), 2, domain, len(groups)
-                )
-                index = np.arange(len(groups))
-                diff = difference_within(
+                diff = differences_from_rest(
                     design,
-                    domain_shares(design, sums),
-                    index,
-                    domain_shares(design, rest_of_each(sums)),
-                    index,
+                    positive[sample].astype(np.intp),
+                    domain,
+                    len(groups),
+                    2,
                     1,
                     level,
-                )
+                ).difference
                 records.append(
                     pd.DataFrame(
                         {

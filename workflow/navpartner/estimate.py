@@ -493,135 +493,98 @@ def difference_independent(
     return Difference(diff, se, df, diff - quantile * se, diff + quantile * se, p_value)
 
 
-# Answer distributions, contrasts of domains and tests of association. Every domain's share is
-# a ratio of weighted sums; its linearised scores are summed by PSU so that any two estimates
-# of the same design have a covariance (a difference of domains, the cells of a table).
+# Contrasts of domains and tests of association, on the per-PSU score totals of `domain_shares`:
+# the variance of any linear combination of estimates of one design is the variance of the
+# same combination of their totals' columns.
+
+
+def against_rest(
+    design: Design,
+    answers: np.ndarray,
+    domain: np.ndarray,
+    n_domains: int,
+    n_categories: int,
+    category: int,
+) -> DomainEstimates:
+    """Each domain's share of `category` and that of the rest (all other domains together), in
+    one call: results (domains, 2, 1), side 0 the domain, 1 its rest; `totals` columns in that
+    order. answers, domain: per respondent, as for `domain_shares` (-1: in no domain)."""
+    inside = np.asarray(domain) >= 0
+    side = np.where(
+        inside[:, None], (np.asarray(domain)[:, None] != np.arange(n_domains)).astype(np.intp), -1
+    )
+    replicated = np.broadcast_to(np.asarray(answers)[:, None], side.shape)
+    return domain_shares(design, replicated, side, 2, n_categories, categories=[category])
 
 
 @dataclass(frozen=True)
-class CategorySums:
-    """Weighted sums by domain and answer category, the raw material of shares.
+class Contrast:
+    """Per compared domain: its estimate, the reference's (the rest, or a reference domain),
+    and their difference (domain - reference)."""
 
-    Linear in the respondents, so the sums of a union (the rest of a population) are sums of
-    these. Per PSU with the final weights; per calibration cell with the base weights.
-    """
-
-    psu_count: np.ndarray  # PSUs x domains: respondents
-    psu_weight: np.ndarray  # PSUs x domains
-    psu_category: np.ndarray  # PSUs x domains x categories
-    cell_weight: np.ndarray | None  # cells x domains (None without calibration)
-    cell_category: np.ndarray | None  # cells x domains x categories
-    count_category: np.ndarray  # domains x categories: respondents
+    estimate: np.ndarray
+    estimate_reference: np.ndarray
+    difference: Difference
 
 
-def category_sums(
-    design: Design, category: np.ndarray, n_categories: int, domain: np.ndarray, n_domains: int
-) -> CategorySums:
-    """Sums of the final (and base) weights by PSU, domain and category, one bincount each.
-
-    category: per respondent 0..n_categories-1 (any value where domain is -1); domain: per
-    respondent 0..n_domains-1, or -1 outside every domain.
-    """
-    inside = domain >= 0
-    slot = np.where(inside, domain * n_categories + np.where(inside, category, 0), -1)
-    cells = n_domains * n_categories
-    psu_category = _sums_by(design.psu, slot, design.weights, design.n_psu, cells)
-    psu_count = _sums_by(design.psu, slot, np.ones(design.n_rows), design.n_psu, cells)
-    psu_category = psu_category.reshape(design.n_psu, n_domains, n_categories)
-    counts = psu_count.reshape(design.n_psu, n_domains, n_categories)
-    cell_weight = cell_category = None
-    if design.calibration is not None:
-        cal = design.calibration
-        n_cells = cal.projector.shape[0]
-        cell_category = _sums_by(cal.cell, slot, cal.base, n_cells, cells).reshape(
-            n_cells, n_domains, n_categories
-        )
-        cell_weight = cell_category.sum(axis=2)
-    return CategorySums(
-        psu_count=counts.sum(axis=2),
-        psu_weight=psu_category.sum(axis=2),
-        psu_category=psu_category,
-        cell_weight=cell_weight,
-        cell_category=cell_category,
-        count_category=counts.sum(axis=0),
+def differences_from_rest(
+    design: Design,
+    answers: np.ndarray,
+    domain: np.ndarray,
+    n_domains: int,
+    n_categories: int,
+    category: int,
+    level: float = 0.95,
+) -> Contrast:
+    """Each domain's share of `category` against the rest of the domains together; the t
+    reference has the df of all the domains (the two sides together)."""
+    both = against_rest(design, answers, domain, n_domains, n_categories, category)
+    totals = both.totals.reshape(design.n_psu, n_domains, 2)
+    df = np.full(n_domains, domain_df(design, np.asarray(domain) >= 0))
+    diff = difference_within(
+        design,
+        (both.estimate[:, 0, 0], totals[:, :, 0]),
+        (both.estimate[:, 1, 0], totals[:, :, 1]),
+        df,
+        level,
     )
+    return Contrast(both.estimate[:, 0, 0], both.estimate[:, 1, 0], diff)
 
 
-def _sums_by(rows: np.ndarray, slot: np.ndarray, values: np.ndarray, n_rows: int, bins: int):
-    """rows x bins sums of values; slot -1 (no domain) dropped."""
-    index = rows * (bins + 1) + np.where(slot >= 0, slot, bins)
-    sums = np.bincount(index, values, minlength=n_rows * (bins + 1))
-    return sums.reshape(n_rows, bins + 1)[:, :bins]
-
-
-def rest_of_each(sums: CategorySums) -> CategorySums:
-    """For every domain, the sums of all the other domains together (its 'rest')."""
-
-    def rest(array):
-        return None if array is None else array.sum(axis=1, keepdims=True) - array
-
-    return CategorySums(
-        psu_count=rest(sums.psu_count),
-        psu_weight=rest(sums.psu_weight),
-        psu_category=rest(sums.psu_category),
-        cell_weight=rest(sums.cell_weight),
-        cell_category=rest(sums.cell_category),
-        count_category=sums.count_category.sum(axis=0, keepdims=True) - sums.count_category,
+def differences_from_reference(
+    design: Design,
+    answers: np.ndarray,
+    domain: np.ndarray,
+    n_domains: int,
+    n_categories: int,
+    category: int,
+    reference: int,
+    level: float = 0.95,
+) -> Contrast:
+    """Each domain's share of `category` against the reference domain's (that domain itself
+    included, with difference 0); the t reference has the df of each pair together."""
+    shares = domain_shares(design, answers, domain, n_domains, n_categories, categories=[category])
+    domain = np.asarray(domain)
+    df = np.array(
+        [domain_df(design, (domain == d) | (domain == reference)) for d in range(n_domains)]
     )
-
-
-@dataclass(frozen=True)
-class DomainShares:
-    """Each domain's share of each category, with the per-PSU totals of its linearised scores.
-
-    `scores[j, d, c]` is PSU j's total of w (y_c - p_dc) / W_d over the members of domain d,
-    less its calibration fit: the variance of any linear combination of shares, within one
-    design, is the stratified variance of the same combination of these columns.
-    """
-
-    n: np.ndarray  # domains: respondents
-    n_category: np.ndarray  # domains x categories
-    weight_sum: np.ndarray  # domains
-    estimate: np.ndarray  # domains x categories (NaN for an empty domain)
-    scores: np.ndarray  # PSUs x domains x categories
-    psu_count: np.ndarray  # PSUs x domains: respondents (which PSUs a domain reaches)
-    n_rows: int
-
-
-def domain_shares(design: Design, sums: CategorySums) -> DomainShares:
-    """Shares of categories within domains, as ratios of the full design's weighted sums."""
-    weight = sums.psu_weight.sum(axis=0)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        share = sums.psu_category.sum(axis=0) / weight[:, None]
-        scores = (sums.psu_category - share * sums.psu_weight[:, :, None]) / weight[:, None]
-        if design.calibration is not None:
-            cell_scores = (sums.cell_category - share * sums.cell_weight[:, :, None]) / weight[
-                :, None
-            ]
-            scores -= _psu_calibration_fit(design, np.nan_to_num(cell_scores))
-    return DomainShares(
-        n=sums.count_category.sum(axis=1),
-        n_category=sums.count_category,
-        weight_sum=weight,
-        estimate=share,
-        scores=np.nan_to_num(scores),
-        psu_count=sums.psu_count,
-        n_rows=design.n_rows,
+    estimate = shares.estimate[:, 0]
+    diff = difference_within(
+        design,
+        (estimate, shares.totals),
+        (np.full(n_domains, estimate[reference]), shares.totals[:, [reference] * n_domains]),
+        df,
+        level,
     )
+    return Contrast(estimate, np.full(n_domains, estimate[reference]), diff)
 
 
-def _psu_calibration_fit(design: Design, cell_scores: np.ndarray) -> np.ndarray:
-    """PSU totals of w times the fitted value of the scores' regression on the calibration
-    dummies (weights: base), fitted on cells; a sparse PSU x cell sum keeps memory linear."""
-    from scipy import sparse
-
-    cal = design.calibration
-    n_cells = cal.projector.shape[0]
-    fitted = cal.projector @ cell_scores.reshape(n_cells, -1)
-    psu_by_cell = sparse.csr_matrix(
-        (design.weights, (design.psu, cal.cell)), shape=(design.n_psu, n_cells)
-    )
-    return (psu_by_cell @ fitted).reshape(design.n_psu, *cell_scores.shape[1:])
+def domain_df(design: Design, inside: np.ndarray) -> int:
+    """PSUs with a member of the rows `inside` (boolean) less the strata with one: the df of a
+    domain, or of two domains taken together for their contrast."""
+    members = np.bincount(design.psu[inside], minlength=design.n_psu) > 0
+    strata = np.bincount(design.stratum_of_psu[members], minlength=len(design.psus_in_stratum))
+    return int(members.sum() - (strata > 0).sum())
 
 
 def psu_totals(design: Design, values: np.ndarray) -> np.ndarray:
@@ -631,88 +594,29 @@ def psu_totals(design: Design, values: np.ndarray) -> np.ndarray:
     return sums.reshape(design.n_psu, values.shape[1])
 
 
-def score_covariance(design: Design, first: np.ndarray, second: np.ndarray) -> np.ndarray:
-    """Elementwise covariance of two estimates from PSU score totals (PSUs x k each)."""
-    deviation, scale = _psu_deviations(design, np.concatenate([first, second], axis=1))
-    k = first.shape[1]
-    return (deviation[:, :k] * deviation[:, k:] * scale[:, None]).sum(axis=0)
-
-
-def score_covariance_matrix(design: Design, scores: np.ndarray) -> np.ndarray:
-    """k x k covariance of k estimates from their PSU score totals (PSUs x k)."""
-    deviation, scale = _psu_deviations(design, scores)
-    return deviation.T @ (deviation * scale[:, None])
-
-
-def _psu_deviations(design: Design, totals: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """PSU totals less their stratum mean, and each PSU's factor, such that the with-replacement
-    stratified (co)variance is sum_j scale_j dev_j dev_j' (lonely PSUs as in
-    `_stratified_variance`)."""
-    n_h = design.psus_in_stratum
-    strata = design.stratum_of_psu
-    lonely = n_h == 1
-    if lonely.any() and design.lonely_psu == "fail":
-        raise DesignError(
-            f"{int(lonely.sum())} stratum/strata have a single PSU; set lonely_psu to "
-            f"one of {LONELY_PSU_RULES[1:]} to say how to treat them"
-        )
-    centre = _by_stratum(strata, totals, len(n_h)) / n_h[:, None]
-    if design.lonely_psu == "adjust":
-        centre[lonely] = 0.0
-    scale = np.where(lonely, 1.0, n_h / np.maximum(n_h - 1, 1))
-    if design.lonely_psu == "average" and lonely.any():
-        kept = (~lonely).sum()
-        scale = scale * (len(n_h) / kept if kept else np.nan)
-    return totals - centre[strata], scale[strata]
-
-
-def domain_df(design: Design, psu_count: np.ndarray) -> np.ndarray:
-    """Per domain (columns of PSUs x domains counts): PSUs reached less strata reached."""
-    members = psu_count > 0
-    return members.sum(axis=0) - _strata_with(design, members)
-
-
-def share_estimates(design: Design, shares: DomainShares, category: int) -> DomainEstimates:
-    """One category's shares as DomainEstimates (for the intervals and design effects)."""
-    variance = score_covariance(
-        design, shares.scores[:, :, category], shares.scores[:, :, category]
-    )
-    p, n = shares.estimate[:, category], shares.n
-    with np.errstate(invalid="ignore", divide="ignore"):
-        deff = variance * (n - 1) / (p * (1 - p))
-    variance = np.where(n > 0, variance, np.nan)
-    df = domain_df(design, shares.psu_count)
-    return DomainEstimates(n, shares.weight_sum, p, variance, df, deff, shares.n_rows)
-
-
 def difference_within(
     design: Design,
-    first: DomainShares,
-    first_index: np.ndarray,
-    second: DomainShares,
-    second_index: np.ndarray,
-    category: int,
+    first: tuple[np.ndarray, np.ndarray],
+    second: tuple[np.ndarray, np.ndarray],
+    df: np.ndarray,
     level: float = 0.95,
 ) -> Difference:
-    """first - second for pairs of domain shares of one design, correlated through it.
+    """first - second for estimates of one design, correlated through it.
 
-    first_index, second_index: the domains paired. The variance is var1 + var2 - 2 cov from the
-    PSU score totals (strata, clusters and calibration honoured); the t reference has the df
-    of the two domains together (PSUs reaching either, less their strata).
+    Each argument is (estimates (k,), their PSU score totals (PSUs x k)). The variance is that
+    of the difference of the totals, var1 + var2 - 2 cov (strata, clusters and calibration
+    honoured); df: the t reference's, e.g. `domain_df` of the two domains together.
     """
-    a = first.scores[:, first_index, category]
-    b = second.scores[:, second_index, category]
-    variance = score_covariance(design, a - b, a - b)
-    diff = first.estimate[first_index, category] - second.estimate[second_index, category]
-    reached = first.psu_count[:, first_index] + second.psu_count[:, second_index]
-    return _t_difference(diff, variance, domain_df(design, reached).astype(float), level)
+    (a, totals_a), (b, totals_b) = first, second
+    variance = variance_of(design, totals_a - totals_b)
+    return _t_difference(a - b, variance, np.asarray(df, dtype=float), level)
 
 
 def _t_difference(diff, variance, df, level) -> Difference:
     with np.errstate(invalid="ignore", divide="ignore"):
         se = np.sqrt(variance)
-        quantile = stats.t.ppf(0.5 + level / 2, _positive(df))
-        p_value = 2 * stats.t.sf(np.abs(diff / se), _positive(df))
+        quantile = special.stdtrit(_positive(df), 0.5 + level / 2)
+        p_value = 2 * special.stdtr(_positive(df), -np.abs(diff / se))
     return Difference(diff, se, df, diff - quantile * se, diff + quantile * se, p_value)
 
 
@@ -742,28 +646,28 @@ def rao_scott_f(
     """
     inside = np.asarray(domain, dtype=bool)
     cell = np.where(inside, row * n_columns + column, 0)
-    sums = category_sums(design, cell, n_rows * n_columns, np.where(inside, 0, -1), 1)
-    shares = domain_shares(design, sums)
-    p = shares.estimate[0]
-    table = p.reshape(n_rows, n_columns)
+    shares = domain_shares(design, cell, np.where(inside, 0, -1), 1, n_rows * n_columns)
+    table = shares.estimate[0].reshape(n_rows, n_columns)
     rows_seen, columns_seen = table.sum(axis=1) > 0, table.sum(axis=0) > 0
     kept = np.outer(rows_seen, columns_seen).ravel()
     table = table[rows_seen][:, columns_seen]
     r, c = table.shape
     if r < 2 or c < 2:
         return AssociationTest(np.nan, np.nan, np.nan, np.nan)
-    variance = score_covariance_matrix(design, shares.scores[:, 0, :][:, kept])
+    variance = covariance_of(design, shares.totals[:, kept])
     expected = np.outer(table.sum(axis=1), table.sum(axis=0))
     pearson = ((table - expected) ** 2 / expected).sum()  # X^2 / N
     contrasts = _interaction_contrasts(r, c)
-    inverse = np.where(table.ravel() > 0, 1 / np.where(table.ravel() > 0, table.ravel(), 1), 0)
+    shares_seen = table.ravel()
+    # As R: a cell with no weight gets 0, not 1/0, in the inverse of diag(p).
+    inverse = np.divide(1.0, shares_seen, out=np.zeros_like(shares_seen), where=shares_seen > 0)
     weighted = contrasts * inverse[:, None]
     delta = np.linalg.solve(contrasts.T @ weighted, weighted.T @ variance @ weighted)
     trace = np.trace(delta)
     d0 = trace**2 / np.trace(delta @ delta)
-    nu = float(domain_df(design, shares.psu_count)[0])
+    nu = float(domain_df(design, inside))
     statistic = pearson / trace
-    return AssociationTest(statistic, d0, d0 * nu, stats.f.sf(statistic, d0, d0 * nu))
+    return AssociationTest(statistic, d0, d0 * nu, special.fdtrc(d0, d0 * nu, statistic))
 
 
 def _interaction_contrasts(r: int, c: int) -> np.ndarray:

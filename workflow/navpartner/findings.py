@@ -18,13 +18,11 @@ from navpartner.errors import InputError
 from navpartner.estimate import (
     Design,
     benjamini_hochberg,
-    category_sums,
     difference_independent,
-    difference_within,
+    differences_from_reference,
+    differences_from_rest,
     domain_shares,
     rao_scott_f,
-    rest_of_each,
-    share_estimates,
 )
 from navpartner.indicators import (
     INTERVALS,
@@ -127,36 +125,33 @@ def distributions(config, name, data, design, source) -> pd.DataFrame:
     for breakdown in indicator["breakdowns"]:
         codes, groups = _groups(data, breakdown)
         domain = np.where(answers.answered & (codes >= 0), codes, -1)
-        shares = domain_shares(
-            design, category_sums(design, position, len(categories), domain, len(groups))
-        )
+        # Every category of the scale in one pass: shares (groups x categories) with SEs.
+        shares = domain_shares(design, position, domain, len(groups), len(categories))
+        low, high = INTERVALS[method](shares, level)
         members = answers.in_population & ~answers.answered & (codes >= 0)
         unanswered = np.bincount(codes[members], minlength=len(groups))
-        for k, category in enumerate(categories):
-            est = share_estimates(design, shares, k)
-            low, high = INTERVALS[method](est, level)
-            with np.errstate(invalid="ignore", divide="ignore"):
-                unweighted = shares.n_category[:, k] / shares.n
-            tables.append(
-                pd.DataFrame(
-                    {
-                        "breakdown": breakdown,
-                        "group": groups,
-                        "category": int(category),
-                        "n": est.n.astype(int),
-                        "n_category": shares.n_category[:, k].astype(int),
-                        "estimate": est.estimate,
-                        "se": est.se,
-                        "ci_low": low,
-                        "ci_high": high,
-                        "df": est.df,
-                        "method": method,
-                        "unanswered": unanswered,
-                        "estimate_unweighted": unweighted,
-                        "variance": est.variance,
-                    }
-                )
+        with np.errstate(invalid="ignore", divide="ignore"):
+            unweighted = shares.n_category / shares.n
+        tables.append(
+            pd.DataFrame(
+                {
+                    "breakdown": breakdown,
+                    "group": np.repeat(groups, len(categories)),
+                    "category": np.tile(categories, len(groups)),
+                    "n": shares.n.ravel().astype(int),
+                    "n_category": shares.n_category.ravel().astype(int),
+                    "estimate": shares.estimate.ravel(),
+                    "se": shares.se.ravel(),
+                    "ci_low": low.ravel(),
+                    "ci_high": high.ravel(),
+                    "df": shares.df.ravel(),
+                    "method": method,
+                    "unanswered": np.repeat(unanswered, len(categories)),
+                    "estimate_unweighted": unweighted.ravel(),
+                    "variance": shares.variance.ravel(),
+                }
             )
+        )
     table = pd.concat(tables, ignore_index=True).assign(indicator=name)
     return table[table["n"] > 0]
 
@@ -173,29 +168,24 @@ def group_contrasts(config, name, data, design, source) -> tuple[pd.DataFrame, p
     for breakdown in indicator["breakdowns"]:
         codes, groups = _groups(data, breakdown)
         domain = np.where(answers.valid & (codes >= 0), codes, -1)
-        sums = category_sums(design, positive, 2, domain, len(groups))
-        shares = domain_shares(design, sums)
-        present = np.flatnonzero(shares.n > 0)
+        n = np.bincount(domain[domain >= 0], minlength=len(groups))
+        present = np.flatnonzero(n > 0)
         if len(present) < 2:
             continue
         reference = references.get(breakdown)
         if reference is None and len(present) == 2:
             reference = groups[present[0]]  # with two groups, "the rest" is the other one
+        shape = (design, positive, domain, len(groups), 2, 1)
         if reference is None:
-            compared, other, other_index = (
-                present,
-                domain_shares(design, rest_of_each(sums)),
-                present,
-            )
-            reference_names = np.full(len(compared), "rest")
+            compared = present
+            contrast = differences_from_rest(*shape, level)
         elif reference in groups[present]:
             at = int(np.flatnonzero(groups == reference)[0])
             compared = present[present != at]
-            other, other_index = shares, np.full(len(compared), at)
-            reference_names = np.full(len(compared), reference)
+            contrast = differences_from_reference(*shape, at, level)
         else:
             continue  # the reference group has no respondents in this wave
-        diff = difference_within(design, shares, compared, other, other_index, 1, level)
+        diff = contrast.difference
         contrasts.append(
             pd.DataFrame(
                 {
@@ -204,15 +194,15 @@ def group_contrasts(config, name, data, design, source) -> tuple[pd.DataFrame, p
                     "indicator_reference": name,
                     "breakdown": breakdown,
                     "group": groups[compared],
-                    "reference": reference_names,
-                    "estimate": shares.estimate[compared, 1],
-                    "estimate_reference": other.estimate[other_index, 1],
-                    "difference": diff.estimate,
-                    "se": diff.se,
-                    "df": diff.df,
-                    "ci_low": diff.ci_low,
-                    "ci_high": diff.ci_high,
-                    "p_value": diff.p_value,
+                    "reference": "rest" if reference is None else reference,
+                    "estimate": contrast.estimate[compared],
+                    "estimate_reference": contrast.estimate_reference[compared],
+                    "difference": diff.estimate[compared],
+                    "se": diff.se[compared],
+                    "df": diff.df[compared],
+                    "ci_low": diff.ci_low[compared],
+                    "ci_high": diff.ci_high[compared],
+                    "p_value": diff.p_value[compared],
                     "method": WITHIN,
                 }
             )

@@ -21,7 +21,7 @@ import statsmodels.api as sm
 from scipy import stats
 
 from navpartner.errors import InputError
-from navpartner.estimate import make_design, psu_totals, score_covariance_matrix
+from navpartner.estimate import covariance_of, make_design, psu_totals
 from navpartner.indicators import classify_answers, read_survey_wave
 from navpartner.io import write_csv
 
@@ -124,7 +124,7 @@ def _design_covariance(config, frame, x, y, weights, fitted) -> tuple[np.ndarray
         strata=frame["stratum"].to_numpy(str),
         lonely_psu=config["estimation"]["lonely_psu"],
     )
-    covariance = score_covariance_matrix(design, psu_totals(design, influence))
+    covariance = covariance_of(design, psu_totals(design, influence))
     df = design.n_psu - len(design.psus_in_stratum) - x.shape[1] + 1
     return covariance, float(df)
 
