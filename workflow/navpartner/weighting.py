@@ -177,11 +177,15 @@ def psu_factors(config: dict, survey: str, wave: int, respondents: pd.DataFrame)
     bootstrap = config["estimation"]["bootstrap"]
     design = config["surveys"][survey].get("design", {})
     n = len(respondents)
-    strata = respondents[design["strata"]].astype(str) if "strata" in design else ["all"] * n
-    psus = respondents[design["cluster"]].astype(str) if "cluster" in design else np.arange(n)
-    keys = pd.DataFrame({"stratum": np.asarray(strata), "psu": np.asarray(psus, dtype=str)})
-    psu_codes, psu_table = pd.factorize(pd.MultiIndex.from_frame(keys), sort=True)
-    stratum_of_psu = pd.factorize(psu_table.get_level_values("stratum"), sort=True)[0]
+    strata = respondents[design["strata"]] if "strata" in design else pd.Series([""] * n)
+    psus = respondents[design["cluster"]] if "cluster" in design else pd.Series(np.arange(n))
+    strata, psus = np.asarray(strata, dtype=str), np.asarray(psus, dtype=str)
+    # PSU labels are nested in strata: the same label in two strata names two PSUs.
+    psu_codes, _ = pd.factorize(
+        pd.Series(np.char.add(np.char.add(strata, "\x1f"), psus)), sort=True
+    )
+    first = np.unique(psu_codes, return_index=True)[1]
+    stratum_of_psu = pd.factorize(pd.Series(strata[first]), sort=True)[0]
     rng = np.random.default_rng([bootstrap["seed"], zlib.crc32(survey.encode()), int(wave)])
     try:
         factors = rao_wu_factors(stratum_of_psu, bootstrap["replicates"], rng)
@@ -211,7 +215,6 @@ def weight_replicates(
             respondents, population, config["surveys"][survey]["weighting"]["margins"]
         )
         base = np.ones(len(respondents))
-        bounds = _bounds(settings.get("trim"), base, margins)
         factors = psu_factors(config, survey, wave, respondents)[:, numbers]
         columns = {}
         for name, factor in zip(names, factors.T, strict=True):
@@ -222,7 +225,6 @@ def weight_replicates(
                     margins,
                     settings["tolerance"],
                     settings["max_iterations"],
-                    bounds,
                 )
             except WeightingError as err:
                 raise WeightingError(f"{name}: {err}") from err

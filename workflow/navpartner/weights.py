@@ -38,14 +38,13 @@ def rake(
     margins: list[Margin],
     tolerance: float = 1e-10,
     max_iterations: int = 1000,
-    bounds: tuple[float | np.ndarray, float | np.ndarray] | None = None,
+    bounds: tuple[float, float] | None = None,
     max_trim_rounds: int = 50,
 ) -> RakeResult:
     """Weights that reproduce every margin's targets (largest relative error < tolerance).
 
-    With `bounds` (absolute lower, upper; numbers, or one per respondent), weights outside them
-    are set to the bound and held there while the others are raked again, until all lie within
-    the bounds and the margins hold.
+    With `bounds` (absolute lower, upper), weights outside them are set to the bound and held
+    there while the others are raked again, until all lie within the bounds and the margins hold.
     """
     base = np.asarray(base, dtype=float)
     _check_margins(base, margins)
@@ -59,11 +58,10 @@ def rake(
         outside = ~fixed & ((weights < bounds[0]) | (weights > bounds[1]))
         if not outside.any():
             break
-        lower, upper = (np.broadcast_to(bound, weights.shape) for bound in bounds)
-        weights[outside] = np.clip(weights[outside], lower[outside], upper[outside])
+        weights[outside] = np.clip(weights[outside], *bounds)
         fixed |= outside
     else:
-        raise WeightingError(f"trimming did not settle in {max_trim_rounds} rounds")
+        raise WeightingError(f"trimming to {bounds} did not settle in {max_trim_rounds} rounds")
     return RakeResult(
         weights, total_iterations, int(fixed.sum()), _max_relative_error(weights, margins)
     )
@@ -214,21 +212,16 @@ def rake_replicate(
     margins: list[Margin],
     tolerance: float = 1e-10,
     max_iterations: int = 1000,
-    bounds: tuple[float, float] | None = None,
 ) -> np.ndarray:
     """One replicate's weights: base x factor raked again to the margins (0 where factor = 0).
 
-    bounds: the full sample's absolute trimming bounds; in the replicate they scale with each
-    respondent's factor, so a weight is trimmed when its raking adjustment leaves the same range
-    as in the full sample, not because the resampling multiplied its PSU.
+    Raking only, as R's calibrate() does for each replicate of a replicate design. Trimming is
+    not repeated: resampling PSUs moves raking adjustments well past the full sample's bounds
+    (up to 12 x the median on the default data), and holding them there leaves some replicates
+    without a solution.
     """
     drawn = factor > 0
     kept = [Margin(m.name, m.codes[drawn], m.levels, m.targets) for m in margins]
-    scaled = None
-    if bounds is not None:
-        scaled = (bounds[0] * factor[drawn], bounds[1] * factor[drawn])
     weights = np.zeros(len(base))
-    weights[drawn] = rake(
-        base[drawn] * factor[drawn], kept, tolerance, max_iterations, bounds=scaled
-    ).weights
+    weights[drawn] = rake(base[drawn] * factor[drawn], kept, tolerance, max_iterations).weights
     return weights

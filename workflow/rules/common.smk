@@ -63,6 +63,7 @@ def get_final_outputs():
     return [
         *expand_survey_waves("results/harmonised/{survey}_{wave}.parquet"),
         *expand_survey_waves("results/weights/{survey}_{wave}.parquet"),
+        *get_replicate_outputs(),
         "results/weights/diagnostics.csv",
         "results/estimates/indicators.parquet",
         "results/estimates/wave_differences.csv",

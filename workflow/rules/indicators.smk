@@ -2,6 +2,7 @@ rule indicators_estimate:
     input:
         harmonised="results/harmonised/{survey}_{wave}.parquet",
         weights="results/weights/{survey}_{wave}.parquet",
+        replicates=get_replicate_weights,
         config=get_config_file(),
     output:
         estimates="results/estimates/{survey}_{wave}.parquet",
@@ -19,7 +20,8 @@ rule indicators_estimate:
     shell:
         "navpartner estimate --config {input.config} --survey {wildcards.survey}"
         " --wave {wildcards.wave} --harmonised {input.harmonised} --weights {input.weights}"
-        " --output {output.estimates} --audit {output.audit} 2> {log}"
+        " --output {output.estimates} --audit {output.audit}"
+        " --replicates {input.replicates:q} 2> {log}"
 
 
 rule indicators_combine:

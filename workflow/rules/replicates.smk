@@ -1,0 +1,77 @@
+# Bootstrap replicate weights (estimation.variance: bootstrap): each survey wave's replicates are
+# raked in estimation.bootstrap.chunks jobs, which a cluster runs side by side, then joined into
+# one file beside the final weights.
+BOOTSTRAP = config["estimation"].get("bootstrap", {})
+
+
+wildcard_constraints:
+    chunk=r"\d+",
+
+
+def is_bootstrap():
+    return config["estimation"]["variance"] == "bootstrap"
+
+
+def get_replicate_chunks(wildcards):
+    return [
+        f"results/weights/replicates/{wildcards.survey}_{wildcards.wave}_{chunk}.parquet"
+        for chunk in range(BOOTSTRAP["chunks"])
+    ]
+
+
+def get_replicate_weights(wildcards):
+    """The survey wave's replicate weights where the variance is bootstrap, else nothing."""
+    if not is_bootstrap():
+        return []
+    return f"results/weights/{wildcards.survey}_{wildcards.wave}.replicates.parquet"
+
+
+def get_replicate_outputs():
+    if not is_bootstrap():
+        return []
+    return expand_survey_waves("results/weights/{survey}_{wave}.replicates.parquet")
+
+
+rule weights_replicate:
+    input:
+        harmonised="results/harmonised/{survey}_{wave}.parquet",
+        margins=get_margins_file,
+        config=get_config_file(),
+    output:
+        "results/weights/replicates/{survey}_{wave}_{chunk}.parquet",
+    log:
+        "logs/weights_replicate/{survey}_{wave}_{chunk}.log",
+    benchmark:
+        "benchmarks/weights_replicate/{survey}_{wave}_{chunk}.tsv"
+    conda:
+        "../envs/navpartner.yaml"
+    threads: 1
+    resources:
+        mem_mb=500,
+        runtime=10,
+    shell:
+        "navpartner replicate-weights --config {input.config:q} --survey {wildcards.survey:q}"
+        " --wave {wildcards.wave:q} --harmonised {input.harmonised:q}"
+        " --margins {input.margins:q} --chunk {wildcards.chunk:q} --output {output:q}"
+        " 2> {log:q}"
+
+
+rule weights_replicates_combine:
+    input:
+        chunks=get_replicate_chunks,
+        config=get_config_file(),
+    output:
+        "results/weights/{survey}_{wave}.replicates.parquet",
+    log:
+        "logs/weights_replicates_combine/{survey}_{wave}.log",
+    benchmark:
+        "benchmarks/weights_replicates_combine/{survey}_{wave}.tsv"
+    conda:
+        "../envs/navpartner.yaml"
+    threads: 1
+    resources:
+        mem_mb=500,
+        runtime=5,
+    shell:
+        "navpartner combine-replicates {input.chunks:q} --config {input.config:q}"
+        " --output {output:q} 2> {log:q}"
