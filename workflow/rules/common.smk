@@ -146,3 +146,29 @@ def get_publication_outputs():
     if "change" in config["publication"]:
         outputs += expand("results/figures/change.{ext}", ext=["png", "svg"])
     return outputs
+
+
+# Bootstrap replicate weights (workflow/rules/replicates.smk).
+
+def is_bootstrap():
+    return config["estimation"]["variance"] == "bootstrap"
+
+
+def get_replicate_chunks(wildcards):
+    return [
+        f"results/weights/replicates/{wildcards.survey}_{wildcards.wave}_{chunk}.parquet"
+        for chunk in range(config["estimation"]["bootstrap"]["chunks"])
+    ]
+
+
+def get_replicate_weights(wildcards):
+    """The survey wave's replicate weights where the variance is bootstrap, else nothing."""
+    if not is_bootstrap():
+        return []
+    return f"results/weights/{wildcards.survey}_{wildcards.wave}.replicates.parquet"
+
+
+def get_replicate_outputs():
+    if not is_bootstrap():
+        return []
+    return expand_survey_waves("results/weights/{survey}_{wave}.replicates.parquet")

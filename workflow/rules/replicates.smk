@@ -1,37 +1,6 @@
 # Bootstrap replicate weights (estimation.variance: bootstrap): each survey wave's replicates are
 # raked in estimation.bootstrap.chunks jobs, which a cluster runs side by side, then joined into
 # one file beside the final weights.
-BOOTSTRAP = config["estimation"].get("bootstrap", {})
-
-
-wildcard_constraints:
-    chunk=r"\d+",
-
-
-def is_bootstrap():
-    return config["estimation"]["variance"] == "bootstrap"
-
-
-def get_replicate_chunks(wildcards):
-    return [
-        f"results/weights/replicates/{wildcards.survey}_{wildcards.wave}_{chunk}.parquet"
-        for chunk in range(BOOTSTRAP["chunks"])
-    ]
-
-
-def get_replicate_weights(wildcards):
-    """The survey wave's replicate weights where the variance is bootstrap, else nothing."""
-    if not is_bootstrap():
-        return []
-    return f"results/weights/{wildcards.survey}_{wildcards.wave}.replicates.parquet"
-
-
-def get_replicate_outputs():
-    if not is_bootstrap():
-        return []
-    return expand_survey_waves("results/weights/{survey}_{wave}.replicates.parquet")
-
-
 rule weights_replicate:
     input:
         harmonised="results/harmonised/{survey}_{wave}.parquet",
@@ -39,6 +8,8 @@ rule weights_replicate:
         config=get_config_file(),
     output:
         "results/weights/replicates/{survey}_{wave}_{chunk}.parquet",
+    wildcard_constraints:
+        chunk=r"\d+",
     log:
         "logs/weights_replicate/{survey}_{wave}_{chunk}.log",
     benchmark:
