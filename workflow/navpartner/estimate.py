@@ -739,3 +739,16 @@ def replicate_domain_shares(
     positives = membership @ (rows * np.asarray(positive, dtype=float)[inside, None])
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.where(totals > 0, positives / totals, np.nan).T
+
+
+def replicate_proportions(
+    est: DomainEstimates, replicates: Replicates, positive: np.ndarray, domain: np.ndarray
+) -> DomainEstimates:
+    """Domain proportions (from domain_proportions) with their variance, and so SE and design
+    effect, from replicate weights; estimates and degrees of freedom stay the design's."""
+    shares = replicate_domain_shares(replicates, positive, domain, len(est.estimate))
+    variance = replicate_variance(replicates, shares, est.estimate)
+    variance[est.n == 0] = np.nan
+    with np.errstate(invalid="ignore", divide="ignore"):
+        deff = variance * (est.n - 1) / (est.estimate * (1 - est.estimate))
+    return replace(est, variance=variance, deff=deff)

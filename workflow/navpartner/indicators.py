@@ -3,7 +3,6 @@ time, then stacked across waves with the change between consecutive waves."""
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
@@ -12,15 +11,13 @@ import pandas as pd
 from navpartner.errors import ConfigError, InputError
 from navpartner.estimate import (
     Design,
-    DomainEstimates,
     Replicates,
     difference_independent,
     domain_proportions,
     korn_graubard_interval,
     logit_interval,
     make_design,
-    replicate_domain_shares,
-    replicate_variance,
+    replicate_proportions,
 )
 from navpartner.io import parquet_metadata, sha256_of, write_csv, write_json, write_parquet
 
@@ -178,7 +175,7 @@ def _breakdown_table(
     domain = np.where(valid & (codes >= 0), codes, -1)
     est = domain_proportions(design, positive, domain, len(groups))
     if replicates is not None:
-        est = with_replicate_variance(est, replicates, positive, domain)
+        est = replicate_proportions(est, replicates, positive, domain)
     inside = domain >= 0
     positives = np.bincount(domain[inside], positive[inside], minlength=len(groups))
     level = config["estimation"]["confidence_level"]
@@ -200,18 +197,6 @@ def _breakdown_table(
         tables.append(pd.DataFrame({**shared, "ci_low": low, "ci_high": high, "method": method}))
     table = pd.concat(tables, ignore_index=True)
     return table[table["n"] > 0]
-
-
-def with_replicate_variance(
-    est: DomainEstimates, replicates: Replicates, positive: np.ndarray, domain: np.ndarray
-) -> DomainEstimates:
-    """Domain shares whose variance (and design effect) come from the replicate weights."""
-    shares = replicate_domain_shares(replicates, positive, domain, len(est.estimate))
-    variance = replicate_variance(replicates, shares, est.estimate)
-    variance[est.n == 0] = np.nan
-    with np.errstate(invalid="ignore", divide="ignore"):
-        deff = variance * (est.n - 1) / (est.estimate * (1 - est.estimate))
-    return dataclasses.replace(est, variance=variance, deff=deff)
 
 
 def read_replicates(path: str, data: pd.DataFrame, config: dict) -> Replicates:
