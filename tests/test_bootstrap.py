@@ -228,3 +228,35 @@ def test_default_data_matches_r_with_the_same_replicate_factors(
     assert list(ours.index) == list(expected.index)
     assert_allclose(ours["estimate"], expected["estimate"], rtol=0, atol=1e-8)
     assert_allclose(ours["se"], expected["se"], rtol=0, atol=1e-8)
+
+
+BOOTSTRAP_DRAWS, BOOTSTRAP_REPLICATES = 60, 60
+
+
+@pytest.fixture(scope="module")
+def bootstrap_study(config, populations):
+    from navpartner.coverage import DEFAULT_TARGETS, coverage
+    from navpartner.synth import load_parameters
+
+    clusters = {s: spec["design"]["cluster"] for s, spec in config["surveys"].items()}
+    return coverage(
+        populations[2019],
+        load_parameters(),
+        list(DEFAULT_TARGETS),
+        clusters,
+        BOOTSTRAP_DRAWS,
+        13,
+        replicates=BOOTSTRAP_REPLICATES,
+    )
+
+
+@pytest.mark.slow
+def test_bootstrap_intervals_cover_the_synthetic_truth(bootstrap_study):
+    """17 groups x 60 redraws of the synthetic model, SEs from 60 raked replicates each
+    (tests/validation/coverage.py --replicates runs more). Bounds as for the linearised
+    study in test_coverage.py: about 3 SEs of one group's rate on the mean, 5 on any group."""
+    for method in ("korn_graubard", "logit"):
+        assert 0.91 <= bootstrap_study[method].mean() <= 0.99, bootstrap_study
+        assert bootstrap_study[method].min() >= 0.80, bootstrap_study
+    ratio = bootstrap_study["mean_se"] / bootstrap_study["sd_estimate"]
+    assert 0.8 <= ratio.median() <= 1.25, bootstrap_study
