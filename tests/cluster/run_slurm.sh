@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The workflow on a one-node SLURM cluster through the executor plugin and profiles/slurm,
-# compared byte for byte with a local run: every file under results/ must be identical.
+# compared byte for byte with a local run: every file under results/ must be identical. Both
+# runs use config.yaml with bootstrap variance, so that replicate jobs are spread too.
 #
 #     bash tests/cluster/run_slurm.sh [seconds]    (as root; default limit 900 s)
 #
@@ -21,10 +22,16 @@ cleanup() {
 trap cleanup EXIT
 trap "exit 1" INT TERM
 
-copy() {  # the files a user has: what tests/workflow_run.py copies
+copy() {  # the files a user has (what tests/workflow_run.py copies), variance by bootstrap
   mkdir -p "$1"
   cp -r "$root"/{Snakefile,config.yaml,workflow,data_raw,profiles} "$1"/
   find "$1" -name __pycache__ -prune -exec rm -rf {} +
+  # Bootstrap variance, so the replicate chunks run as cluster jobs too (40 replicates in 4
+  # chunks per survey wave keep it short).
+  sed -i -e 's/^  variance: calibrated$/  variance: bootstrap/' \
+    -e 's/^    replicates: [0-9]*$/    replicates: 40/' -e 's/^    chunks: [0-9]*$/    chunks: 4/' \
+    "$1/config.yaml"
+  grep -q '^  variance: bootstrap$' "$1/config.yaml" && grep -q '^    replicates: 40$' "$1/config.yaml"
 }
 
 bash "$root/tests/cluster/start_slurm.sh"
@@ -56,6 +63,8 @@ local_jobs=$(grep -c "^localrule " "$work/cluster.log" || true)
 echo "SLURM run: ${submitted} SLURM jobs, ${local_jobs} local steps, ${cluster_seconds} s" \
   "(local run ${local_seconds} s)"
 [[ $submitted -gt 0 ]] || { echo "nothing went through SLURM" >&2; exit 1; }
+grep -q "has been submitted with SLURM jobid .*rule_weights_replicate/" "$work/cluster.log" ||
+  { echo "the replicate chunks did not go through SLURM" >&2; exit 1; }
 
 files=$(cd "$work/local/results" && find . -type f | wc -l)
 if ! diff -r "$work/local/results" "$work/cluster/results"; then

@@ -150,6 +150,7 @@ def get_publication_outputs():
 
 # Bootstrap replicate weights (workflow/rules/replicates.smk).
 
+
 def is_bootstrap():
     return config["estimation"]["variance"] == "bootstrap"
 

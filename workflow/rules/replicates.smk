@@ -8,12 +8,12 @@ rule weights_replicate:
         config=get_config_file(),
     output:
         "results/weights/replicates/{survey}_{wave}_{chunk}.parquet",
-    wildcard_constraints:
-        chunk=r"\d+",
     log:
         "logs/weights_replicate/{survey}_{wave}_{chunk}.log",
     benchmark:
         "benchmarks/weights_replicate/{survey}_{wave}_{chunk}.tsv"
+    wildcard_constraints:
+        chunk=r"\d+",
     conda:
         "../envs/navpartner.yaml"
     threads: 1
@@ -37,6 +37,7 @@ rule weights_replicates_combine:
         "logs/weights_replicates_combine/{survey}_{wave}.log",
     benchmark:
         "benchmarks/weights_replicates_combine/{survey}_{wave}.tsv"
+    localrule: True
     conda:
         "../envs/navpartner.yaml"
     threads: 1
