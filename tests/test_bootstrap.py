@@ -260,3 +260,14 @@ def test_bootstrap_intervals_cover_the_synthetic_truth(bootstrap_study):
         assert bootstrap_study[method].min() >= 0.80, bootstrap_study
     ratio = bootstrap_study["mean_se"] / bootstrap_study["sd_estimate"]
     assert 0.8 <= ratio.median() <= 1.25, bootstrap_study
+
+
+def test_a_replicate_that_empties_a_margin_level_is_named(config, prepared, root):
+    from navpartner.weights import rake_replicate
+
+    harmonised = pd.read_parquet(prepared["kommune", 2019][0])
+    population = read_margins(root / "data_raw/margins/kommune_2019.csv")
+    margins = build_margins(harmonised, population, ["role", "region", "size_class"])
+    factor = np.where(harmonised["size_class"] == "50000_plus", 0.0, 1.0)
+    with pytest.raises(WeightingError, match="'size_class' level '50000_plus' has no respondents"):
+        rake_replicate(np.ones(len(harmonised)), factor, margins)

@@ -29,7 +29,7 @@ from navpartner.geo import size_class
 from navpartner.synth import MARGIN_VARIABLES, OFFICE_SIZE_BOUNDS, OFFICE_SIZE_LABELS
 from navpartner.synth.items import DONT_KNOW, NOT_ASKED
 from navpartner.synth.population import Population, answer_shifts, redraw
-from navpartner.weights import Margin, rake, rake_replicate, rao_wu_factors
+from navpartner.weights import Margin, WeightingError, rake, rake_replicate, rao_wu_factors
 
 
 @dataclass(frozen=True)
@@ -96,9 +96,15 @@ def coverage(
         for survey in sorted({t.survey for t in targets}):
             frame = survey_frame(drawn, survey, clusters[survey])
             design, sample = _respondent_design(frame, survey, rng)
-            replicate_weights = (
-                _bootstrap(frame, survey, sample, replicates, rng) if replicates else None
-            )
+            replicate_weights = None
+            if replicates:
+                try:
+                    replicate_weights = _bootstrap(frame, survey, sample, replicates, rng)
+                except WeightingError:
+                    # A replicate left out every PSU with respondents in a margin level, so it
+                    # cannot be raked (the pipeline stops there, naming it): the draw drops
+                    # out of the study, and the `draws` column shows how many remain.
+                    continue
             for target in (t for t in targets if t.survey == survey):
                 positive, valid, group, groups, truth = _prepare(frame, target)
                 domain = np.where(valid[sample], group[sample], -1)

@@ -227,7 +227,10 @@ def weight_replicates(
                     settings["max_iterations"],
                 )
             except WeightingError as err:
-                raise WeightingError(f"{name}: {err}") from err
+                raise WeightingError(
+                    f"{name}: {err} (this replicate left out every PSU with respondents in "
+                    "that level; making the level a stratum of the design also avoids it)"
+                ) from err
     except WeightingError as err:
         raise WeightingError(f"{survey} {wave}: {err}") from err
     table = pd.DataFrame({"respondent_id": respondents["respondent_id"], **columns})
