@@ -1,7 +1,12 @@
 # navpartner: raw survey files -> harmonised data -> weights -> indicators -> report.
 from snakemake.utils import min_version, validate
 
-from navpartner.config import check_consistency, with_string_keys
+from navpartner.config import (
+    check_config_files,
+    check_consistency,
+    check_paths,
+    with_string_keys,
+)
 
 min_version("8.20")
 
@@ -12,9 +17,16 @@ configfile: "config.yaml"
 report: "workflow/report/workflow.rst"
 
 
-# JSON schema first (names the misspelt key), then the rules that span several keys.
-validate(with_string_keys(config), "workflow/schemas/config.schema.yaml")
-check_consistency(config, source="config.yaml")
+# Strict YAML first (a key defined twice, an alias), then the JSON schema (names the misspelt
+# key), then the rules that span several keys, then where the input paths lead. The project's
+# named errors (ValueError) are shown as they are, without a stack.
+try:
+    check_config_files(workflow.configfiles)
+    validate(with_string_keys(config), "workflow/schemas/config.schema.yaml")
+    check_consistency(config, source="config.yaml")
+    check_paths(config, source="config.yaml")
+except ValueError as error:
+    raise WorkflowError(str(error)) from None
 
 
 include: "workflow/rules/common.smk"
@@ -25,9 +37,11 @@ include: "workflow/rules/indicators.smk"
 include: "workflow/rules/findings.smk"
 include: "workflow/rules/model.smk"
 include: "workflow/rules/publish.smk"
+include: "workflow/rules/manifest.smk"
 
 
 rule all:
     default_target: True
     input:
         get_final_outputs(),
+        MANIFEST,

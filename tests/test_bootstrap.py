@@ -54,7 +54,7 @@ def make_replicates(config, root, prepared, survey, wave, folder) -> str:
     chunks = []
     for chunk in range(config["estimation"]["bootstrap"]["chunks"]):
         path = str(folder / f"{survey}_{wave}_{chunk}.parquet")
-        weight_replicates(config, survey, wave, harmonised, margins, chunk, path)
+        weight_replicates(config, survey, wave, harmonised, margins, chunk, path, root=root)
         chunks.append(path)
     output = str(folder / f"{survey}_{wave}.replicates.parquet")
     combine_replicates(config, chunks, output)
@@ -130,7 +130,7 @@ def test_a_missing_chunk_is_named(config, prepared, root, tmp_path):
     harmonised, _ = prepared["kommune", 2011]
     chunk = str(tmp_path / "chunk0.parquet")
     margins = str(root / "data_raw/margins/kommune_2011.csv")
-    weight_replicates(cut, "kommune", 2011, harmonised, margins, 0, chunk)
+    weight_replicates(cut, "kommune", 2011, harmonised, margins, 0, chunk, root=root)
     with pytest.raises(WeightingError, match=r"expected replicate_0001\.\.replicate_0004"):
         combine_replicates(cut, [chunk], str(tmp_path / "out.parquet"))
 

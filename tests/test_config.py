@@ -82,6 +82,7 @@ CASES = [
 ]
 
 
+@pytest.mark.bad_input
 @pytest.mark.parametrize(("change", "words"), CASES)
 def test_a_mistake_is_named(config, change, words):
     with pytest.raises(ConfigError) as error:

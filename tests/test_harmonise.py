@@ -168,6 +168,7 @@ BAD_INPUTS = [
 ]
 
 
+@pytest.mark.bad_input
 @pytest.mark.parametrize(("change", "words"), BAD_INPUTS)
 def test_bad_input_stops_with_a_named_error_and_writes_nothing(
     config, tmp_path, root, change, words
@@ -184,11 +185,13 @@ def test_bad_input_stops_with_a_named_error_and_writes_nothing(
     assert not list(tmp_path.glob(".out*"))  # no half-written temporary file left behind
 
 
+@pytest.mark.bad_input
 def test_missing_file_is_named(config, tmp_path, root):
     with pytest.raises(InputError, match=r"small\.sav.*file not found"):
         run(small_config(config, tmp_path), tmp_path, root)
 
 
+@pytest.mark.bad_input
 def test_bad_count_in_office_file_is_named(config, tmp_path, root):
     shutil.copy(root / "data_raw/kontor_2019.sav", tmp_path / "kontor.sav")
     data, meta = pyreadstat.read_sav(tmp_path / "kontor.sav", user_missing=True)

@@ -72,6 +72,7 @@ def test_one_target_builds_alone(project, full_run):
     assert "survey_harmonise" in result.stderr and "kontor" not in result.stdout + result.stderr
 
 
+@pytest.mark.bad_input
 def test_bad_vendor_file_stops_the_run_and_leaves_no_output(project, full_run, tmp_path):
     broken = tmp_path / "broken"
     shutil.copytree(project, broken, ignore=shutil.ignore_patterns("results", ".snakemake", "logs"))

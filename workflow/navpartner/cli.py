@@ -81,6 +81,14 @@ def main(argv: list[str] | None = None) -> int:
     combine.add_argument("inputs", nargs="+")
     combine.add_argument("--output", required=True)
 
+    manifest = commands.add_parser(
+        "manifest", help="record the fingerprint of config and inputs and every output's sha256"
+    )
+    manifest.add_argument("outputs", nargs="+", help="the outputs of the run")
+    manifest.add_argument("--config", default="config.yaml")
+    manifest.add_argument("--manifest", required=True, help="manifest JSON file")
+    manifest.add_argument("--html", required=True, help="the same as a page for the report")
+
     _add_findings_commands(commands)
     _add_replicate_commands(commands)
     _add_publish_commands(commands)
@@ -88,11 +96,30 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s", stream=sys.stderr
     )
+    from navpartner.io import protect
+
     try:
+        protect(_protected_paths(args))
         return COMMANDS[args.command](args)
     except (InputError, ConfigError, WeightingError, DesignError) as err:
         log.error("%s", err)
         return 2
+    except OSError as err:  # e.g. an input that exists but cannot be read
+        log.error("%s: cannot be read (%s)", err.filename, err.strerror or err)
+        return 2
+    finally:
+        protect([])  # the protection belongs to this command, not to the process
+
+
+def _protected_paths(args) -> list[Path]:
+    """No step writes under data_raw/, the declared data directory, or over an input."""
+    if args.command == "synth":
+        return []  # it makes the synthetic data_raw/, and only when asked to
+    if getattr(args, "config", None) is None:
+        return [Path("data_raw")]
+    from navpartner.config import protected_paths, read_config
+
+    return protected_paths(read_config(args.config), args.config)
 
 
 def _add_findings_commands(commands) -> None:
@@ -430,6 +457,22 @@ def _publish_methods(args) -> int:
     return 0
 
 
+def _manifest(args) -> int:
+    from navpartner.audit import manifest_table, write_manifest
+    from navpartner.config import configured_inputs, read_config
+    from navpartner.io import write_text
+    from navpartner.publish.sheets import html_document
+
+    config = read_config(args.config)
+    inputs = [path for _, path in configured_inputs(config)]
+    manifest = write_manifest(args.config, inputs, args.outputs, args.manifest)
+    title = "Fingerprint (SHA-256) of the configuration, raw inputs and results"
+    body = f"<h1>{title}</h1>\n{manifest_table(manifest)}"
+    write_text(html_document(title, body, config), args.html)
+    log.info("fingerprint %s over %d outputs", manifest["fingerprint"], len(args.outputs))
+    return 0
+
+
 COMMANDS = {
     "synth": _synth,
     "check-config": _check_config,
@@ -449,4 +492,5 @@ COMMANDS = {
     "publish-figure": _publish_figure,
     "publish-card": _publish_card,
     "publish-methods": _publish_methods,
+    "manifest": _manifest,
 }

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import copy
+import functools
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -9,6 +12,7 @@ import jsonschema
 import yaml
 
 from navpartner.errors import ConfigError
+from navpartner.yamlfile import read_yaml
 
 SCHEMA = Path(__file__).resolve().parents[1] / "schemas" / "config.schema.yaml"
 
@@ -56,14 +60,37 @@ class WaveSpec:
     items: dict[str, ItemSource]
     absent: tuple[str, ...]
     roles: tuple[str, ...]
+    encoding: str | None = None
 
 
-def read_config(path: str | Path) -> dict:
-    """Read and fully check a config file; returns the checked dict."""
-    with open(path, encoding="utf-8") as handle:
-        config = yaml.safe_load(handle)
-    check_config(config, source=str(path))
+def read_config(path: str | Path, root: str | Path = ".") -> dict:
+    """Read and fully check a config file; returns the checked dict.
+
+    `root` is the project root the configured paths are relative to (where the workflow runs).
+    """
+    stat = os.stat(path)
+    # A command may read the same file twice (its inputs are protected before it runs).
+    checked = _read_checked(str(path), str(Path(root).resolve()), stat.st_mtime_ns, stat.st_size)
+    return copy.deepcopy(checked)
+
+
+@functools.lru_cache(maxsize=4)
+def _read_checked(path: str, root: str, _mtime_ns: int, _size: int) -> dict:
+    config = read_yaml(path)
+    if not isinstance(config, dict):
+        raise ConfigError(f"{path}: expected a mapping of keys, found {type(config).__name__}")
+    check_config(config, source=path)
+    check_paths(config, root, source=path)
     return config
+
+
+def check_config_files(paths) -> None:
+    """Re-read config files strictly: a key defined twice or an alias stops with its lines.
+
+    Snakemake's own loader lets the later of two equal keys win silently.
+    """
+    for path in paths:
+        read_yaml(path)
 
 
 def with_string_keys(value):
@@ -90,9 +117,55 @@ def _describe(error: jsonschema.ValidationError) -> str:
     return f"at '{where}': {error.message}"
 
 
+def configured_inputs(config: dict) -> list[tuple[str, str]]:
+    """(key, path) of every input file the config names, in a stable order."""
+    inputs = [("geography.regions", config["geography"]["regions"])]
+    for survey, survey_spec in config["surveys"].items():
+        for wave, wave_spec in survey_spec["waves"].items():
+            for key in ("file", "codebook", "margins", "municipalities"):
+                if key in wave_spec:
+                    inputs.append((f"surveys.{survey}.waves.{wave}.{key}", wave_spec[key]))
+    return inputs
+
+
+def data_roots(config: dict, root: str | Path = ".") -> list[Path]:
+    """The folders inputs may come from: the project, and the declared data directory."""
+    roots = [Path(root).resolve()]
+    if "data_dir" in config:
+        roots.append((Path(root) / config["data_dir"]).resolve())
+    return roots
+
+
+def check_paths(config: dict, root: str | Path = ".", source: str = "config") -> None:
+    """Every configured input resolves (after `..` and symbolic links) inside the project
+    or the declared data directory."""
+    roots = data_roots(config, root)
+    problems = []
+    for key, path in configured_inputs(config):
+        resolved = (Path(root) / path).resolve()
+        if not any(resolved.is_relative_to(folder) for folder in roots):
+            allowed = " or ".join(str(folder) for folder in roots)
+            problems.append(
+                f"{key}: '{path}' resolves to {resolved}, outside {allowed} (declare the folder "
+                "that holds real data as data_dir)"
+            )
+    if problems:
+        raise ConfigError(f"{source}: " + "; ".join(problems))
+
+
+def protected_paths(config: dict, config_file: str | Path, root: str | Path = ".") -> list[Path]:
+    """What no step may write to: data_raw/, the data directory, every input, the config."""
+    return [
+        Path(root) / "data_raw",
+        *data_roots(config, root)[1:],
+        *(Path(root) / path for _, path in configured_inputs(config)),
+        Path(config_file),
+    ]
+
+
 def check_consistency(config: dict, source: str = "config") -> None:
     """The rules a JSON schema cannot state: keys that must agree with other keys."""
-    problems = []
+    problems = _code_collisions(config)
     for name in ("municipality_size", "office_size"):
         classes = config["geography"][name]
         bounds = classes["lower_bounds"]
@@ -174,7 +247,7 @@ def _indicator_problems(config: dict, name: str, indicator: dict) -> list[str]:
                     f"(its labels: {sorted(codes)})"
                 )
     available = survey_variables(survey_spec)
-    allowed = _group_values(config, survey_spec["roles"])
+    allowed = group_values(config, survey_spec["roles"])
     for variable, values in indicator["respondents"].items():
         if variable not in available:
             problems.append(f"{where}.respondents: the {survey} survey has no '{variable}'")
@@ -211,7 +284,7 @@ def _model_problems(config: dict, name: str, model: dict) -> list[str]:
     return problems
 
 
-def _group_values(config: dict, roles: list[str]) -> dict[str, list[str]]:
+def group_values(config: dict, roles: list[str]) -> dict[str, list[str]]:
     """The values a grouping variable can take, where config knows them (regions come from
     the frame)."""
     return {
@@ -239,7 +312,7 @@ def _publication_problems(config: dict) -> list[str]:
                     "publication.breakdowns"
                 )
     roles = [role for spec in config["surveys"].values() for role in spec["roles"]]
-    known_groups = _group_values(config, roles)
+    known_groups = group_values(config, roles)
     for breakdown, codes in known_groups.items():
         missing = [c for c in codes if c not in breakdowns.get(breakdown, {}).get("groups", {})]
         if breakdown in breakdowns and missing:
@@ -306,6 +379,62 @@ def _change_problems(change: dict | None, config: dict) -> list[str]:
             f"{change['from']} and {change['to']} are not consecutive in {waves}"
         ]
     return []
+
+
+def _code_collisions(config: dict) -> list[str]:
+    """Codes that would be read two ways: the harmonised don't-know code as an answer, a raw
+    don't-know or missing code as a valid answer, or one raw code as both."""
+    dont_know = config["dont_know_code"]
+    problems = [
+        f"dont_know_code: {dont_know} is also the code of scales.{name}.{code} "
+        f"('{labels[code]}'); don't-know answers would count as that answer"
+        for name, labels in config["scales"].items()
+        for code in labels
+        if int(code) == dont_know
+    ]
+    for survey, survey_spec in config["surveys"].items():
+        for wave, wave_spec in survey_spec["waves"].items():
+            for item, spec in wave_spec["items"].items():
+                problems += _raw_code_collisions(
+                    config, f"surveys.{survey}.waves.{wave}", wave_spec, item, spec
+                )
+    return problems
+
+
+def _raw_code_collisions(config, where: str, wave_spec: dict, item: str, spec: dict) -> list:
+    scale = config["scales"].get(config["items"].get(item, {}).get("scale"))
+    if scale is None:
+        return []  # reported as an unknown item or scale
+    here = f"{where}.items.{item}"
+    if "codes" in spec:
+        valid, valid_key = {float(code) for code in spec["codes"]}, f"{here}.codes"
+    else:
+        valid, valid_key = (
+            {float(code) for code in scale},
+            f"scales.{config['items'][item]['scale']}",
+        )
+    special = {}
+    for kind in ("dont_know", "missing"):
+        key = f"{here}.{kind}" if kind in spec else f"{where}.{kind}"
+        special[kind] = (key, {float(code) for code in spec.get(kind, wave_spec.get(kind, []))})
+    problems = []
+    for kind, (key, codes) in special.items():
+        for code in sorted(codes & valid):
+            problems.append(
+                f"{key}: raw code {_plain(code)} is also a valid answer of item '{item}' "
+                f"({valid_key}); answers {_plain(code)} would be read as {kind.replace('_', ' ')}"
+            )
+    (dont_know_key, dont_know), (missing_key, missing) = special.values()
+    for code in sorted(dont_know & missing):
+        problems.append(
+            f"{dont_know_key} and {missing_key}: raw code {_plain(code)} of item '{item}' is both "
+            "don't-know and missing"
+        )
+    return problems
+
+
+def _plain(code: float) -> int | float:
+    return int(code) if code.is_integer() else code
 
 
 def _wave_problems(config, survey_spec, wave_spec, where) -> list[str]:
@@ -380,6 +509,7 @@ def wave_spec(config: dict, survey: str, wave: int | str) -> WaveSpec:
         },
         absent=tuple(raw["absent"]),
         roles=tuple(survey_spec["roles"]),
+        encoding=raw.get("encoding"),
     )
 
 

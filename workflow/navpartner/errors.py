@@ -13,6 +13,7 @@ class InputError(ValueError):
         *,
         variable: str | None = None,
         row: int | str | None = None,
+        line: int | None = None,
         expected: str | None = None,
         found: object = None,
     ):
@@ -21,13 +22,19 @@ class InputError(ValueError):
             parts.append(f"variable '{variable}'")
         if row is not None:
             parts.append(f"row {row}")
+        if line is not None:
+            parts.append(f"line {line}")
         parts.append(f"- {problem}")
         if expected is not None:
             parts.append(f"(expected {expected}")
             parts.append(f"found {found!r})" if found is not None else ")")
         super().__init__(" ".join(parts).replace(" )", ")"))
-        self.file, self.variable, self.row = file, variable, row
+        self.file, self.variable, self.row, self.line = file, variable, row, line
 
 
 class ConfigError(ValueError):
     """The configuration is inconsistent with itself or with the data it describes."""
+
+
+class OutputError(InputError):
+    """An output cannot be written: full disk, no permission, or a protected location."""

@@ -7,35 +7,47 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from navpartner.errors import InputError
+from navpartner.io import Table, read_table
 
 FRAME_COLUMNS = ["kommunenummer", "kommune", "fylkesnummer", "fylke", "population"]
+REGION_COLUMNS = ["fylkesnummer", "region", "region_name"]
 
 
 def read_municipality_frame(path: str | Path) -> pd.DataFrame:
-    """The municipalities valid in one wave, codes as zero-padded strings."""
-    frame = pd.read_csv(path, dtype={"kommunenummer": str, "fylkesnummer": str}, encoding="utf-8")
-    missing = [c for c in FRAME_COLUMNS if c not in frame.columns]
-    if missing:
-        raise InputError(str(path), f"missing columns {missing}", expected=str(FRAME_COLUMNS))
-    duplicated = frame["kommunenummer"].duplicated()
-    if duplicated.any():
-        row = int(np.flatnonzero(duplicated)[0]) + 2  # + header, 1-based
-        raise InputError(
-            str(path),
-            "duplicate municipality number",
-            variable="kommunenummer",
-            row=row,
-            expected="unique codes",
-            found=frame["kommunenummer"][duplicated].iloc[0],
-        )
-    return frame[FRAME_COLUMNS].reset_index(drop=True)
+    """The municipalities valid in one wave, codes as zero-padded strings; each row checked."""
+    table = read_table(path, FRAME_COLUMNS)
+    _require_codes(table, "kommunenummer", 4)
+    _require_codes(table, "fylkesnummer", 2)
+    _require_unique(table, "kommunenummer")
+    population = table.numbers("population", positive=True)
+    if (population == population.round()).all():
+        population = population.astype("int64")
+    return table.data[FRAME_COLUMNS].assign(population=population).reset_index(drop=True)
 
 
 def read_regions(path: str | Path) -> pd.DataFrame:
     """County code (any vintage 2011-2025) -> stable region key and name."""
-    regions = pd.read_csv(path, dtype={"fylkesnummer": str}, encoding="utf-8")
-    return regions[["fylkesnummer", "region", "region_name"]]
+    table = read_table(path, REGION_COLUMNS)
+    _require_codes(table, "fylkesnummer", 2)
+    _require_unique(table, "fylkesnummer")
+    blank = table.data["region"] == ""
+    if blank.any():
+        table.fail(int(np.flatnonzero(blank)[0]), "region", "no region", "a region key", "")
+    return table.data[REGION_COLUMNS].reset_index(drop=True)
+
+
+def _require_codes(table: Table, column: str, digits: int) -> None:
+    bad = ~table.data[column].str.fullmatch(rf"\d{{{digits}}}")
+    if bad.any():
+        index = int(np.flatnonzero(bad)[0])
+        table.fail(index, column, "not a code", f"{digits} digits", table.data[column].iat[index])
+
+
+def _require_unique(table: Table, column: str) -> None:
+    duplicated = table.data[column].duplicated()
+    if duplicated.any():
+        index = int(np.flatnonzero(duplicated)[0])
+        table.fail(index, column, "occurs twice", "unique codes", table.data[column].iat[index])
 
 
 def region_of(county_codes: pd.Series, regions: pd.DataFrame) -> pd.Series:

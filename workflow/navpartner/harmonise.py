@@ -50,7 +50,10 @@ def harmonise_survey_wave(
         office_size=config["geography"]["office_size"],
     )
     survey_file = read_survey_file(
-        root / spec.file, spec.format, root / spec.codebook if spec.codebook else None
+        root / spec.file,
+        spec.format,
+        root / spec.codebook if spec.codebook else None,
+        spec.encoding,
     )
     account = RowAccount(step="survey_harmonise")
     for path in [spec.file, spec.municipalities, config["geography"]["regions"]]:
@@ -78,12 +81,22 @@ def harmonise(
     sources = [s.source for s in spec.background.values()] + [s.source for s in spec.items.values()]
     require_columns(data, sources + [rule["source"] for rule in spec.exclude], file)
     account.rows_in = len(data)
+    if data.empty:
+        raise InputError(file, "the file has no respondents", expected="data rows", found=0)
     rows = pd.Series(np.arange(1, len(data) + 1))  # vendor-file row numbers, kept through drops
     keep = np.ones(len(data), dtype=bool)
     for rule in spec.exclude:
         hit = data[rule["source"]].isin(rule["codes"]).to_numpy() & keep
         account.drop(rule["reason"], hit.sum(), source=rule["source"], codes=rule["codes"])
         keep &= ~hit
+    if not keep.any():
+        excluded = {entry["source"]: entry["rows"] for entry in account.dropped}
+        raise InputError(
+            file,
+            f"the exclusions leave no respondent (rows excluded by variable: {excluded})",
+            expected="at least one respondent",
+            found=0,
+        )
     data, rows = data[keep].reset_index(drop=True), rows[keep].reset_index(drop=True)
 
     out = pd.DataFrame(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import os
 import tempfile
@@ -10,13 +11,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pyreadstat
-import yaml
 
-from navpartner.errors import InputError
+from navpartner.errors import InputError, OutputError
+from navpartner.yamlfile import read_yaml
 
 
 @dataclass
@@ -31,29 +33,40 @@ class SurveyFile:
     user_missing: dict[str, list[float]] = field(default_factory=dict)
 
 
-def read_survey_file(path: str | Path, file_format: str, codebook: str | Path | None = None):
+def read_survey_file(
+    path: str | Path,
+    file_format: str,
+    codebook: str | Path | None = None,
+    encoding: str | None = None,
+):
     """Read an SPSS .sav, Stata .dta or CSV (+ YAML codebook) keeping codes and labels.
 
     User-missing codes (SPSS missing values, Stata extended missing) come back as their codes,
-    not as NaN, so the crosswalk decides what each means.
+    not as NaN, so the crosswalk decides what each means. `encoding` overrides the encoding a
+    file declares (legacy code pages); a label that does not decode names its variable.
     """
     path = Path(path)
     if not path.is_file():
         raise InputError(str(path), "file not found", expected="a readable survey file")
     if file_format == "sav":
-        return _read_readstat(pyreadstat.read_sav, path)
+        return _read_readstat(pyreadstat.read_sav, path, encoding)
     if file_format == "dta":
-        return _read_readstat(pyreadstat.read_dta, path)
+        return _read_readstat(pyreadstat.read_dta, path, encoding)
     if file_format == "csv":
-        return _read_csv_with_codebook(path, codebook)
+        return _read_csv_with_codebook(path, codebook, encoding or "utf-8")
     raise InputError(str(path), f"unknown format '{file_format}'", expected="sav, dta or csv")
 
 
-def _read_readstat(reader: Callable, path: Path) -> SurveyFile:
+def _read_readstat(reader: Callable, path: Path, encoding: str | None) -> SurveyFile:
     try:
-        data, meta = reader(str(path), user_missing=True, apply_value_formats=False)
+        data, meta = reader(
+            str(path), user_missing=True, apply_value_formats=False, encoding=encoding
+        )
     except Exception as err:  # pyreadstat raises its own types for corrupt or foreign files
+        _check_labels_decode(reader, path, encoding or "utf-8")  # names a label if it is that
         raise InputError(str(path), f"cannot be read ({err})") from err
+    # readstat may also drop bytes that are invalid in the file's encoding without a word.
+    _check_labels_decode(reader, path, encoding or meta.file_encoding or "utf-8")
     user_missing = {
         name: [float(v) for v in values]
         for name, values in (meta.missing_user_values or {}).items()
@@ -75,16 +88,56 @@ def _read_readstat(reader: Callable, path: Path) -> SurveyFile:
     )
 
 
-def _read_csv_with_codebook(path: Path, codebook: str | Path | None) -> SurveyFile:
+def _check_labels_decode(reader: Callable, path: Path, encoding: str) -> None:
+    """Fail on the first variable or value label whose bytes are not valid in `encoding`.
+
+    The labels are read byte for byte (as latin-1, which every byte is) and decoded here.
+    """
+    try:
+        "".encode(encoding)
+    except LookupError as err:
+        raise InputError(str(path), f"unknown encoding '{encoding}'") from err
+    try:
+        _, raw_meta = reader(str(path), metadataonly=True, encoding="latin1")
+    except Exception:  # not a label problem: the caller reports the file as unreadable
+        return
+    labels = [(name, "its label", label) for name, label in raw_meta.column_names_to_labels.items()]
+    labels += [
+        (name, f"the label of value {code:g}", label)
+        for name, values in raw_meta.variable_value_labels.items()
+        for code, label in values.items()
+    ]
+    for name, what, label in labels:
+        try:
+            (label or "").encode("latin1").decode(encoding)
+        except UnicodeDecodeError as err:
+            raw = (label or "").encode("latin1")
+            raise InputError(
+                str(path),
+                f"{what} is not valid {encoding} (set `encoding:` for this wave, e.g. cp1252 "
+                "for a legacy Windows file)",
+                variable=name,
+                expected=f"text in {encoding}",
+                found=raw[max(err.start - 10, 0) : err.end + 10],
+            ) from err
+
+
+def _read_csv_with_codebook(path: Path, codebook: str | Path | None, encoding: str) -> SurveyFile:
     """CSV data plus a YAML codebook: {variables: {name: {label, values, missing}}}."""
     if codebook is None or not Path(codebook).is_file():
         raise InputError(
             str(path), "a CSV survey file needs its codebook", expected="codebook path"
         )
-    book = yaml.safe_load(Path(codebook).read_text(encoding="utf-8")) or {}
-    variables = book.get("variables", {})
+    book = read_yaml(codebook, encoding=encoding)
+    variables = _check_codebook(book, str(codebook))
     text_columns = [name for name, spec in variables.items() if spec.get("type") == "string"]
-    data = pd.read_csv(path, dtype={name: str for name in text_columns}, encoding="utf-8")
+    try:
+        data = pd.read_csv(
+            io.StringIO(_decode(path, encoding)), dtype={name: str for name in text_columns}
+        )
+    except (pd.errors.ParserError, pd.errors.EmptyDataError) as err:
+        problem = " ".join(str(err).split())  # pandas' message spans lines
+        raise InputError(str(path), f"not a readable CSV file ({problem})") from err
     return SurveyFile(
         data=data,
         path=str(path),
@@ -101,6 +154,133 @@ def _read_csv_with_codebook(path: Path, codebook: str | Path | None) -> SurveyFi
     )
 
 
+CODEBOOK_KEYS = {"label": str, "values": dict, "missing": list, "type": str}
+
+
+def _check_codebook(book, source: str) -> dict:
+    """The codebook's variables, after checking its shape; errors name the variable."""
+    if not isinstance(book, dict) or not isinstance(book.get("variables"), dict):
+        raise InputError(
+            source,
+            "not a codebook",
+            expected="a mapping with 'variables: {name: {label, values, missing, type}}'",
+            found=type(book.get("variables") if isinstance(book, dict) else book).__name__,
+        )
+    for name, spec in book["variables"].items():
+        if not isinstance(spec, dict):
+            raise InputError(
+                source,
+                "not a variable's description",
+                variable=name,
+                expected="a mapping",
+                found=spec,
+            )
+        for key, value in spec.items():
+            if key not in CODEBOOK_KEYS or not isinstance(value, CODEBOOK_KEYS[key]):
+                raise InputError(
+                    source,
+                    f"unexpected entry '{key}'",
+                    variable=name,
+                    expected="label (text), values (code: label), missing (list), type (text)",
+                    found=value,
+                )
+        codes = [*spec.get("values", {}), *spec.get("missing", [])]
+        bad = [code for code in codes if not _is_number(code)]
+        if bad:
+            raise InputError(
+                source,
+                "a code is not a number",
+                variable=name,
+                expected="numeric codes",
+                found=bad[0],
+            )
+    return book["variables"]
+
+
+def _is_number(value) -> bool:
+    try:
+        float(value)
+    except (TypeError, ValueError):
+        return False
+    return not isinstance(value, bool)
+
+
+def _decode(
+    path: Path, encoding: str, hint: str = " (set `encoding:` for this wave, e.g. cp1252)"
+) -> str:
+    """A text file's content; bytes that do not decode name their line."""
+    raw = path.read_bytes()
+    try:
+        return raw.decode(encoding)
+    except UnicodeDecodeError as err:
+        raise InputError(
+            str(path),
+            f"not valid {encoding}{hint}",
+            line=raw[: err.start].count(b"\n") + 1,
+            found=raw[max(err.start - 10, 0) : err.end + 10],
+        ) from err
+    except LookupError as err:
+        raise InputError(str(path), f"unknown encoding '{encoding}'") from err
+
+
+@dataclass
+class Table:
+    """A small CSV input (frame, margins) as text, with the file line of each row."""
+
+    data: pd.DataFrame
+    path: str
+    lines: list[int]
+
+    def fail(self, index: int, column: str, problem: str, expected: str, found=None):
+        raise InputError(
+            self.path,
+            problem,
+            variable=column,
+            line=self.lines[index],
+            expected=expected,
+            found=found,
+        )
+
+    def numbers(self, column: str, *, positive: bool = False) -> pd.Series:
+        """A column as finite numbers >= 0 (> 0 if `positive`); the first bad cell is named."""
+        text = self.data[column]
+        values = pd.to_numeric(text, errors="coerce")
+        bound = "> 0" if positive else ">= 0"
+        bad = values.isna() | ~np.isfinite(values) | (values <= 0 if positive else values < 0)
+        if bad.any():
+            index = int(np.flatnonzero(bad.to_numpy())[0])
+            self.fail(index, column, "not a count", f"a finite number {bound}", text.iat[index])
+        return values.astype(float)
+
+
+def read_table(path: str | Path, required: list[str]) -> Table:
+    """Read a CSV (lines starting with # are comments) as text; required columns checked."""
+    text = _decode(Path(path), "utf-8", hint="")
+    lines = [
+        number
+        for number, line in enumerate(text.splitlines(), start=1)
+        if line.strip() and not line.lstrip().startswith("#")
+    ]
+    try:
+        data = pd.read_csv(
+            io.StringIO(text), comment="#", dtype=str, keep_default_na=False, skip_blank_lines=True
+        )
+    except (pd.errors.ParserError, pd.errors.EmptyDataError) as err:
+        problem = " ".join(str(err).split())  # pandas' message spans lines
+        raise InputError(str(path), f"not a readable CSV table ({problem})") from err
+    missing = [column for column in required if column not in data.columns]
+    if missing:
+        raise InputError(
+            str(path),
+            f"missing column(s) {missing}",
+            line=lines[0] if lines else 1,
+            expected=f"the columns {required}",
+            found=list(data.columns),
+        )
+    data = data.apply(lambda column: column.str.strip())
+    return Table(data, str(path), lines[1:])
+
+
 def sha256_of(path: str | Path) -> str:
     digest = hashlib.sha256()
     with open(path, "rb") as handle:
@@ -109,18 +289,58 @@ def sha256_of(path: str | Path) -> str:
     return digest.hexdigest()
 
 
+_protected: tuple[Path, ...] = ()
+
+
+def protect(paths) -> None:
+    """Refuse every later write to these files and folders (inputs, data_raw/, data_dir).
+
+    Set by the `navpartner` command from the config before a step runs, so that no output
+    argument, however given, can overwrite what the step reads.
+    """
+    global _protected
+    _protected = tuple(Path(path).resolve() for path in paths)
+
+
+def check_writable(path: str | Path) -> None:
+    target = Path(path).resolve()
+    for protected in _protected:
+        if target == protected or target.is_relative_to(protected):
+            raise OutputError(
+                str(path),
+                f"refused: this would write over an input ({protected})",
+                expected="an output path outside data_raw/, data_dir and the configured inputs",
+            )
+
+
 def write_atomically(path: str | Path, write: Callable[[str], None]) -> None:
-    """Call write(tmp_path) and move the result into place only if it succeeded."""
+    """Call write(tmp_path) and move the result into place only if it succeeded.
+
+    The file gets the mode the user's umask gives new files (the temporary file's own mode,
+    0600, would hide results from colleagues); a write that fails (full disk, no permission)
+    leaves nothing behind and names the file.
+    """
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
-    os.close(handle)
+    check_writable(path)
+    tmp = None
     try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
+        os.close(handle)
         write(tmp)
+        os.chmod(tmp, 0o666 & ~_umask())
         os.replace(tmp, path)
+    except OSError as err:
+        raise OutputError(str(path), f"cannot be written ({err.strerror or err})") from err
     finally:
-        if os.path.exists(tmp):
+        if tmp is not None and os.path.exists(tmp):
             os.remove(tmp)
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)  # the only way to read it is to set it
+    os.umask(mask)
+    return mask
 
 
 def write_parquet(

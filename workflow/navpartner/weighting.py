@@ -9,7 +9,10 @@ import numpy as np
 import pandas as pd
 
 from navpartner.audit import RowAccount
-from navpartner.io import write_csv, write_parquet
+from navpartner.config import group_values
+from navpartner.errors import InputError
+from navpartner.geo import read_regions
+from navpartner.io import read_table, write_csv, write_parquet
 from navpartner.weights import (
     Margin,
     WeightingError,
@@ -21,9 +24,46 @@ from navpartner.weights import (
 )
 
 
-def read_margins(path: str | Path) -> pd.DataFrame:
-    """Population counts by the weighting variables (one row per cell, column `count`)."""
-    return pd.read_csv(path, comment="#", dtype=str, encoding="utf-8").astype({"count": float})
+def read_margins(
+    path: str | Path,
+    variables: list[str] | None = None,
+    levels: dict[str, list[str]] | None = None,
+) -> pd.DataFrame:
+    """Population counts by the weighting variables (one row per cell, column `count`).
+
+    Checked row by row, naming file, line and column: the variables' columns are there and
+    every cell has a level (one cell table, so every margin then has the same total), each
+    level is one the data's coding knows (`levels`), counts are finite numbers >= 0 with a
+    positive total, and no cell occurs twice.
+    """
+    table = read_table(path, [*(variables or []), "count"])
+    for variable in variables or []:
+        values = table.data[variable]
+        known = (levels or {}).get(variable)
+        bad = (values == "") | (~values.isin(known) if known is not None else False)
+        if bad.any():
+            index = int(np.flatnonzero(bad.to_numpy())[0])
+            expected = f"one of {sorted(known)}" if known is not None else "a level"
+            table.fail(index, variable, "unknown level", expected, values.iat[index])
+    counts = table.numbers("count")
+    if variables:
+        duplicated = table.data.duplicated(subset=variables)
+        if duplicated.any():
+            index = int(np.flatnonzero(duplicated.to_numpy())[0])
+            cell = dict(table.data.loc[index, variables])
+            table.fail(index, ", ".join(variables), "a cell occurs twice", "unique cells", cell)
+    if not counts.sum() > 0:
+        raise InputError(
+            str(path), "no population", variable="count", expected="a positive total", found=0
+        )
+    return table.data.assign(count=counts)
+
+
+def margin_levels(config: dict, survey: str, root: str | Path = ".") -> dict[str, list[str]]:
+    """The levels each weighting variable can take in the harmonised data."""
+    levels = group_values(config, config["surveys"][survey]["roles"])
+    regions = read_regions(Path(root) / config["geography"]["regions"])
+    return {**levels, "region": sorted(set(regions["region"]))}
 
 
 def build_margins(
@@ -65,12 +105,13 @@ def weight_survey_wave(
     output: str,
     diagnostics: str,
     audit: str,
+    root: str | Path = ".",
 ) -> RowAccount:
-    where = f"{survey} {wave}"
+    where = f"{margins_file}: {survey} {wave}"
     settings = config["weighting"]
     variables = config["surveys"][survey]["weighting"]["margins"]
     respondents = pd.read_parquet(harmonised)
-    population = read_margins(margins_file)
+    population = read_margins(margins_file, variables, margin_levels(config, survey, root))
     account = RowAccount(step="survey_weight", rows_in=len(respondents))
     account.add_input(harmonised)
     account.add_input(margins_file)
@@ -202,18 +243,18 @@ def weight_replicates(
     margins_file: str,
     chunk: int,
     output: str,
+    root: str | Path = ".",
 ) -> pd.DataFrame:
     """One chunk of replicate weights: the weighting redone on each replicate's base weights."""
     settings = config["weighting"]
+    variables = config["surveys"][survey]["weighting"]["margins"]
     respondents = pd.read_parquet(harmonised)
-    population = read_margins(margins_file)
+    population = read_margins(margins_file, variables, margin_levels(config, survey, root))
     bootstrap = config["estimation"]["bootstrap"]
     numbers = chunk_replicates(bootstrap, chunk)
     names = [replicate_columns(bootstrap["replicates"])[number] for number in numbers]
     try:
-        margins = build_margins(
-            respondents, population, config["surveys"][survey]["weighting"]["margins"]
-        )
+        margins = build_margins(respondents, population, variables)
         base = np.ones(len(respondents))
         factors = psu_factors(config, survey, wave, respondents)[:, numbers]
         columns = {}

@@ -1,7 +1,8 @@
 # Helpers shared by the rules. The logic lives in the navpartner package.
 import yaml
 
-from navpartner.config import survey_waves, wave_spec
+from navpartner.audit import manifest_problems
+from navpartner.config import configured_inputs, survey_waves, wave_spec
 from navpartner.publish.labels import Labels
 
 SURVEY_WAVES = survey_waves(config)
@@ -146,6 +147,28 @@ def get_publication_outputs():
     if "change" in config["publication"]:
         outputs += expand("results/figures/change.{ext}", ext=["png", "svg"])
     return outputs
+
+
+# Provenance: the manifest of a complete run (rules/manifest.smk).
+MANIFEST = "results/manifest.json"
+
+
+def get_configured_inputs():
+    return [path for _, path in configured_inputs(config)]
+
+
+def get_provenance_category(wildcards):
+    """The report's category for the provenance page; evaluated only when a report is made,
+    it refuses one whose outputs were not made from the current config and inputs."""
+    problems = manifest_problems(
+        MANIFEST, get_config_file(), get_configured_inputs(), get_final_outputs()
+    )
+    if problems:
+        raise WorkflowError(
+            "no report: the outputs on disk were not made from the current config and inputs "
+            "(run snakemake first):\n  " + "\n  ".join(problems)
+        )
+    return LABELS.text("methods")
 
 
 # Bootstrap replicate weights (workflow/rules/replicates.smk).

@@ -16,5 +16,5 @@ rule survey_harmonise:
         mem_mb=500,
         runtime=5,
     shell:
-        "navpartner harmonise --config {input.config} --survey {wildcards.survey}"
-        " --wave {wildcards.wave} --output {output.data} --audit {output.audit} 2> {log}"
+        "navpartner harmonise --config {input.config:q} --survey {wildcards.survey:q}"
+        " --wave {wildcards.wave:q} --output {output.data:q} --audit {output.audit:q} 2> {log:q}"

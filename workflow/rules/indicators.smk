@@ -18,10 +18,10 @@ rule indicators_estimate:
         mem_mb=500,
         runtime=5,
     shell:
-        "navpartner estimate --config {input.config} --survey {wildcards.survey}"
-        " --wave {wildcards.wave} --harmonised {input.harmonised} --weights {input.weights}"
-        " --output {output.estimates} --audit {output.audit}"
-        " --replicates {input.replicates:q} 2> {log}"
+        "navpartner estimate --config {input.config:q} --survey {wildcards.survey:q}"
+        " --wave {wildcards.wave:q} --harmonised {input.harmonised:q} --weights {input.weights:q}"
+        " --output {output.estimates:q} --audit {output.audit:q}"
+        " --replicates {input.replicates:q} 2> {log:q}"
 
 
 rule indicators_combine:
@@ -44,6 +44,6 @@ rule indicators_combine:
         mem_mb=500,
         runtime=5,
     shell:
-        "navpartner combine-estimates {input.estimates} --config {input.config}"
-        " --parquet {output.parquet} --csv {output.csv}"
-        " --differences {output.differences} 2> {log}"
+        "navpartner combine-estimates {input.estimates:q} --config {input.config:q}"
+        " --parquet {output.parquet:q} --csv {output.csv:q}"
+        " --differences {output.differences:q} 2> {log:q}"

@@ -15,5 +15,5 @@ rule model_fit:
         mem_mb=500,
         runtime=5,
     shell:
-        "navpartner model --config {input.config} --model {wildcards.model}"
-        " --output {output} 2> {log}"
+        "navpartner model --config {input.config:q} --model {wildcards.model:q}"
+        " --output {output:q} 2> {log:q}"

@@ -21,9 +21,9 @@ rule tables_suppress:
         mem_mb=500,
         runtime=5,
     shell:
-        "navpartner publish-suppress --config {input.config} --estimates {input.estimates}"
-        " --differences {input.differences} --published {output.published}"
-        " --changes {output.changes} --audit {output.audit} 2> {log}"
+        "navpartner publish-suppress --config {input.config:q} --estimates {input.estimates:q}"
+        " --differences {input.differences:q} --published {output.published:q}"
+        " --changes {output.changes:q} --audit {output.audit:q} 2> {log:q}"
 
 
 rule tables_indicator:
@@ -54,9 +54,9 @@ rule tables_indicator:
     params:
         caption=get_caption("table"),
     shell:
-        "navpartner publish-tables {input.audits} --config {input.config}"
-        " --published {input.published} --indicator {wildcards.indicator}"
-        " --csv {output.csv} --xlsx {output.xlsx} --html {output.html} 2> {log}"
+        "navpartner publish-tables {input.audits:q} --config {input.config:q}"
+        " --published {input.published:q} --indicator {wildcards.indicator:q}"
+        " --csv {output.csv:q} --xlsx {output.xlsx:q} --html {output.html:q} 2> {log:q}"
 
 
 rule figures_indicator:
@@ -86,9 +86,9 @@ rule figures_indicator:
     params:
         caption=get_caption("figure"),
     shell:
-        "navpartner publish-figure {input.audits} --config {input.config}"
-        " --published {input.published} --indicator {wildcards.indicator}"
-        " --png {output.png} --svg {output.svg} 2> {log}"
+        "navpartner publish-figure {input.audits:q} --config {input.config:q}"
+        " --published {input.published:q} --indicator {wildcards.indicator:q}"
+        " --png {output.png:q} --svg {output.svg:q} 2> {log:q}"
 
 
 rule figures_compare:
@@ -118,9 +118,9 @@ rule figures_compare:
     params:
         caption=get_caption("comparison"),
     shell:
-        "navpartner publish-figure {input.audits} --config {input.config}"
-        " --published {input.published} --figure {wildcards.figure}"
-        " --png {output.png} --svg {output.svg} 2> {log}"
+        "navpartner publish-figure {input.audits:q} --config {input.config:q}"
+        " --published {input.published:q} --figure {wildcards.figure:q}"
+        " --png {output.png:q} --svg {output.svg:q} 2> {log:q}"
 
 
 rule figures_change:
@@ -150,9 +150,9 @@ rule figures_change:
     params:
         caption=get_caption("change"),
     shell:
-        "navpartner publish-figure {input.audits} --config {input.config}"
-        " --published {input.published} --changes {input.changes}"
-        " --png {output.png} --svg {output.svg} 2> {log}"
+        "navpartner publish-figure {input.audits:q} --config {input.config:q}"
+        " --published {input.published:q} --changes {input.changes:q}"
+        " --png {output.png:q} --svg {output.svg:q} 2> {log:q}"
 
 
 rule report_card:
@@ -181,9 +181,9 @@ rule report_card:
     params:
         caption=get_caption("card"),
     shell:
-        "navpartner publish-card {input.audits} --config {input.config}"
-        " --published {input.published} --indicator {wildcards.indicator}"
-        " --html {output} 2> {log}"
+        "navpartner publish-card {input.audits:q} --config {input.config:q}"
+        " --published {input.published:q} --indicator {wildcards.indicator:q}"
+        " --html {output:q} 2> {log:q}"
 
 
 rule report_methods:
@@ -211,5 +211,5 @@ rule report_methods:
     params:
         caption=get_caption("methods"),
     shell:
-        "navpartner publish-methods {input.audits} --config {input.config}"
-        " --diagnostics {input.diagnostics} --html {output} 2> {log}"
+        "navpartner publish-methods {input.audits:q} --config {input.config:q}"
+        " --diagnostics {input.diagnostics:q} --html {output:q} 2> {log:q}"

@@ -18,10 +18,10 @@ rule survey_weight:
         mem_mb=500,
         runtime=5,
     shell:
-        "navpartner weight --config {input.config} --survey {wildcards.survey}"
-        " --wave {wildcards.wave} --harmonised {input.harmonised} --margins {input.margins}"
-        " --output {output.weights} --diagnostics {output.diagnostics} --audit {output.audit}"
-        " 2> {log}"
+        "navpartner weight --config {input.config:q} --survey {wildcards.survey:q}"
+        " --wave {wildcards.wave:q} --harmonised {input.harmonised:q} --margins {input.margins:q}"
+        " --output {output.weights:q} --diagnostics {output.diagnostics:q} --audit {output.audit:q}"
+        " 2> {log:q}"
 
 
 rule weights_diagnostics:
@@ -41,4 +41,4 @@ rule weights_diagnostics:
         mem_mb=500,
         runtime=5,
     shell:
-        "navpartner combine-csv {input} --output {output} 2> {log}"
+        "navpartner combine-csv {input:q} --output {output:q} 2> {log:q}"
