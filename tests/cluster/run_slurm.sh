@@ -3,13 +3,13 @@
 # compared byte for byte with a local run: every file under results/ must be identical. Both
 # runs use config.yaml with bootstrap variance, so that replicate jobs are spread too.
 #
-#     bash tests/cluster/run_slurm.sh [seconds]    (as root; default limit 900 s)
+#     bash tests/cluster/run_slurm.sh [seconds]    (as root; default limit 1200 s)
 #
 # Starts the cluster with start_slurm.sh and stops what it started on exit. Needs the project's
 # venv with the slurm extra active (pip install -e ".[dev,slurm]" -c constraints.txt).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
-limit=${1:-900}
+limit=${1:-1200}
 work=$(mktemp -d /tmp/navpartner-slurm.XXXXXX)
 prefix=navpartner-test-$$  # SLURM job names start with it
 cleanup() {
@@ -26,10 +26,10 @@ copy() {  # the files a user has (what tests/workflow_run.py copies), variance b
   mkdir -p "$1"
   cp -r "$root"/{Snakefile,config.yaml,workflow,data_raw,profiles} "$1"/
   find "$1" -name __pycache__ -prune -exec rm -rf {} +
-  # Bootstrap variance, so the replicate chunks run as cluster jobs too (40 replicates in 4
+  # Bootstrap variance, so the replicate chunks run as cluster jobs too (40 replicates in 2
   # chunks per survey wave keep it short).
   sed -i -e 's/^  variance: calibrated$/  variance: bootstrap/' \
-    -e 's/^    replicates: [0-9]*$/    replicates: 40/' -e 's/^    chunks: [0-9]*$/    chunks: 4/' \
+    -e 's/^    replicates: [0-9]*$/    replicates: 40/' -e 's/^    chunks: [0-9]*$/    chunks: 2/' \
     "$1/config.yaml"
   grep -q '^  variance: bootstrap$' "$1/config.yaml" && grep -q '^    replicates: 40$' "$1/config.yaml"
 }
