@@ -38,6 +38,12 @@ include: "workflow/rules/findings.smk"
 include: "workflow/rules/model.smk"
 include: "workflow/rules/publish.smk"
 include: "workflow/rules/manifest.smk"
+include: "workflow/rules/document.smk"
+
+
+# Read by the report's front page (workflow/report/workflow.rst), which sees only the config;
+# set after every rule has compared the config with its file (get_config_file).
+config["report_synthetic"] = is_synthetic_input()
 
 
 rule all:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import html
 import re
+import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 from xml.etree import ElementTree
@@ -24,6 +25,7 @@ IDENTIFIER_COLUMNS = {"respondent_id", "office_id", "kommunenummer", "kommune", 
 EMBEDDED = re.compile(r"data:([a-z+/]+);charset=utf8;filename=([^;]+);base64,([A-Za-z0-9+/=]+)")
 CAPTION = re.compile(r'"caption": "((?:[^"\\]|\\.)*)"')
 TOKEN = re.compile(r"[A-Za-z0-9_-]+")
+DATA_SVG = re.compile(r"data:image/svg\+xml;base64,([A-Za-z0-9+/=]+)")
 FOUR_DIGITS = re.compile(r"(?<![\w.,\u00a0])\d{4}(?!\w|[.,\u00a0]\d)")
 
 
@@ -95,6 +97,10 @@ def file_text(path: Path) -> str:
             for cell in row
             if isinstance(cell.value, str)
         )
+    if path.suffix == ".pdf":  # the words of every page, figures' text included
+        return subprocess.run(
+            ["pdftotext", str(path), "-"], capture_output=True, text=True, check=True
+        ).stdout
     if path.suffix == ".png":
         with Image.open(path) as image:
             return "\n".join(f"{k} {v}" for k, v in image.text.items())
@@ -106,6 +112,12 @@ def file_text(path: Path) -> str:
             if mime in ("text/html", "image/svg+xml")
         ]
         return "\n".join(parts + [visible_text(c, "text/html") for c in CAPTION.findall(text)])
+    if path.suffix == ".html":  # the page's words and those of the figures it embeds
+        figures = [base64.b64decode(data).decode("utf-8") for data in DATA_SVG.findall(text)]
+        return "\n".join(
+            [visible_text(text, "text/html")]
+            + [visible_text(svg, "image/svg+xml") for svg in figures]
+        )
     return visible_text(text, {".svg": "image/svg+xml", ".html": "text/html"}.get(path.suffix))
 
 

@@ -55,6 +55,7 @@ def small_config(config, tmp_path, file="small.sav", file_format="sav", **wave_c
         if spec["survey"] == "kommune" and spec["item"] in survey["items"]
     }
     config["models"] = {}
+    config.pop("claims", None)
     config["publication"]["figures"] = {}
     del config["publication"]["change"]
     check_config(config)
@@ -91,7 +92,7 @@ def test_crosswalk_cases(config, tmp_path, root):
     assert list(out["size_class"]) == ["50000_plus", "50000_plus", "50000_plus", "50000_plus"]
     assert str(out["samarbeid_kommunale_tjenester"].dtype) == "Int8"
     assert (account.rows_in, account.rows_out) == (5, 4)
-    assert account.dropped[0]["rows"] == 1 and "breakoff" in account.dropped[0]["reason"]
+    assert account.dropped[0]["rows"] == 1 and "broke off" in account.dropped[0]["reason"]["en"]
     recode = {r["item"]: r for r in account.recoded}
     assert recode["samarbeid_kommunale_tjenester"]["dont_know_rows"] == 1
     assert recode["samarbeid_kommunale_tjenester"]["missing_code_rows"] == 1

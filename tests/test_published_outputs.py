@@ -104,15 +104,23 @@ def test_report_opens_offline_and_shows_every_figure(project, full_run, config):
         report = (project / "results/report.html").as_uri()
         for name, indicator in config["indicators"].items():
             page.goto(report)
-            menu(page, labels.theme(indicator["theme"]))
+            menu(page, labels.report_category(indicator["theme"]))
             if subcategories(config, indicator["theme"]) > 1:  # else the report skips the menu
                 menu(page, labels.indicator(name))
             assert shown_image_width(page, labels.text("kind_figure")) > 500, name
             show(page, labels.text("kind_table"))
             assert page.frame_locator("iframe").locator("h1").inner_text() == labels.indicator(name)
         page.goto(report)
-        menu(page, labels.text("overview"))
+        menu(page, labels.report_category("overview"))
         assert shown_image_width(page, labels.text("kind_change")) > 500
+        page.goto(report)
+        front = page.locator("body").inner_text()
+        assert labels.text("synthetic") in " ".join(front.split())
+        categories = ["overview", *config["publication"]["themes"], "methods"]
+        shown = [front.index(labels.report_category(name)) for name in categories]
+        assert shown == sorted(shown)  # the menu in configured order
+        menu(page, labels.report_category("overview"))
+        assert page.locator("tr", has_text=labels.text("kind_document")).count() == 1
         browser.close()
     assert leaving == []
 

@@ -92,6 +92,7 @@ def main(argv: list[str] | None = None) -> int:
     _add_findings_commands(commands)
     _add_replicate_commands(commands)
     _add_publish_commands(commands)
+    _add_document_commands(commands)
     args = parser.parse_args(argv)
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s", stream=sys.stderr
@@ -190,6 +191,79 @@ def _add_publish_commands(commands) -> None:
     methods.add_argument("--config", default="config.yaml")
     methods.add_argument("--diagnostics", required=True, help="weights diagnostics CSV")
     methods.add_argument("--html", required=True)
+    methods.add_argument("--rates", help="response rates CSV (adds the response section)")
+    methods.add_argument("--estimates", help="indicators Parquet (unweighted beside weighted)")
+    _add_findings_publish_commands(commands)
+
+
+def _add_findings_publish_commands(commands) -> None:
+    """Distributions, contrasts, response rates and models, published."""
+    distributions = commands.add_parser(
+        "publish-distributions", help="suppress and label the answer distributions"
+    )
+    distributions.add_argument("--config", default="config.yaml")
+    distributions.add_argument("--estimates", required=True, help="distributions Parquet")
+    distributions.add_argument("--published", required=True, help="published CSV")
+
+    theme = commands.add_parser(
+        "publish-theme", help="a theme's diverging bar chart (PNG, SVG) and distribution table"
+    )
+    theme.add_argument("audits", nargs="+", help="estimates audit JSON files")
+    theme.add_argument("--config", default="config.yaml")
+    theme.add_argument("--published", required=True, help="published distributions CSV")
+    theme.add_argument("--theme", required=True)
+    for suffix in ("png", "svg", "html"):
+        theme.add_argument(f"--{suffix}", required=True)
+
+    contrasts = commands.add_parser("publish-contrasts", help="tested differences, published")
+    contrasts.add_argument("audits", nargs="+", help="estimates audit JSON files")
+    contrasts.add_argument("--config", default="config.yaml")
+    contrasts.add_argument("--estimates", required=True, help="contrasts Parquet")
+    contrasts.add_argument("--published", required=True, help="published estimates CSV")
+    contrasts.add_argument("--csv", required=True)
+    contrasts.add_argument("--html", required=True)
+
+    rates = commands.add_parser("publish-response", help="response rates table")
+    rates.add_argument("audits", nargs="+", help="estimates audit JSON files")
+    rates.add_argument("--config", default="config.yaml")
+    rates.add_argument("--rates", required=True, help="response rates CSV")
+    rates.add_argument("--csv", required=True)
+    rates.add_argument("--html", required=True)
+
+    model = commands.add_parser("publish-model", help="a model's table and odds-ratio chart")
+    model.add_argument("audits", nargs="+", help="estimates audit JSON files")
+    model.add_argument("--config", default="config.yaml")
+    model.add_argument("--coefficients", required=True, help="model coefficients CSV")
+    model.add_argument("--model", required=True)
+    for suffix in ("html", "png", "svg"):
+        model.add_argument(f"--{suffix}", required=True)
+
+
+def _add_document_commands(commands) -> None:
+    """The claims register and the evaluation report."""
+    claims = commands.add_parser("claims", help="re-test the configured claims on the estimates")
+    claims.add_argument("--config", default="config.yaml")
+    claims.add_argument("--indicators", required=True, help="estimates table (Parquet or CSV)")
+    claims.add_argument("--contrasts", help="contrasts table (CSV or Parquet)")
+    claims.add_argument("--association-tests", help="association tests CSV")
+    claims.add_argument("--output", required=True, help="claims CSV")
+
+    document = commands.add_parser("document", help="the evaluation report as PDF and HTML")
+    document.add_argument("--config", default="config.yaml")
+    document.add_argument("--published", required=True, help="published estimates CSV")
+    document.add_argument("--changes", required=True, help="published changes CSV")
+    document.add_argument("--claims", help="claims CSV")
+    document.add_argument("--estimate-audits", nargs="+", required=True)
+    document.add_argument("--harmonise-audits", nargs="+", required=True)
+    document.add_argument("--diagnostics", required=True, help="weights diagnostics CSV")
+    document.add_argument("--models", nargs="*", default=[], help="model coefficient CSVs")
+    document.add_argument(
+        "--figures", nargs="+", required=True, help="the published SVGs (one folder)"
+    )
+    document.add_argument("--contrasts", help="contrasts CSV")
+    document.add_argument("--response-rates", help="response rates CSV")
+    document.add_argument("--pdf", required=True)
+    document.add_argument("--html", required=True)
 
 
 def _add_replicate_commands(commands) -> None:
@@ -268,7 +342,7 @@ def _harmonise(args) -> int:
         args.wave,
         account.rows_in,
         account.rows_out,
-        {d["reason"]: d["rows"] for d in account.dropped},
+        {d["reason"]["en"]: d["rows"] for d in account.dropped},
     )
     return 0
 
@@ -453,7 +527,112 @@ def _publish_methods(args) -> int:
     from navpartner.config import read_config
     from navpartner.publish import steps
 
-    steps.methods(read_config(args.config), args.audits, args.diagnostics, args.html)
+    steps.methods(
+        read_config(args.config),
+        args.audits,
+        args.diagnostics,
+        args.html,
+        args.rates,
+        args.estimates,
+    )
+    return 0
+
+
+def _publish_distributions(args) -> int:
+    from navpartner.config import read_config
+    from navpartner.publish import steps
+
+    table = steps.distributions(read_config(args.config), args.estimates, args.published)
+    log.info("%d distribution cells, %d suppressed", len(table), (table["suppressed"] != "").sum())
+    return 0
+
+
+def _publish_theme(args) -> int:
+    from navpartner.config import read_config
+    from navpartner.publish import steps
+
+    steps.theme_distributions(
+        read_config(args.config),
+        args.published,
+        args.audits,
+        args.theme,
+        args.png,
+        args.svg,
+        args.html,
+    )
+    return 0
+
+
+def _publish_contrasts(args) -> int:
+    from navpartner.config import read_config
+    from navpartner.publish import steps
+
+    table = steps.contrasts(
+        read_config(args.config), args.estimates, args.published, args.audits, args.csv, args.html
+    )
+    log.info("%d contrasts, %d hidden", len(table), (table["suppressed"] != "").sum())
+    return 0
+
+
+def _publish_response(args) -> int:
+    from navpartner.config import read_config
+    from navpartner.publish import steps
+
+    steps.response_rates(read_config(args.config), args.rates, args.audits, args.csv, args.html)
+    return 0
+
+
+def _publish_model(args) -> int:
+    from navpartner.config import read_config
+    from navpartner.publish import steps
+
+    steps.model(
+        read_config(args.config),
+        args.coefficients,
+        args.audits,
+        args.model,
+        args.html,
+        args.png,
+        args.svg,
+    )
+    return 0
+
+
+def _claims(args) -> int:
+    from navpartner.claims import write_claims
+    from navpartner.config import read_config
+
+    table = write_claims(
+        read_config(args.config),
+        args.indicators,
+        args.contrasts,
+        args.association_tests,
+        args.output,
+    )
+    log.info("%d claims: %s", len(table), table["verdict"].value_counts().to_dict())
+    return 0
+
+
+def _document(args) -> int:
+    from navpartner.config import read_config
+    from navpartner.document.report import write_document
+
+    write_document(
+        read_config(args.config),
+        published=args.published,
+        changes=args.changes,
+        claims=args.claims,
+        estimate_audits=args.estimate_audits,
+        harmonise_audits=args.harmonise_audits,
+        diagnostics=args.diagnostics,
+        models=args.models,
+        figures=args.figures,
+        pdf=args.pdf,
+        html=args.html,
+        contrasts=args.contrasts,
+        response_rates=args.response_rates,
+    )
+    log.info("wrote %s and %s", args.pdf, args.html)
     return 0
 
 
@@ -492,5 +671,12 @@ COMMANDS = {
     "publish-figure": _publish_figure,
     "publish-card": _publish_card,
     "publish-methods": _publish_methods,
+    "publish-distributions": _publish_distributions,
+    "publish-theme": _publish_theme,
+    "publish-contrasts": _publish_contrasts,
+    "publish-response": _publish_response,
+    "publish-model": _publish_model,
+    "claims": _claims,
+    "document": _document,
     "manifest": _manifest,
 }

@@ -210,7 +210,9 @@ def check_consistency(config: dict, source: str = "config") -> None:
     for name, model in config.get("models", {}).items():
         problems += _model_problems(config, name, model)
     problems += _publication_problems(config)
-    problems += _contrast_problems(config)
+    problems += _findings_problems(config)
+    for name, claim in config.get("claims", {}).get("statements", {}).items():
+        problems += _claim_problems(config, f"claims.statements.{name}.test", claim["test"])
     problems += _bootstrap_problems(config["estimation"])
     if problems:
         raise ConfigError(f"{source}: " + "; ".join(problems))
@@ -284,6 +286,76 @@ def _model_problems(config: dict, name: str, model: dict) -> list[str]:
     return problems
 
 
+# The keys each form of claim needs, and those it may take besides.
+CLAIM_KEYS = {
+    "level": ({"wave"}, {"breakdown", "group", "about", "above", "below"}),
+    "change": ({"waves", "direction"}, {"breakdown", "group", "reference"}),
+    "difference": (
+        {"wave", "direction"},
+        {"breakdown", "group", "reference", "indicator_reference"},
+    ),
+}
+
+
+def _claim_problems(config: dict, where: str, test: dict) -> list[str]:
+    """A claim names indicators, waves and groups the estimates will hold, in a usable form."""
+    required, optional = CLAIM_KEYS[test["form"]]
+    given = set(test) - {"form", "indicator"}
+    problems = [
+        f"{where}: form {test['form']} needs '{key}'" for key in sorted(required - given)
+    ] + [
+        f"{where}: form {test['form']} takes no '{key}' (it takes {sorted(required | optional)})"
+        for key in sorted(given - required - optional)
+    ]
+    names = [test["indicator"], test.get("indicator_reference", test["indicator"])]
+    unknown = [name for name in names if name not in config["indicators"]]
+    if unknown:
+        return [*problems, f"{where}: unknown indicator '{unknown[0]}'"]
+    problems += _claim_waves(config, where, test, names)
+    problems += _claim_groups(config, where, test)
+    if test["form"] == "level" and len({"about", "above", "below"} & given) != 1:
+        problems.append(f"{where}: a level claim takes exactly one of about, above, below")
+    if "about" in test and not test["about"][0] < test["about"][1]:
+        problems.append(f"{where}.about: {test['about']} must be [low, high] with low < high")
+    if test["form"] == "difference" and not {"reference", "indicator_reference"} & given:
+        problems.append(f"{where}: a difference needs a reference group or indicator_reference")
+    if test["form"] == "difference" and {"reference", "indicator_reference"} <= given:
+        problems.append(f"{where}: a difference takes reference or indicator_reference, not both")
+    items = {config["indicators"][name]["item"] for name in names}
+    if len(items) > 1:
+        problems.append(f"{where}: indicators {names} rest on different items {sorted(items)}")
+    return problems
+
+
+def _claim_waves(config: dict, where: str, test: dict, indicators: list[str]) -> list[str]:
+    waves = test.get("waves", [test.get("wave")])
+    problems = []
+    for name in indicators:
+        survey = config["indicators"][name]["survey"]
+        known = sorted(int(w) for w in config["surveys"][survey]["waves"])
+        problems += [
+            f"{where}: wave {wave} is not a wave of the {survey} survey ({known})"
+            for wave in waves
+            if wave is not None and wave not in known
+        ]
+    if "waves" in test and not test["waves"][0] < test["waves"][1]:
+        problems.append(f"{where}.waves: {test['waves']} must be [earlier, later]")
+    return problems
+
+
+def _claim_groups(config: dict, where: str, test: dict) -> list[str]:
+    breakdown = test.get("breakdown", "total")
+    if breakdown not in config["indicators"][test["indicator"]]["breakdowns"]:
+        indicator = test["indicator"]
+        return [f"{where}.breakdown: indicator '{indicator}' has no breakdown '{breakdown}'"]
+    groups = list(config["publication"]["breakdowns"].get(breakdown, {}).get("groups", {}))
+    return [
+        f"{where}.{key}: '{test[key]}' is not a group of '{breakdown}' ({groups})"
+        for key in ("group", "reference")
+        if key in test and test[key] not in [*groups, *(["rest"] if key == "reference" else [])]
+    ]
+
+
 def group_values(config: dict, roles: list[str]) -> dict[str, list[str]]:
     """The values a grouping variable can take, where config knows them (regions come from
     the frame)."""
@@ -349,7 +421,7 @@ def _bootstrap_problems(estimation: dict) -> list[str]:
     return []
 
 
-def _contrast_problems(config: dict) -> list[str]:
+def _findings_problems(config: dict) -> list[str]:
     """A configured reference group must be one of its breakdown's (labelled) groups."""
     labelled = config["publication"]["breakdowns"]
     problems = []

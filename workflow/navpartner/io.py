@@ -390,3 +390,16 @@ def write_json(obj: object, path: str | Path) -> None:
             handle.write("\n")
 
     write_atomically(path, dump)
+
+
+def file_label(path: str | Path, file_format: str, codebook: str | Path | None = None) -> str:
+    """A vendor file's own label, read from its metadata only (fast: no data rows)."""
+    try:
+        if file_format == "csv":
+            book = read_yaml(codebook) or {}
+            return book.get("file_label", "")
+        reader = pyreadstat.read_sav if file_format == "sav" else pyreadstat.read_dta
+        _, meta = reader(str(path), metadataonly=True)
+    except Exception as err:  # pyreadstat raises its own types for corrupt or foreign files
+        raise InputError(str(path), f"cannot be read ({err})") from err
+    return meta.file_label or ""

@@ -1,9 +1,13 @@
 # Helpers shared by the rules. The logic lives in the navpartner package.
+from functools import cache
+
 import yaml
 
 from navpartner.audit import manifest_problems
 from navpartner.config import configured_inputs, survey_waves, wave_spec
-from navpartner.publish.labels import Labels
+from navpartner.errors import InputError
+from navpartner.io import file_label
+from navpartner.publish.labels import Labels, is_synthetic
 
 SURVEY_WAVES = survey_waves(config)
 
@@ -15,6 +19,7 @@ wildcard_constraints:
     figure="|".join(config["publication"]["figures"]),
 
 
+@cache  # found while the rules are read, before the Snakefile adds report_synthetic
 def get_config_file():
     """The one config file that holds the whole effective config: each step re-reads it.
 
@@ -74,6 +79,7 @@ def get_final_outputs():
         "results/estimates/response_rates.csv",
         *[f"results/models/{model}.csv" for model in config.get("models", {})],
         *get_publication_outputs(),
+        *get_findings_publication_outputs(),
     ]
 
 
@@ -93,7 +99,7 @@ def get_theme_label(wildcards):
         name = wildcards.indicator
     else:
         name = config["publication"]["figures"][wildcards.figure]["indicators"][0]
-    return LABELS.theme(config["indicators"][name]["theme"])
+    return LABELS.report_category(config["indicators"][name]["theme"])
 
 
 def get_indicator_label(wildcards):
@@ -110,6 +116,8 @@ def get_caption(kind):
             ]
         elif "indicator" in wildcards.keys():
             label = LABELS.indicator(wildcards.indicator)
+        elif "model" in wildcards.keys():
+            label = config["models"][wildcards.model]["label"][LABELS.language]
         else:
             label = ""
         return LABELS.text(f"caption_{kind}", label=label, **get_change_waves())
@@ -118,8 +126,31 @@ def get_caption(kind):
 
 
 def get_report_labels(kind):
-    """What an entry of the report is, shown instead of its file path."""
-    return {LABELS.text("content"): LABELS.text(f"kind_{kind}")}
+    """What an entry of the report is and what it shows, instead of its file path.
+
+    One label only: the report turns a second label with two values into a toggle, which
+    breaks a category of two entries.
+    """
+
+    def labels(wildcards):
+        what, shown = LABELS.text(f"kind_{kind}"), get_shown(kind, wildcards)
+        return {LABELS.text("content"): what if shown == what else f"{what}: {shown}"}
+
+    return labels
+
+
+def get_shown(kind, wildcards):
+    if kind == "comparison":
+        return config["publication"]["figures"][wildcards.figure]["title"][
+            LABELS.language
+        ]
+    if kind == "model":
+        return config["models"][wildcards.model]["label"][LABELS.language]
+    if "indicator" in wildcards.keys():
+        return LABELS.indicator(wildcards.indicator)
+    if kind in ("change", "diagnostics"):
+        return LABELS.text(f"shows_{kind}", **get_change_waves())
+    return LABELS.text(f"kind_{kind}")
 
 
 def get_change_waves():
@@ -146,7 +177,92 @@ def get_publication_outputs():
     ]
     if "change" in config["publication"]:
         outputs += expand("results/figures/change.{ext}", ext=["png", "svg"])
-    return outputs
+    return outputs + get_document_outputs()
+
+
+# The evaluation report.
+def get_document_outputs():
+    return [
+        "results/tables/claims.csv",
+        "results/report/evaluation_report.pdf",
+        "results/report/evaluation_report.html",
+    ]
+
+
+def get_model_tables():
+    return [f"results/models/{model}.csv" for model in config.get("models", {})]
+
+
+def get_document_figures():
+    """The SVG figures the report shows: each indicator, each comparison, the change chart."""
+    names = (
+        INDICATORS + FIGURES + (["change"] if "change" in config["publication"] else [])
+    )
+    return [f"results/figures/{name}.svg" for name in names]
+
+
+def is_synthetic_input():
+    """Whether the vendor files say they are synthetic (their own label), for the report's
+    front page; a file that cannot be read yet counts as not synthetic (harmonise names it).
+    """
+    labels = []
+    for survey, wave in SURVEY_WAVES:
+        spec = wave_spec(config, survey, wave)
+        try:
+            labels.append(file_label(spec.file, spec.format, spec.codebook))
+        except InputError:
+            labels.append("")
+    return is_synthetic(labels)
+
+
+# Publication of the findings (rules in findings.smk).
+
+
+wildcard_constraints:
+    theme="|".join(config["publication"]["themes"]),
+
+
+def get_findings_caption(kind):
+    """A caption naming the theme or model of the output, in the configured language."""
+
+    def caption(wildcards):
+        label = ""
+        if "theme" in wildcards.keys():
+            label = LABELS.theme(wildcards.theme)
+        elif "model" in wildcards.keys():
+            label = config["models"][wildcards.model]["label"][LABELS.language]
+        return LABELS.text(f"caption_{kind}", label=label)
+
+    return caption
+
+
+def get_distribution_subcategory(wildcards):
+    """Distributions sit under Findings, one subcategory per theme (named apart from the
+    theme's own category)."""
+    return f"{LABELS.text('kind_distribution')}: {LABELS.theme(wildcards.theme)}"
+
+
+def get_findings_publication_outputs():
+    return [
+        "results/tables/distributions.csv",
+        "results/tables/contrasts.csv",
+        "results/tables/response_rates.csv",
+        *expand(
+            "results/figures/distribution_{theme}.{ext}",
+            theme=config["publication"]["themes"],
+            ext=["png", "svg"],
+        ),
+        *expand(
+            "results/tables/distribution_{theme}.html",
+            theme=config["publication"]["themes"],
+        ),
+        *expand("results/report/models/{model}.html", model=config.get("models", {})),
+        *expand(
+            "results/figures/model_{model}.{ext}",
+            model=config.get("models", {}),
+            ext=["png", "svg"],
+        ),
+    ]
 
 
 # Provenance: the manifest of a complete run (rules/manifest.smk).
@@ -168,7 +284,7 @@ def get_provenance_category(wildcards):
             "no report: the outputs on disk were not made from the current config and inputs "
             "(run snakemake first):\n  " + "\n  ".join(problems)
         )
-    return LABELS.text("methods")
+    return LABELS.report_category("methods")
 
 
 # Bootstrap replicate weights (workflow/rules/replicates.smk).

@@ -3,7 +3,12 @@ rule model_fit:
         data=get_model_inputs,
         config=get_config_file(),
     output:
-        "results/models/{model}.csv",
+        report(
+            "results/models/{model}.csv",
+            caption="../report/model.rst",
+            labels=get_report_labels("model"),
+            category=LABELS.report_category("methods"),
+        ),
     log:
         "logs/model_fit/{model}.log",
     benchmark:
@@ -14,6 +19,8 @@ rule model_fit:
     resources:
         mem_mb=500,
         runtime=5,
+    params:
+        caption=get_caption("model"),
     shell:
         "navpartner model --config {input.config:q} --model {wildcards.model:q}"
         " --output {output:q} 2> {log:q}"

@@ -134,7 +134,7 @@ rule figures_change:
             "results/figures/change.png",
             caption="../report/change.rst",
             labels=get_report_labels("change"),
-            category=LABELS.text("overview"),
+            category=LABELS.report_category("overview"),
         ),
         svg="results/figures/change.svg",
     log:
@@ -190,13 +190,15 @@ rule report_methods:
     input:
         audits=expand_survey_waves("results/harmonised/{survey}_{wave}.audit.json"),
         diagnostics="results/weights/diagnostics.csv",
+        rates="results/estimates/response_rates.csv",
+        estimates="results/estimates/indicators.parquet",
         config=get_config_file(),
     output:
         report(
             "results/report/methods.html",
             caption="../report/methods.rst",
             labels=get_report_labels("methods"),
-            category=LABELS.text("methods"),
+            category=LABELS.report_category("methods"),
         ),
     log:
         "logs/report_methods/methods.log",
@@ -212,4 +214,5 @@ rule report_methods:
         caption=get_caption("methods"),
     shell:
         "navpartner publish-methods {input.audits:q} --config {input.config:q}"
-        " --diagnostics {input.diagnostics:q} --html {output:q} 2> {log:q}"
+        " --diagnostics {input.diagnostics:q} --rates {input.rates:q}"
+        " --estimates {input.estimates:q} --html {output:q} 2> {log:q}"

@@ -28,7 +28,12 @@ rule weights_diagnostics:
     input:
         expand_survey_waves("results/weights/{survey}_{wave}.diagnostics.csv"),
     output:
-        "results/weights/diagnostics.csv",
+        report(
+            "results/weights/diagnostics.csv",
+            caption="../report/diagnostics.rst",
+            labels=get_report_labels("diagnostics"),
+            category=LABELS.report_category("methods"),
+        ),
     log:
         "logs/weights_diagnostics/diagnostics.log",
     benchmark:
@@ -40,5 +45,7 @@ rule weights_diagnostics:
     resources:
         mem_mb=500,
         runtime=5,
+    params:
+        caption=get_caption("diagnostics"),
     shell:
         "navpartner combine-csv {input:q} --output {output:q} 2> {log:q}"

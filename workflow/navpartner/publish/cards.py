@@ -57,7 +57,7 @@ def audit_card(
             [
                 (text["definition"], labels.definition(indicator)),
                 (labels.text("question"), config["items"][spec["item"]]["question"]),
-                (text["survey"], config["surveys"][spec["survey"]]["label"]),
+                (text["survey"], labels.survey(spec["survey"])),
                 (text["respondents"], f"{labels.population(indicator)} ({_filter(spec)})"),
             ]
         ),
@@ -94,12 +94,15 @@ def _filter(spec: dict) -> str:
 
 def _scale(config: dict, spec: dict) -> str:
     scale = config["scales"][config["items"][spec["item"]]["scale"]]
+    language = config["publication"]["language"]
     positive = {int(code) for code in spec["positive"]}
     parts = [
-        f"<b>{int(code)} {_e(label)}</b>" if int(code) in positive else f"{int(code)} {_e(label)}"
+        f"<b>{int(code)} {_e(label[language])}</b>"
+        if int(code) in positive
+        else f"{int(code)} {_e(label[language])}"
         for code, label in scale.items()
     ]
-    return ", ".join(parts) + f"; {config['dont_know_code']} «vet ikke»"
+    return ", ".join(parts) + f"; {config['dont_know_code']} {Labels(config).text('dont_know')}"
 
 
 def _counts_table(waves: list[dict], indicator: str, labels: Labels, text: dict) -> str:

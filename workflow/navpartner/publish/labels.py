@@ -35,6 +35,18 @@ TEXTS = {
         "or hidden so that such a cell cannot be worked out).",
     },
     "suppressed_short": {"nb": "vises ikke (:)", "en": "not shown (:)"},
+    "secondary": {
+        "nb": "skjult for å verne en liten celle",
+        "en": "hidden to protect a small cell",
+    },
+    "flag_note": {
+        "nb": "† og hul markør = usikkert anslag: effektivt antall svar under {n_eff}, under {df} "
+        "frihetsgrader eller et intervall på {width} prosentpoeng eller mer (NCHS-standard). "
+        "Vises, men bør leses med forsiktighet.",
+        "en": "† and a hollow marker = fragile estimate: effective sample size below {n_eff}, "
+        "fewer than {df} degrees of freedom, or an interval {width} percentage points wide or "
+        "more (NCHS standards). Shown, but to be read with care.",
+    },
     "estimation_note": {
         "nb": "Vektet til populasjonen (raking til {margins}). Designbasert usikkerhet "
         "({variance}, klynger: {cluster}); {method}.",
@@ -67,12 +79,44 @@ TEXTS = {
     },
     "methods": {"nb": "Metode", "en": "Methods"},
     "content": {"nb": "Innhold", "en": "Content"},
+    "kind_model": {"nb": "Modell (CSV)", "en": "Model (CSV)"},
+    "kind_diagnostics": {"nb": "Vektingsdiagnostikk (CSV)", "en": "Weighting diagnostics (CSV)"},
+    "shows_change": {
+        "nb": "Endring {first}–{last}, alle indikatorer",
+        "en": "Change {first}–{last}, every indicator",
+    },
+    "shows_diagnostics": {
+        "nb": "Vekter per undersøkelse og år, og hver marginal: mål mot oppnådd",
+        "en": "Weights per survey and wave, and every margin: target against achieved",
+    },
+    "caption_model": {
+        "nb": "{label}: koeffisienter (log-odds), standardfeil, p, intervall og oddsratio. Også "
+        "som tabell i evalueringsrapporten.",
+        "en": "{label}: coefficients (log-odds), standard errors, p, interval and odds ratio. "
+        "Also as a table in the evaluation report.",
+    },
+    "caption_diagnostics": {
+        "nb": "Vektingsdiagnostikk: antall svar, sum av vekter mot populasjonen, minste, median "
+        "og største vekt, CV, Kish' designeffekt, effektivt antall, iterasjoner, trimmede "
+        "vekter og hver marginals mål og oppnådde verdi.",
+        "en": "Weighting diagnostics: respondents, sum of weights against the population, "
+        "smallest, median and largest weight, CV, Kish design effect, effective n, "
+        "iterations, trimmed weights and every margin's target and achieved value.",
+    },
     "kind_table": {"nb": "Tabell", "en": "Table"},
     "kind_figure": {"nb": "Figur", "en": "Figure"},
     "kind_comparison": {"nb": "Figur", "en": "Figure"},
     "kind_change": {"nb": "Figur", "en": "Figure"},
     "kind_card": {"nb": "Revisjonskort", "en": "Audit card"},
     "kind_methods": {"nb": "Data, vekting og estimering", "en": "Data, weighting and estimation"},
+    "kind_document": {"nb": "Evalueringsrapporten (PDF)", "en": "The evaluation report (PDF)"},
+    "caption_document": {
+        "nb": "Evalueringsrapporten: sammendrag med påstandene prøvd på dataene, ett kapittel per "
+        "tema og vedlegg om metode, spørreskjema og proveniens. Også som HTML i results/report/.",
+        "en": "The evaluation report: summary with the statements re-tested on the data, one "
+        "chapter per theme, and appendices on method, questionnaire and provenance. Also as "
+        "HTML in results/report/.",
+    },
     "comparisons": {"nb": "Sammenligninger", "en": "Comparisons"},
     "overview": {"nb": "Oversikt", "en": "Overview"},
     "caption_table": {
@@ -107,6 +151,38 @@ TEXTS = {
         "nb": "Data (rader inn og ut per årgang), vektingsdiagnostikk og estimeringsmetode.",
         "en": "Data (rows in and out per wave), weighting diagnostics and estimation method.",
     },
+    "kind_distribution": {"nb": "Svarfordeling", "en": "Answer distribution"},
+    "kind_contrasts": {"nb": "Testede forskjeller", "en": "Tested differences"},
+    "kind_response": {"nb": "Svarprosent", "en": "Response rates"},
+    "kind_model_table": {"nb": "Modell", "en": "Model"},
+    "caption_distribution": {
+        "nb": "Svarfordelingen for temaet «{label}»: andel av hver svarkategori og «vet ikke», "
+        "etter år, med antall svar; usikre anslag merket †.",
+        "en": "The answer distribution of the theme «{label}»: the share of each answer and of "
+        "«don't know», by wave, with respondents; fragile estimates marked †.",
+    },
+    "caption_contrasts": {
+        "nb": "Testede forskjeller mellom grupper, undersøkelser og år, med {level} % "
+        "konfidensintervall, p-verdi og p justert for mange tester (Benjamini–Hochberg).",
+        "en": "Tested differences between groups, surveys and waves, with {level}% confidence "
+        "intervals, p-values and p adjusted for multiple testing (Benjamini–Hochberg).",
+    },
+    "caption_response": {
+        "nb": "Svarprosent per undersøkelse og år, totalt og for hver vektingsvariabel.",
+        "en": "Response rates by survey and wave, overall and by each weighting variable.",
+    },
+    "caption_model_table": {
+        "nb": "{label}: koeffisienter (log-odds), designbaserte standardfeil, oddsforhold med "
+        "{level} % konfidensintervall og p-verdi.",
+        "en": "{label}: coefficients (log-odds), design-based standard errors, odds ratios with "
+        "{level}% confidence intervals and p-values.",
+    },
+    "caption_odds": {
+        "nb": "{label}: oddsforhold med {level} % konfidensintervall.",
+        "en": "{label}: odds ratios with {level}% confidence intervals.",
+    },
+    "findings": {"nb": "Funn", "en": "Findings"},
+    "models": {"nb": "Modeller", "en": "Models"},
     "change_points": {"nb": "Endring (prosentpoeng)", "en": "Change (percentage points)"},
     "not_both_waves": {"nb": "ikke spurt i {wave}", "en": "not asked in {wave}"},
     "p_value": {"nb": "p-verdi", "en": "p-value"},
@@ -124,6 +200,7 @@ TEXTS = {
         "en": ". «Don't know» counts as not positive.",
     },
     "or": {"nb": "» eller «", "en": "» or «"},
+    "dont_know": {"nb": "«vet ikke»", "en": "«don't know»"},
     "not_asked_note": {"nb": ". = ikke spurt dette året.", "en": ". = not asked that year."},
     "waves_source": {"nb": "{source}, {waves}.", "en": "{source}, {waves}."},
 }
@@ -155,6 +232,16 @@ class Labels:
 
     def population(self, name: str) -> str:
         return self.config["indicators"][name]["population"][self.language]
+
+    def report_category(self, name: str) -> str:
+        """A category of the Snakemake report, numbered so that its menu (which sorts
+        alphabetically) shows the overview, then the themes in configured order, then methods."""
+        order = ["overview", *self.config["publication"]["themes"], "methods"]
+        label = self.text(name) if name in ("overview", "methods") else self.theme(name)
+        return f"{order.index(name) + 1:0{len(str(len(order)))}d}. {label}"
+
+    def survey(self, name: str) -> str:
+        return self.config["surveys"][name]["label"][self.language]
 
     def theme(self, name: str) -> str:
         return self.config["publication"]["themes"][name][self.language]
@@ -214,7 +301,7 @@ class Labels:
         item = self.config["items"][indicator["item"]]
         scale = self.config["scales"][item["scale"]]
         answers = TEXTS["or"][self.language].join(
-            _scale_label(scale, code) for code in indicator["positive"]
+            self.scale_label(scale, code) for code in indicator["positive"]
         )
         return self.text(
             "definition",
@@ -224,9 +311,27 @@ class Labels:
             dont_know=self.text(f"dont_know_{indicator['dont_know']}"),
         )
 
+    def scale_label(self, scale: dict, code: int) -> str:
+        """A scale's label for a code; YAML may have read the keys as integers or as strings."""
+        return scale.get(code, scale.get(str(code)))[self.language]
+
+    def reason(self, reason: dict) -> str:
+        """An exclusion reason as configured (and carried in the harmonise audit)."""
+        return reason[self.language]
+
     def source(self, waves) -> str:
         source = self.config["publication"]["source"][self.language]
         return self.text("waves_source", source=source, waves=", ".join(map(str, waves)))
+
+    def flag_note(self) -> str:
+        """The footnote of the reliability flag, with the configured thresholds."""
+        thresholds = self.config["estimation"]["reliability"]
+        return self.text(
+            "flag_note",
+            n_eff=thresholds["min_effective_n"],
+            df=thresholds["min_df"],
+            width=f"{100 * thresholds['max_interval_width']:g}",
+        )
 
     def number(self, value: float, decimals: int = 1) -> str:
         """A number as the language writes it: 4 726,5 in Norwegian, 4,726.5 in English."""
@@ -238,8 +343,3 @@ class Labels:
 
 def is_synthetic(file_labels) -> bool:
     return any(label.upper().startswith(SYNTHETIC_MARK) for label in file_labels)
-
-
-def _scale_label(scale: dict, code: int) -> str:
-    """A scale's label for a code; YAML may have read the keys as integers or as strings."""
-    return scale.get(code, scale.get(str(code)))

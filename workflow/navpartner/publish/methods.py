@@ -111,7 +111,11 @@ STATISTICS = {
 }
 
 
-def methods_page(harmonise_audits: list[dict], diagnostics: pd.DataFrame, config: dict) -> str:
+def methods_page(
+    harmonise_audits: list[dict], diagnostics: pd.DataFrame, config: dict, response: str = ""
+) -> str:
+    """response: the HTML section on response rates and weighting's effect, placed after the
+    weighting diagnostics."""
     labels = Labels(config)
     text = labels.choose(TEXTS)
     body = [
@@ -122,6 +126,7 @@ def methods_page(harmonise_audits: list[dict], diagnostics: pd.DataFrame, config
         f"<h2>{text['weighting']}</h2>",
         *(_weighting_intro(config, survey, labels, text) for survey in config["surveys"]),
         _diagnostics_table(diagnostics, config, labels),
+        response,
         f"<h2>{text['estimation']}</h2>",
         *(f"<p>{html.escape(p)}</p>" for p in _estimation_text(config, labels, text)),
     ]
@@ -129,7 +134,7 @@ def methods_page(harmonise_audits: list[dict], diagnostics: pd.DataFrame, config
 
 
 def _survey_wave(config: dict, survey: str, wave) -> str:
-    return f"{config['surveys'][survey]['label']} {wave}"
+    return f"{Labels(config).survey(survey)} {wave}"
 
 
 def _data_table(audits: list[dict], config: dict, labels: Labels, text: dict) -> str:
@@ -137,7 +142,8 @@ def _data_table(audits: list[dict], config: dict, labels: Labels, text: dict) ->
     rows = []
     for audit in sorted(audits, key=lambda a: (a["survey"], a["wave"])):
         dropped = "<br>".join(
-            f"{html.escape(d['reason'])}: {labels.number(d['rows'], 0)}" for d in audit["dropped"]
+            f"{html.escape(labels.reason(d['reason']))}: {labels.number(d['rows'], 0)}"
+            for d in audit["dropped"]
         )
         cells = [
             html.escape(audit.get("source_file_label", "")),
@@ -157,7 +163,7 @@ def _weighting_intro(config: dict, survey: str, labels: Labels, text: dict) -> s
     intro = text["weighting_intro"].format(
         margins=margins, lower=trim["lower"], upper=trim["upper"]
     )
-    return f"<p><b>{html.escape(config['surveys'][survey]['label'])}.</b> {html.escape(intro)}</p>"
+    return f"<p><b>{html.escape(labels.survey(survey))}.</b> {html.escape(intro)}</p>"
 
 
 def _diagnostics_table(diagnostics: pd.DataFrame, config: dict, labels: Labels) -> str:
@@ -174,9 +180,16 @@ def _diagnostics_table(diagnostics: pd.DataFrame, config: dict, labels: Labels) 
     return _table(["", *head], rows)
 
 
+def estimation_paragraphs(config: dict) -> list[str]:
+    """How estimates, intervals and suppression work, as plain paragraphs (the evaluation
+    report prints the same text)."""
+    labels = Labels(config)
+    return _estimation_text(config, labels, labels.choose(TEXTS))
+
+
 def _estimation_text(config: dict, labels: Labels, text: dict) -> list[str]:
     clusters = "; ".join(
-        f"{spec['label']}: {labels.cluster(survey)}" for survey, spec in config["surveys"].items()
+        f"{labels.survey(survey)}: {labels.cluster(survey)}" for survey in config["surveys"]
     )
     values = {
         "clusters": clusters,

@@ -1,0 +1,173 @@
+"""The evaluation report as a reader gets it: the PDF's text, the HTML in a browser, both
+languages, and the typesetting of texts that look like markup."""
+
+import copy
+import shutil
+import subprocess
+
+import pandas as pd
+import pytest
+from navpartner.claims import FAILS, HOLDS, INCONCLUSIVE
+from navpartner.document import typeset
+from navpartner.document.blocks import Heading, Paragraph, Table, Title
+from navpartner.publish.labels import Labels
+from test_published_outputs import CHROMIUM, CHROMIUM_FLAGS
+
+PDFTOTEXT = shutil.which("pdftotext")
+needs_poppler = pytest.mark.skipif(
+    PDFTOTEXT is None, reason="pdftotext is not installed; .ci/run installs poppler-utils"
+)
+PDF = "results/report/evaluation_report.pdf"
+HTML = "results/report/evaluation_report.html"
+
+
+def pdf_pages(path) -> list[str]:
+    text = subprocess.run(
+        [PDFTOTEXT, "-raw", str(path), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    return text.split("\f")[:-1]  # pdftotext ends every page with a form feed
+
+
+def flat(text: str) -> str:
+    """The words as written: hyphenation (soft hyphens) undone, line breaks made spaces."""
+    return " ".join(text.replace("\xad\n", "").replace("\xad", "").split())
+
+
+@needs_poppler
+def test_texts_that_look_like_markup_are_typeset_as_written(tmp_path):
+    tricky = 'Andel #1 *ikke* fet, _ikke_ kursiv, $x$, <a> @b, "sitat" og \\ skråstrek'
+    blocks = [
+        Title("Tittel", "Undertittel", []),
+        Heading(tricky),
+        Paragraph(tricky),
+        Table("Tabell", ["A", "B"], [[tricky, "1,0"]], [2, 1], [False, True]),
+    ]
+    source = typeset.typst_source(blocks, "nb", "SYNTETISKE DATA – test. Mer tekst")
+    pdf = tmp_path / "t.pdf"
+    pdf.write_bytes(typeset.compile_pdf(source))
+    pages = pdf_pages(pdf)
+    assert flat(pages[1]).count(tricky) == 3
+    assert "SYNTETISKE DATA – test" in pages[1] and "Mer tekst" in pages[0]
+
+
+@pytest.mark.slow
+@needs_poppler
+def test_pdf_has_every_chapter_the_claims_and_the_stamp_on_every_page(project, full_run, config):
+    labels = Labels(config)
+    pages = pdf_pages(project / PDF)
+    assert len(pages) > 10
+    stamp = labels.text("synthetic").split(". ")[0]
+    assert all(stamp in page for page in pages), [i for i, p in enumerate(pages) if stamp not in p]
+    text = flat("\n".join(pages))
+    themes = [labels.theme(theme) for theme in config["publication"]["themes"]]
+    positions = [text.index(theme, text.index("Sammendrag") + 1) for theme in themes]
+    assert positions == sorted(positions)  # chapters in the configured order
+    for name in config["indicators"]:
+        assert labels.indicator(name) in text, name
+    for heading in ["Vedlegg A: Metode", "Vedlegg B: Spørreskjema", "Vedlegg C: Proveniens"]:
+        assert heading in text
+    summary = flat(next(page for page in pages if "Sammendrag" in page and "Påstand" in page))
+    assert "Påstander fra forrige rapport prøvd på dataene" in summary
+    for claim in config["claims"]["statements"].values():
+        assert claim["statement"]["nb"] in summary
+
+
+@pytest.mark.slow
+def test_every_default_claim_has_a_verdict_and_its_evidence(project, full_run, config):
+    claims = pd.read_csv(project / "results/tables/claims.csv")
+    assert list(claims["claim"]) == list(config["claims"]["statements"])
+    assert set(claims["verdict"]) <= {HOLDS, FAILS, INCONCLUSIVE}
+    levels = claims[claims["form"] == "level"]
+    assert levels["estimate"].between(levels["estimate_ci_low"], levels["estimate_ci_high"]).all()
+    tested = claims[claims["verdict"] != INCONCLUSIVE]
+    assert tested["estimate"].notna().all()
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed; .ci/run installs it")
+def test_html_report_opens_offline_with_every_figure_shown(project, full_run, config):
+    from playwright.sync_api import sync_playwright
+
+    labels = Labels(config)
+    expected = len(config["indicators"]) + len(config["publication"]["figures"])
+    leaving = []
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        page = browser.new_page(viewport={"width": 1200, "height": 1000})
+        page.on(
+            "request",
+            lambda r: leaving.append(r.url) if not r.url.startswith(("file:", "data:")) else None,
+        )
+        page.goto((project / HTML).as_uri())
+        images = page.locator("figure img")
+        assert images.count() == expected
+        for index in range(images.count()):
+            image = images.nth(index)
+            image.scroll_into_view_if_needed()
+            assert image.evaluate("i => i.complete && i.naturalWidth > 0"), index
+            assert image.bounding_box()["width"] > 500, index
+        assert page.locator(".stamp").inner_text() == labels.text("synthetic").split(". ")[0]
+        assert page.locator("table").count() >= len(config["indicators"]) + 1
+        browser.close()
+    assert leaving == []
+
+
+@pytest.mark.slow
+@needs_poppler
+def test_english_report_speaks_english_throughout(project, full_run, config, tmp_path):
+    from navpartner.document.report import write_document
+
+    english = copy.deepcopy(config)
+    english["publication"]["language"] = "en"
+    results = project / "results"
+    pdf, html = tmp_path / "report.pdf", tmp_path / "report.html"
+    write_document(
+        english,
+        published=str(results / "tables/indicators.csv"),
+        changes=str(results / "tables/changes.csv"),
+        claims=str(results / "tables/claims.csv"),
+        estimate_audits=sorted(str(p) for p in (results / "estimates").glob("*.audit.json")),
+        harmonise_audits=sorted(str(p) for p in (results / "harmonised").glob("*.audit.json")),
+        diagnostics=str(results / "weights/diagnostics.csv"),
+        models=sorted(str(p) for p in (results / "models").glob("*.csv")),
+        figures=sorted(str(p) for p in (results / "figures").glob("*.svg")),
+        pdf=str(pdf),
+        html=str(html),
+    )
+    text = flat("\n".join(pdf_pages(pdf)))
+    for words in [
+        "Summary",
+        "Appendix A: Method",
+        "The office survey (staff of the Nav offices)",
+        "broke off before the first question",
+        "1 Strongly disagree – 5 Strongly agree",
+        "About 80% of advisers work in teams",
+        "SYNTHETIC DATA",
+    ]:
+        assert words in text, words
+    typeset_text = text.split("Appendix A: Method")[-1]  # no figure (made in nb) after it
+    for norwegian in ["Kontorundersøkelsen", "avbrutt", "Helt uenig", "Vedlegg", "Påstand"]:
+        assert norwegian not in typeset_text, norwegian
+    assert "Sammendrag" not in html.read_text(encoding="utf-8")
+
+
+@pytest.mark.slow
+@needs_poppler
+def test_privacy_scan_reads_the_pdf_and_the_figures_inside_the_html(
+    project, full_run, config, tmp_path
+):
+    import base64
+
+    from privacy import findings, secrets
+
+    found = secrets(project, config)
+    name = sorted(found.names)[0]
+    pdf = tmp_path / "leak.pdf"
+    blocks = [Title("Tittel", "", []), Paragraph(f"Svarene fra {name} viser 40,0 %.")]
+    pdf.write_bytes(typeset.compile_pdf(typeset.typst_source(blocks, "nb", "")))
+    svg = f'<svg xmlns="http://www.w3.org/2000/svg"><text>{name}</text></svg>'
+    data = base64.b64encode(svg.encode()).decode()
+    html = tmp_path / "leak.html"
+    html.write_text(f'<p>Figur</p><img src="data:image/svg+xml;base64,{data}">', encoding="utf-8")
+    assert findings(pdf, found) == [f"municipality name '{name}'"]
+    assert findings(html, found) == [f"municipality name '{name}'"]

@@ -1,0 +1,61 @@
+"""The content model of the report: a list of blocks that each format renders."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Title:
+    title: str
+    subtitle: str
+    lines: list[str]
+
+
+@dataclass(frozen=True)
+class Contents:
+    heading: str
+
+
+@dataclass(frozen=True)
+class Heading:
+    text: str
+    level: int = 1
+    anchor: str = ""
+    new_page: bool = False
+
+
+@dataclass(frozen=True)
+class Paragraph:
+    text: str
+
+
+@dataclass(frozen=True)
+class Bullets:
+    items: list[str]
+
+
+@dataclass(frozen=True)
+class Table:
+    """A typeset table: a header row, body rows of text, a caption above and notes below.
+
+    `widths` are relative column widths; `numeric` marks right-aligned columns."""
+
+    caption: str
+    header: list[str]
+    rows: list[list[str]]
+    widths: list[float]
+    numeric: list[bool]
+    notes: list[str] = field(default_factory=list)
+    small: bool = False
+
+
+@dataclass(frozen=True)
+class Figure:
+    svg: str  # path of the figure's SVG
+    caption: str
+
+
+@dataclass(frozen=True)
+class PageBreak:
+    pass

@@ -1,0 +1,815 @@
+"""The report's content, written from the published estimates: title, summary with the claims,
+one chapter per theme, and the appendices on method, questionnaire and provenance."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from navpartner.config import survey_waves
+from navpartner.document.blocks import (
+    Bullets,
+    Contents,
+    Figure,
+    Heading,
+    Paragraph,
+    Table,
+    Title,
+)
+from navpartner.document.texts import TEXTS
+from navpartner.publish import methods
+from navpartner.publish.labels import Labels
+
+NOT_ASKED, SUPPRESSED, FLAG = ".", ":", "†"
+# Breakdowns whose groups are named after places: their labels keep their capitals in a sentence.
+PLACE_NAMES = {"region"}
+
+
+@dataclass
+class Sources:
+    """Everything the report is written from: aggregates and audits, never respondent rows."""
+
+    published: pd.DataFrame  # results/tables/indicators.csv
+    changes: pd.DataFrame  # results/tables/changes.csv
+    claims: pd.DataFrame | None  # results/tables/claims.csv
+    estimate_audits: list[dict]
+    harmonise_audits: list[dict]
+    diagnostics: pd.DataFrame
+    models: dict[str, pd.DataFrame]
+    figures: Path  # the folder of the published SVG figures
+    checksums: dict[str, str]  # every input file -> SHA-256
+    config_fingerprint: str
+    packages: dict[str, str]
+    synthetic_label: str = ""  # the vendor files' label when the data are synthetic
+    contrasts: pd.DataFrame | None = None
+    response_rates: pd.DataFrame | None = None
+    extra_figures: dict[str, list[str]] = field(default_factory=dict)  # theme -> SVG names
+
+
+class Writer:
+    """Texts in the configured language, and numbers written the way that language does."""
+
+    def __init__(self, config: dict):
+        self.config = config
+        self.labels = Labels(config)
+        self.alpha = 1 - config["estimation"]["confidence_level"]
+
+    def __call__(self, key: str, **values) -> str:
+        text = TEXTS[key][self.labels.language]
+        return (
+            text.format(level=self.labels.level, **values) if values or "{level}" in text else text
+        )
+
+    def words(self, key: str) -> list[str]:
+        return TEXTS[key][self.labels.language]
+
+    def number(self, value: float, decimals: int = 1, signed: bool = False) -> str:
+        text = self.labels.number(value, decimals)
+        return ("+" + text) if signed and value > 0 else text
+
+    def percent(self, value: float) -> str:
+        """A share in per cent from a published per-cent value."""
+        return self("percent", value=self.number(value))
+
+    def points(self, value: float, signed: bool = True) -> str:
+        return self("points", value=self.number(value, signed=signed))
+
+    def p_value(self, p: float) -> str:
+        if p < 0.001:
+            return "< " + self.number(0.001, 3)
+        return "= " + self.number(p, 3)
+
+    def interval(self, low: float, high: float) -> str:
+        return f"{self.number(low)}–{self.number(high)}"
+
+    def difference_interval(self, low: float, high: float) -> str:
+        """An interval of a difference, whose bounds may be negative: "−29,9 til −15,3"."""
+        return self("range", low=self.number(low), high=self.number(high))
+
+
+def build(config: dict, sources: Sources) -> list:
+    """Every block of the report, in order."""
+    write = Writer(config)
+    blocks = [_title(config, sources, write), Contents(write("contents"))]
+    blocks += _summary(config, sources, write)
+    for theme in config["publication"]["themes"]:
+        blocks += _chapter(config, sources, write, theme)
+    blocks += _method(config, sources, write)
+    blocks += _questionnaire(config, write)
+    blocks += _provenance(config, sources, write)
+    return blocks
+
+
+def _waves(config: dict) -> list[int]:
+    return sorted({wave for _, wave in survey_waves(config)})
+
+
+def _survey_waves(config: dict, survey: str) -> list[str]:
+    return [str(wave) for name, wave in survey_waves(config) if name == survey]
+
+
+def _title(config: dict, sources: Sources, write: Writer) -> Title:
+    waves = _waves(config)
+    surveys = [
+        write.labels.survey(survey) + ": " + ", ".join(_survey_waves(config, survey))
+        for survey in config["surveys"]
+    ]
+    labels = sorted({audit.get("source_file_label", "") for audit in sources.estimate_audits})
+    return Title(
+        title=write("title"),
+        subtitle=write("subtitle", waves=f"{waves[0]}–{waves[-1]}" if len(waves) > 1 else waves[0]),
+        lines=[
+            f"{write('title_surveys')}: " + "; ".join(surveys),
+            f"{write('title_data')}: " + "; ".join(label for label in labels if label),
+            write("title_made"),
+        ],
+    )
+
+
+# Summary ------------------------------------------------------------------------------------
+
+
+def _summary(config: dict, sources: Sources, write: Writer) -> list:
+    blocks = [Heading(write("summary"), anchor="summary", new_page=True)]
+    if sources.claims is not None and "claims" in config:
+        source = config["claims"]["source"][write.labels.language]
+        blocks += [
+            Paragraph(write("summary_intro", source=source)),
+            _claims_table(config, sources.claims, write),
+        ]
+    blocks.append(Heading(write("key_findings"), level=2))
+    blocks.append(Bullets([_key_finding(config, sources, write, t) for t in _themes(config)]))
+    return blocks
+
+
+def _themes(config: dict) -> list[str]:
+    used = {spec["theme"] for spec in config["indicators"].values()}
+    return [theme for theme in config["publication"]["themes"] if theme in used]
+
+
+def _claims_table(config: dict, claims: pd.DataFrame, write: Writer) -> Table:
+    rows = []
+    for row in claims.itertuples(index=False):
+        spec = config["claims"]["statements"][row.claim]
+        verdict = write(row.verdict)
+        if row.verdict == "inconclusive":
+            verdict += f" ({write('reason_' + row.reason)})"
+        rows.append(
+            [
+                spec["statement"][write.labels.language],
+                _claim_test(config, spec["test"], write),
+                _claim_evidence(row, write),
+                verdict,
+            ]
+        )
+    return Table(
+        caption=write("claims_caption"),
+        header=write.words("claims_header"),
+        rows=rows,
+        widths=[3.2, 2.3, 2.8, 1.3],
+        numeric=[False] * 4,
+        notes=[write("claims_note", alpha=write.number(write.alpha, 2))],
+        small=True,
+    )
+
+
+def _claim_test(config: dict, test: dict, write: Writer) -> str:
+    labels = write.labels
+    if test["form"] == "level":
+        if "about" in test:
+            low, high = test["about"]
+            return write("test_level_about", wave=test["wave"], low=f"{low:g}", high=f"{high:g}")
+        bound = "above" if "above" in test else "below"
+        return write(f"test_level_{bound}", wave=test["wave"], value=f"{test[bound]:g}")
+    direction = write(test["direction"])
+    breakdown = test.get("breakdown", "total")
+    if test["form"] == "change" and "reference" not in test:
+        first, last = test["waves"]
+        return write("test_change", first=first, last=last, direction=direction)
+    group = _in_sentence(labels, breakdown, test.get("group", "total"))
+    if "indicator_reference" in test:
+        group = labels.population(test["indicator"])
+        reference = labels.population(test["indicator_reference"])
+    else:
+        reference = _reference_label(labels, breakdown, test["reference"], write)
+    if test["form"] == "change":
+        first, last = test["waves"]
+        return write(
+            "test_gap",
+            group=group,
+            reference=reference,
+            first=first,
+            last=last,
+            direction=direction,
+        )
+    text = write(
+        "test_difference",
+        group=group,
+        reference=reference,
+        wave=test["wave"],
+        direction=direction,
+    )
+    return _capitalised(text)
+
+
+def _reference_label(labels: Labels, breakdown: str, reference: str, write: Writer) -> str:
+    return write("rest") if reference == "rest" else _in_sentence(labels, breakdown, reference)
+
+
+def _in_sentence(labels: Labels, breakdown: str, group: str) -> str:
+    """A group's label inside a sentence: lower case, unless it names a place."""
+    label = labels.group(breakdown, group)
+    return label if breakdown in PLACE_NAMES else label[0].lower() + label[1:]
+
+
+def _capitalised(text: str) -> str:
+    return text[0].upper() + text[1:]
+
+
+def _claim_evidence(row, write: Writer) -> str:
+    if _missing(row.estimate):
+        return "–"
+    if row.form == "level":
+        return write(
+            "evidence_level",
+            value=write.percent(100 * row.estimate),
+            low=write.number(100 * row.estimate_ci_low),
+            high=write.number(100 * row.estimate_ci_high),
+        )
+    gap = row.form == "change" and isinstance(row.reference, str) and row.reference != ""
+    show = write.points if gap else (lambda v: write.percent(v))
+    scale = 100
+    return write(
+        "evidence_difference",
+        estimate=show(scale * row.estimate) if gap else write.percent(scale * row.estimate),
+        reference=show(scale * row.estimate_reference)
+        if gap
+        else write.percent(scale * row.estimate_reference),
+        difference=write.number(scale * row.difference, signed=True),
+        low=write.number(scale * row.ci_low),
+        high=write.number(scale * row.ci_high),
+        p=write.p_value(row.p_adjusted),
+    )
+
+
+def _missing(value) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
+def _key_finding(config: dict, sources: Sources, write: Writer, theme: str) -> str:
+    """The theme's first indicator, level and change, in one sentence."""
+    name = next(n for n, spec in config["indicators"].items() if spec["theme"] == theme)
+    return f"{write.labels.theme(theme)}: " + " ".join(
+        _indicator_sentences(config, sources, write, name)[:2]
+    )
+
+
+# Chapters -----------------------------------------------------------------------------------
+
+
+def _chapter(config: dict, sources: Sources, write: Writer, theme: str) -> list:
+    names = [n for n, spec in config["indicators"].items() if spec["theme"] == theme]
+    if not names:
+        return []
+    labels = write.labels
+    count = write(
+        "indicator_count",
+        n=len(names),
+        s=("er" if labels.language == "nb" else "s") if len(names) > 1 else "",
+    )
+    blocks = [
+        Heading(labels.theme(theme), anchor=f"theme-{theme}", new_page=True),
+        Paragraph(write("chapter_intro", count=count)),
+    ]
+    for name in names:
+        blocks += _indicator_section(config, sources, write, name)
+    for figure, spec in config["publication"]["figures"].items():
+        if spec["indicators"][0] in names:
+            blocks.append(
+                Figure(str(sources.figures / f"{figure}.svg"), spec["title"][labels.language])
+            )
+    blocks += _survey_contrasts(config, sources, write, names)
+    for svg in sources.extra_figures.get(theme, []):
+        blocks.append(Figure(str(sources.figures / svg), ""))
+    for model, spec in config.get("models", {}).items():
+        if spec["indicators"][0] in names and model in sources.models:
+            blocks.append(_model_table(config, model, sources.models[model], write))
+    return blocks
+
+
+def _indicator_section(config: dict, sources: Sources, write: Writer, name: str) -> list:
+    labels = write.labels
+    blocks = [
+        Heading(labels.indicator(name), level=2, anchor=f"indicator-{name}"),
+        Paragraph(
+            f"{labels.definition(name)} ({labels.survey(config['indicators'][name]['survey'])})."
+        ),
+        Paragraph(" ".join(_indicator_sentences(config, sources, write, name))),
+        Figure(
+            str(sources.figures / f"{name}.svg"),
+            write("figure_caption", label=labels.indicator(name)),
+        ),
+        _indicator_table(config, sources, write, name),
+    ]
+    contrasts = _group_contrasts_table(config, sources, write, name)
+    return blocks + ([contrasts] if contrasts else [])
+
+
+def _totals(sources: Sources, name: str) -> pd.DataFrame:
+    table = sources.published
+    rows = table[(table["indicator"] == name) & (table["breakdown"] == "total")]
+    return rows.sort_values("wave")
+
+
+def _indicator_sentences(config: dict, sources: Sources, write: Writer, name: str) -> list[str]:
+    """Level in the last wave, change from the one before, and the groups' spread."""
+    totals = _totals(sources, name).dropna(subset=["percent"])
+    labels = write.labels
+    if totals.empty:
+        return [labels.indicator(name) + ": " + write("suppressed_text") + "."]
+    last = totals.iloc[-1]
+    label = labels.indicator(name)
+    sentences = [
+        write(
+            "sentence_level",
+            label=label[0].lower() + label[1:],
+            value=write.percent(last["percent"]),
+            low=write.number(last["ci_low"]),
+            high=write.number(last["ci_high"]),
+            wave=int(last["wave"]),
+            n=write.number(last["n"], 0),
+        )
+    ]
+    change = _total_change(sources, name, int(last["wave"]))
+    if change is not None:
+        sentences.append(_change_sentence(change, sources, write, name))
+    survey = config["indicators"][name]["survey"]
+    missing = [w for s, w in survey_waves(config) if s == survey and w not in set(totals["wave"])]
+    if missing:
+        sentences.append(write("sentence_not_asked", waves=", ".join(map(str, missing))))
+    sentences += _group_sentences(config, sources, write, name, int(last["wave"]))
+    return sentences
+
+
+def _total_change(sources: Sources, name: str, wave: int) -> pd.Series | None:
+    changes = sources.changes
+    hit = changes[
+        (changes["indicator"] == name)
+        & (changes["breakdown"] == "total")
+        & (changes["wave_to"] == wave)
+        & changes["change"].notna()
+    ]
+    return None if hit.empty else hit.iloc[0]
+
+
+def _change_sentence(change: pd.Series, sources: Sources, write: Writer, name: str) -> str:
+    if _change_is_significant(change, sources, write, name):
+        key = "sentence_up" if change["change"] > 0 else "sentence_down"
+    else:
+        key = "sentence_same"
+    return write(
+        key,
+        value=write.percent(change["percent_from"]),
+        wave=int(change["wave_from"]),
+        change=write.points(change["change"]),
+        low=write.number(change["ci_low"]),
+        high=write.number(change["ci_high"]),
+    )
+
+
+def _change_is_significant(change: pd.Series, sources: Sources, write: Writer, name: str) -> bool:
+    """By the FDR-adjusted wave contrast where the findings tables hold it, else its interval."""
+    contrasts = sources.contrasts
+    if contrasts is not None:
+        hit = contrasts[
+            (contrasts["kind"] == "wave")
+            & (contrasts["indicator"] == name)
+            & (contrasts["breakdown"] == "total")
+            & (contrasts["wave"] == change["wave_to"])
+            & (contrasts["wave_reference"] == change["wave_from"])
+        ]
+        if not hit.empty:
+            return bool(hit["p_adjusted"].iloc[0] < write.alpha)
+    return change["ci_low"] > 0 or change["ci_high"] < 0
+
+
+def _group_sentences(config: dict, sources: Sources, write: Writer, name: str, wave: int) -> list:
+    table = sources.published
+    labels = write.labels
+    sentences = []
+    for breakdown in config["indicators"][name]["breakdowns"]:
+        if breakdown == "total":
+            continue
+        rows = table[
+            (table["indicator"] == name)
+            & (table["breakdown"] == breakdown)
+            & (table["wave"] == wave)
+        ].dropna(subset=["percent"])
+        if len(rows) < 2:
+            continue
+        high, low = rows.loc[rows["percent"].idxmax()], rows.loc[rows["percent"].idxmin()]
+        sentences.append(
+            write(
+                "sentence_groups",
+                breakdown=labels.breakdown(breakdown).lower(),
+                wave=wave,
+                high_group=_in_sentence(labels, breakdown, high["group"]),
+                high=write.percent(high["percent"]),
+                low_group=_in_sentence(labels, breakdown, low["group"]),
+                low=write.percent(low["percent"]),
+            )
+        )
+    return sentences
+
+
+def _indicator_table(config: dict, sources: Sources, write: Writer, name: str) -> Table:
+    labels = write.labels
+    table = sources.published[sources.published["indicator"] == name]
+    survey = config["indicators"][name]["survey"]
+    waves = [w for s, w in survey_waves(config) if s == survey]
+    flagged = "flagged" in table and table["flagged"].fillna(False).astype(bool).any()
+    rows = []
+    for breakdown in config["indicators"][name]["breakdowns"]:
+        cells = table[table["breakdown"] == breakdown]
+        groups = sorted(set(cells["group"]), key=lambda g: labels.group_rank(breakdown, g))
+        if breakdown != "total":
+            rows.append([labels.breakdown(breakdown)] + [""] * (2 * len(waves)))
+        for group in groups:
+            row = [
+                "  " + labels.group(breakdown, group)
+                if breakdown != "total"
+                else labels.group(breakdown, group)
+            ]
+            for wave in waves:
+                row += _cell(cells[(cells["group"] == group) & (cells["wave"] == wave)], write)
+            rows.append(row)
+    notes = [labels.text("suppressed_note", minimum=config["publication"]["min_cell_size"])]
+    if any(NOT_ASKED in row for row in rows):
+        notes.append(write("not_asked_note"))
+    if flagged:
+        notes.append(write("flag_note"))
+    notes.append(labels.source(waves) + " " + labels.estimation_note(survey))
+    header = [write("group_column")]
+    for wave in waves:
+        header += [write("share_ci", wave=wave), write("n_column")]
+    return Table(
+        caption=write("table_caption", label=labels.indicator(name)),
+        header=header,
+        rows=rows,
+        widths=[3.0] + [2.0, 0.9] * len(waves),
+        numeric=[False] + [True] * (2 * len(waves)),
+        notes=notes,
+    )
+
+
+def _cell(rows: pd.DataFrame, write: Writer) -> list[str]:
+    if rows.empty:
+        return [NOT_ASKED, NOT_ASKED]
+    row = rows.iloc[0]
+    if pd.isna(row["percent"]):
+        return [SUPPRESSED, SUPPRESSED]
+    flag = FLAG if bool(row.get("flagged", False) is True) else ""
+    share = (
+        f"{write.number(row['percent'])}{flag} ({write.interval(row['ci_low'], row['ci_high'])})"
+    )
+    return [share, write.number(row["n"], 0)]
+
+
+def _shown(sources: Sources, name: str, breakdown: str, group: str, wave: int) -> bool:
+    table = sources.published
+    hit = table[
+        (table["indicator"] == name)
+        & (table["breakdown"] == breakdown)
+        & (table["group"] == group)
+        & (table["wave"] == wave)
+    ]
+    return not hit.empty and hit["percent"].notna().all()
+
+
+def _group_contrasts_table(config: dict, sources: Sources, write: Writer, name: str):
+    """Each group against its reference in the last wave, where the findings tables hold them;
+    contrasts touching a cell not shown are left out (disclosure control)."""
+    if sources.contrasts is None:
+        return None
+    labels = write.labels
+    contrasts = sources.contrasts
+    rows = contrasts[(contrasts["kind"] == "group") & (contrasts["indicator"] == name)]
+    if rows.empty:
+        return None
+    wave = rows["wave"].max()
+    breakdowns = config["indicators"][name]["breakdowns"]
+    latest = sorted(
+        rows[rows["wave"] == wave].itertuples(index=False),
+        key=lambda r: (breakdowns.index(r.breakdown), labels.group_rank(r.breakdown, r.group)),
+    )
+    body = []
+    for row in latest:
+        shown = _shown(sources, name, row.breakdown, row.group, wave) and (
+            row.reference == "rest" or _shown(sources, name, row.breakdown, row.reference, wave)
+        )
+        if not shown:
+            continue
+        body.append(
+            [
+                labels.group(row.breakdown, row.group),
+                _reference_label(labels, row.breakdown, row.reference, write),
+                write.number(100 * row.difference, signed=True),
+                write.difference_interval(100 * row.ci_low, 100 * row.ci_high),
+                write.p_value(row.p_value).lstrip("= "),
+                write.p_value(row.p_adjusted).lstrip("= "),
+            ]
+        )
+    if not body:
+        return None
+    return Table(
+        caption=write("contrasts_caption", label=labels.indicator(name), wave=wave),
+        header=write.words("contrasts_header"),
+        rows=body,
+        widths=[2.6, 2.0, 1.2, 1.8, 1.0, 1.2],
+        numeric=[False, False, True, True, True, True],
+        small=True,
+    )
+
+
+def _survey_contrasts(config: dict, sources: Sources, write: Writer, names: list[str]) -> list:
+    if sources.contrasts is None:
+        return []
+    contrasts = sources.contrasts
+    rows = contrasts[(contrasts["kind"] == "survey") & contrasts["indicator"].isin(names)]
+    labels = write.labels
+    body = [
+        [
+            labels.population(row.indicator),
+            labels.population(row.indicator_reference),
+            str(row.wave),
+            write.number(100 * row.difference, signed=True),
+            write.difference_interval(100 * row.ci_low, 100 * row.ci_high),
+            write.p_value(row.p_adjusted).lstrip("= "),
+        ]
+        for row in rows[rows["breakdown"] == "total"].itertuples(index=False)
+        if _shown(sources, row.indicator, "total", "total", row.wave)
+        and _shown(sources, row.indicator_reference, "total", "total", row.wave)
+    ]
+    if not body:
+        return []
+    return [
+        Table(
+            caption=write("survey_contrasts_caption"),
+            header=write.words("survey_contrasts_header"),
+            rows=body,
+            widths=[2.2, 2.2, 0.8, 1.3, 1.8, 1.3],
+            numeric=[False, False, True, True, True, True],
+            small=True,
+        )
+    ]
+
+
+def _model_table(config: dict, model: str, table: pd.DataFrame, write: Writer) -> Table:
+    spec = config["models"][model]
+    rows = [
+        [
+            _term_label(config, row.term, write),
+            write.number(row.odds_ratio, 2),
+            f"{write.number(math.exp(row.conf_low), 2)}–{write.number(math.exp(row.conf_high), 2)}",
+            write.p_value(row.p_value).lstrip("= "),
+        ]
+        for row in table.itertuples(index=False)
+        if row.term != "intercept"
+    ]
+    reference = ", ".join(
+        _term_label(config, f"{term}[{value}]", write)
+        for term, value in spec.get("reference", {}).items()
+    )
+    return Table(
+        caption=write("model_caption", label=spec["label"][write.labels.language]),
+        header=write.words("model_header"),
+        rows=rows,
+        widths=[4.0, 1.3, 1.8, 1.0],
+        numeric=[False, True, True, True],
+        notes=[
+            write(
+                "model_note",
+                n=write.number(table["n"].iloc[0], 0),
+                clusters=write.number(table["clusters"].iloc[0], 0),
+                reference=reference or write("none"),
+            )
+        ],
+        small=True,
+    )
+
+
+def _term_label(config: dict, term: str, write: Writer) -> str:
+    """A model term `variable[level]` in words: breakdown and group, wave, or indicator group."""
+    labels = write.labels
+    variable, _, level = term.partition("[")
+    level = level.rstrip("]")
+    if variable == "wave":
+        return f"{labels.text('wave')}: {level}"
+    if variable == "respondent_group":
+        return _capitalised(labels.population(level))
+    if variable in config["publication"]["breakdowns"]:
+        return f"{labels.breakdown(variable)}: {labels.group(variable, level)}"
+    return term
+
+
+# Appendices ---------------------------------------------------------------------------------
+
+
+def _appendix_heading(write: Writer, letter: str, key: str, anchor: str) -> Heading:
+    return Heading(f"{write('appendix')} {letter}: {write(key)}", anchor=anchor, new_page=True)
+
+
+def _method(config: dict, sources: Sources, write: Writer) -> list:
+    labels = write.labels
+    blocks = [
+        _appendix_heading(write, "A", "method", "method"),
+        Heading(write("method_data"), level=2),
+        Paragraph(labels.choose(methods.TEXTS)["data_intro"]),
+        _data_table(config, sources, write),
+    ]
+    if sources.response_rates is not None:
+        blocks += [
+            Heading(write("method_response"), level=2),
+            _response_table(config, sources, write),
+        ]
+    blocks.append(Heading(write("method_weighting"), level=2))
+    trim = config["weighting"].get("trim", {"lower": "–", "upper": "–"})
+    for survey in config["surveys"]:
+        margins = ", ".join(
+            labels.breakdown(m).lower() for m in config["surveys"][survey]["weighting"]["margins"]
+        )
+        intro = labels.choose(methods.TEXTS)["weighting_intro"].format(
+            margins=margins, lower=trim["lower"], upper=trim["upper"]
+        )
+        blocks.append(Paragraph(f"{labels.survey(survey)}. {intro}"))
+    blocks.append(_diagnostics_table(config, sources, write))
+    blocks.append(Heading(write("method_estimation"), level=2))
+    blocks += [Paragraph(text) for text in methods.estimation_paragraphs(config)]
+    if "claims" in config:
+        blocks += [Heading(write("method_claims"), level=2), Paragraph(write("method_claims_text"))]
+    return blocks
+
+
+def _survey_wave(write: Writer, survey: str, wave) -> str:
+    return f"{write.labels.survey(survey)} {wave}"
+
+
+def _data_table(config: dict, sources: Sources, write: Writer) -> Table:
+    labels = write.labels
+    rows = []
+    for audit in sorted(sources.harmonise_audits, key=lambda a: (a["survey"], a["wave"])):
+        dropped = "; ".join(
+            f"{labels.reason(d['reason'])}: {write.number(d['rows'], 0)}" for d in audit["dropped"]
+        )
+        rows.append(
+            [
+                _survey_wave(write, audit["survey"], audit["wave"]),
+                audit.get("source_file_label", ""),
+                write.number(audit["rows_in"], 0),
+                dropped or "0",
+                write.number(audit["rows_out"], 0),
+            ]
+        )
+    return Table(
+        caption=write("data_caption"),
+        header=write.words("data_header"),
+        rows=rows,
+        widths=[2.6, 2.6, 1.0, 2.4, 1.0],
+        numeric=[False, False, True, False, True],
+        small=True,
+    )
+
+
+def _response_table(config: dict, sources: Sources, write: Writer) -> Table:
+    rates = sources.response_rates
+    totals = rates[rates["variable"] == "total"].sort_values(["survey", "wave"])
+    rows = [
+        [
+            _survey_wave(write, row.survey, row.wave),
+            write.number(row.frame_count, 0),
+            write.number(row.respondents, 0),
+            write.percent(100 * row.response_rate),
+        ]
+        for row in totals.itertuples(index=False)
+    ]
+    return Table(
+        caption=write("method_response"),
+        header=write.words("response_header"),
+        rows=rows,
+        widths=[3.5, 1.3, 1.3, 1.3],
+        numeric=[False, True, True, True],
+        small=True,
+    )
+
+
+def _diagnostics_table(config: dict, sources: Sources, write: Writer) -> Table:
+    diagnostics = sources.diagnostics
+    names = write.labels.choose(methods.STATISTICS)
+    wanted = [name for name, _ in methods.DIAGNOSTICS]
+    values = diagnostics[diagnostics["statistic"].isin(wanted)].pivot_table(
+        index=["survey", "wave"], columns="statistic", values="value", aggfunc="first"
+    )
+    rows = [
+        [_survey_wave(write, survey, wave)]
+        + [write.number(row[name], decimals) for name, decimals in methods.DIAGNOSTICS]
+        for (survey, wave), row in values.iterrows()
+    ]
+    return Table(
+        caption=write("diagnostics_caption"),
+        header=[""] + [names[name] for name in wanted],
+        rows=rows,
+        widths=[2.6] + [1.0] * len(wanted),
+        numeric=[False] + [True] * len(wanted),
+        small=True,
+    )
+
+
+def _questionnaire(config: dict, write: Writer) -> list:
+    labels = write.labels
+    blocks = [
+        _appendix_heading(write, "B", "questionnaire", "questionnaire"),
+        Paragraph(write("questionnaire_intro", dont_know=config["dont_know_code"])),
+    ]
+    for survey, spec in config["surveys"].items():
+        waves = sorted(spec["waves"], key=int)
+        rows = []
+        for item in spec["items"]:
+            definition = config["items"][item]
+            scale = config["scales"][definition["scale"]]
+            first, last = min(scale, key=int), max(scale, key=int)
+            scale_text = (
+                f"{int(first)} {labels.scale_label(scale, first)} – "
+                f"{int(last)} {labels.scale_label(scale, last)}"
+            )
+            row = [f"{definition['question']} ({item})", scale_text]
+            row += [_source_text(spec["waves"][wave], item, write) for wave in waves]
+            rows.append(row)
+        notes = [
+            write(
+                "questionnaire_codes",
+                wave=wave,
+                dont_know=_codes(spec["waves"][wave].get("dont_know", []), write),
+                missing=_codes(spec["waves"][wave].get("missing", []), write),
+            )
+            for wave in waves
+        ]
+        blocks.append(
+            Table(
+                caption=labels.survey(survey),
+                header=write.words("questionnaire_header") + [str(w) for w in waves],
+                rows=rows,
+                widths=[4.2, 2.2] + [1.6] * len(waves),
+                numeric=[False] * (2 + len(waves)),
+                notes=notes,
+                small=True,
+            )
+        )
+    return blocks
+
+
+def _codes(codes: list, write: Writer) -> str:
+    return ", ".join(f"{code:g}" if isinstance(code, float) else str(code) for code in codes) or (
+        write("none")
+    )
+
+
+def _source_text(wave: dict, item: str, write: Writer) -> str:
+    if item in wave["absent"]:
+        return write("absent")
+    source = wave["items"][item]
+    parts = [source["source"]]
+    if source.get("reverse"):
+        parts.append(write("reversed"))
+    if source.get("codes"):
+        mapping = ", ".join(f"{raw}→{value}" for raw, value in source["codes"].items())
+        parts.append(write("recoded", codes=mapping))
+    return ", ".join(parts)
+
+
+def _provenance(config: dict, sources: Sources, write: Writer) -> list:
+    files = [[path, digest] for path, digest in sorted(sources.checksums.items())]
+    packages = [[name, version] for name, version in sources.packages.items()]
+    return [
+        _appendix_heading(write, "C", "provenance", "provenance"),
+        Paragraph(write("provenance_intro")),
+        Paragraph(f"{write('config_fingerprint')}: {sources.config_fingerprint}"),
+        Table(
+            caption=write("provenance_inputs"),
+            header=write.words("provenance_files_header"),
+            rows=files,
+            widths=[2.4, 4.2],
+            numeric=[False, False],
+            small=True,
+        ),
+        Table(
+            caption=write("packages"),
+            header=write.words("packages_header"),
+            rows=packages,
+            widths=[2.0, 2.0],
+            numeric=[False, False],
+            small=True,
+        ),
+    ]

@@ -1,0 +1,116 @@
+"""The document step: read the published aggregates and audits, write the report as PDF and
+HTML."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import platform
+from importlib import metadata
+from pathlib import Path
+
+import pandas as pd
+
+from navpartner.config import with_string_keys
+from navpartner.document import content, typeset, webpage
+from navpartner.errors import InputError
+from navpartner.io import sha256_of, write_atomically, write_text
+from navpartner.publish.labels import Labels, is_synthetic
+from navpartner.publish.steps import read_audits, read_published
+
+# The packages whose versions the provenance appendix lists (what made the numbers and pages).
+PACKAGES = [
+    "navpartner",
+    "numpy",
+    "pandas",
+    "scipy",
+    "statsmodels",
+    "pyarrow",
+    "pyreadstat",
+    "matplotlib",
+    "seaborn",
+    "snakemake",
+    "typst",
+]
+
+
+def write_document(
+    config: dict,
+    *,
+    published: str,
+    changes: str,
+    claims: str | None,
+    estimate_audits: list[str],
+    harmonise_audits: list[str],
+    diagnostics: str,
+    models: list[str],
+    figures: list[str],
+    pdf: str,
+    html: str,
+    contrasts: str | None = None,
+    response_rates: str | None = None,
+) -> None:
+    inputs = [
+        published,
+        changes,
+        claims,
+        *estimate_audits,
+        *harmonise_audits,
+        diagnostics,
+        *models,
+        *figures,
+        contrasts,
+        response_rates,
+    ]
+    audits = read_audits(estimate_audits)
+    file_labels = sorted({audit.get("source_file_label", "") for audit in audits})
+    sources = content.Sources(
+        published=read_published(published),
+        changes=read_published(changes),
+        claims=pd.read_csv(claims, keep_default_na=True) if claims else None,
+        estimate_audits=audits,
+        harmonise_audits=read_audits(harmonise_audits),
+        diagnostics=pd.read_csv(diagnostics),
+        models={Path(path).stem: pd.read_csv(path) for path in models},
+        figures=_folder(figures),
+        checksums={path: sha256_of(path) for path in inputs if path},
+        config_fingerprint=config_fingerprint(config),
+        packages=package_versions(),
+        synthetic_label="; ".join(file_labels) if is_synthetic(file_labels) else "",
+        contrasts=_read_table(contrasts) if contrasts else None,
+        response_rates=pd.read_csv(response_rates) if response_rates else None,
+    )
+    labels = Labels(config)
+    stamp = labels.text("synthetic") if sources.synthetic_label else ""
+    blocks = content.build(config, sources)
+    document = typeset.compile_pdf(typeset.typst_source(blocks, labels.language, stamp))
+    write_atomically(pdf, lambda tmp: Path(tmp).write_bytes(document))
+    write_text(webpage.webpage(blocks, labels.language, stamp), html)
+
+
+def _folder(figures: list[str]) -> Path:
+    """The one folder the published figures are in (the report finds each by its name)."""
+    folders = {Path(path).parent for path in figures}
+    if len(folders) != 1:
+        raise InputError(", ".join(figures), "figures from several folders", found=folders)
+    return folders.pop()
+
+
+def _read_table(path: str) -> pd.DataFrame:
+    return pd.read_parquet(path) if path.endswith(".parquet") else pd.read_csv(path)
+
+
+def config_fingerprint(config: dict) -> str:
+    """SHA-256 of the effective config as canonical JSON: comments and key order do not count."""
+    canonical = json.dumps(with_string_keys(config), sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def package_versions() -> dict[str, str]:
+    versions = {"python": platform.python_version()}
+    for name in PACKAGES:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = "–"
+    return versions
