@@ -76,6 +76,12 @@ def main(argv: list[str] | None = None) -> int:
     estimate.add_argument("--weights", required=True, help="weights Parquet file")
     estimate.add_argument("--output", required=True, help="estimates Parquet file")
     estimate.add_argument("--audit", required=True, help="accounting JSON file")
+    estimate.add_argument(
+        "--replicates",
+        nargs="?",
+        default=None,
+        help="replicate weights Parquet file (required with estimation.variance: bootstrap)",
+    )
 
     stack = commands.add_parser(
         "combine-estimates", help="stack the waves' estimates and compare consecutive waves"
@@ -105,6 +111,7 @@ def main(argv: list[str] | None = None) -> int:
     manifest.add_argument("--html", required=True, help="the same as a page for the report")
 
     _add_findings_commands(commands)
+    _add_replicate_commands(commands)
     _add_publish_commands(commands)
     _add_document_commands(commands)
     args = parser.parse_args(argv)
@@ -280,6 +287,53 @@ def _add_document_commands(commands) -> None:
     document.add_argument("--html", required=True)
 
 
+def _add_replicate_commands(commands) -> None:
+    """Bootstrap replicate weights: one chunk per job, then one file per survey wave."""
+    chunk = commands.add_parser(
+        "replicate-weights", help="one chunk of a survey wave's bootstrap replicate weights"
+    )
+    chunk.add_argument("--config", default="config.yaml")
+    chunk.add_argument("--survey", required=True)
+    chunk.add_argument("--wave", type=int, required=True)
+    chunk.add_argument("--harmonised", required=True, help="harmonised Parquet file")
+    chunk.add_argument("--margins", required=True, help="frame margins CSV")
+    chunk.add_argument("--chunk", type=int, required=True, help="0 .. bootstrap.chunks - 1")
+    chunk.add_argument("--output", required=True, help="replicate weights Parquet file")
+    combine = commands.add_parser(
+        "combine-replicates", help="a survey wave's replicate weights from its chunks"
+    )
+    combine.add_argument("inputs", nargs="+", help="chunk Parquet files")
+    combine.add_argument("--config", default="config.yaml")
+    combine.add_argument("--output", required=True)
+
+
+def _replicate_weights(args) -> int:
+    from navpartner.config import read_config
+    from navpartner.weighting import weight_replicates
+
+    table = weight_replicates(
+        read_config(args.config),
+        args.survey,
+        args.wave,
+        args.harmonised,
+        args.margins,
+        args.chunk,
+        args.output,
+    )
+    replicates = table.shape[1] - 1
+    log.info("%s %s chunk %d: %d replicates", args.survey, args.wave, args.chunk, replicates)
+    return 0
+
+
+def _combine_replicates(args) -> int:
+    from navpartner.config import read_config
+    from navpartner.weighting import combine_replicates
+
+    table = combine_replicates(read_config(args.config), args.inputs, args.output)
+    log.info("%d replicates of %d respondents", table.shape[1] - 1, len(table))
+    return 0
+
+
 def _synth(args) -> int:
     from navpartner.synth import generate
 
@@ -382,6 +436,7 @@ def _estimate(args) -> int:
         args.weights,
         args.output,
         args.audit,
+        replicates=args.replicates or None,
     )
     log.info("%s %s: %d estimates", args.survey, args.wave, len(table))
     return 0
@@ -670,6 +725,8 @@ COMMANDS = {
     "response-rates": _response_rates,
     "model": _model,
     "combine-csv": _combine_csv,
+    "replicate-weights": _replicate_weights,
+    "combine-replicates": _combine_replicates,
     "publish-suppress": _publish_suppress,
     "publish-tables": _publish_tables,
     "publish-figure": _publish_figure,

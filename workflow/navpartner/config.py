@@ -109,6 +109,7 @@ SHARED_CODING = ["scales", "dont_know_code", "items"]
 STAGE_KEYS = {
     "harmonise": ["geography", "label_audit", *SHARED_CODING],
     "weight": ["geography", "weighting"],
+    "replicate": ["geography", "weighting", "estimation"],
     "estimate": ["estimation", *SHARED_CODING],
     "combine": ["estimation", "indicators", *SHARED_CODING],
     "model": ["estimation", "indicators", "weighting", *SHARED_CODING],
@@ -286,6 +287,7 @@ def check_consistency(config: dict, source: str = "config") -> None:
     problems += _findings_problems(config)
     for name, claim in config.get("claims", {}).get("statements", {}).items():
         problems += _claim_problems(config, f"claims.statements.{name}.test", claim["test"])
+    problems += _bootstrap_problems(config["estimation"])
     if problems:
         raise ConfigError(f"{source}: " + "; ".join(problems))
 
@@ -477,6 +479,20 @@ def _publication_problems(config: dict) -> list[str]:
                     f"broken down by '{figure['breakdown']}'"
                 )
     return problems + _change_problems(publication.get("change"), config)
+
+
+def _bootstrap_problems(estimation: dict) -> list[str]:
+    bootstrap = estimation.get("bootstrap")
+    if bootstrap is None:
+        if estimation["variance"] == "bootstrap":
+            return ["estimation.variance is bootstrap but estimation.bootstrap is missing"]
+        return []
+    if bootstrap["chunks"] > bootstrap["replicates"]:
+        return [
+            f"estimation.bootstrap.chunks ({bootstrap['chunks']}) exceeds replicates "
+            f"({bootstrap['replicates']}): each chunk needs a replicate"
+        ]
+    return []
 
 
 def _findings_problems(config: dict) -> list[str]:

@@ -75,6 +75,7 @@ def get_final_outputs():
     return [
         *expand_survey_waves("results/harmonised/{survey}_{wave}.parquet"),
         *expand_survey_waves("results/weights/{survey}_{wave}.parquet"),
+        *get_replicate_outputs(),
         "results/weights/diagnostics.csv",
         "results/estimates/indicators.parquet",
         "results/estimates/wave_differences.csv",
@@ -290,3 +291,30 @@ def get_provenance_category(wildcards):
             "(run snakemake first):\n  " + "\n  ".join(problems)
         )
     return LABELS.report_category("methods")
+
+
+# Bootstrap replicate weights (workflow/rules/replicates.smk).
+
+
+def is_bootstrap():
+    return config["estimation"]["variance"] == "bootstrap"
+
+
+def get_replicate_chunks(wildcards):
+    return [
+        f"results/weights/replicates/{wildcards.survey}_{wildcards.wave}_{chunk}.parquet"
+        for chunk in range(config["estimation"]["bootstrap"]["chunks"])
+    ]
+
+
+def get_replicate_weights(wildcards):
+    """The survey wave's replicate weights where the variance is bootstrap, else nothing."""
+    if not is_bootstrap():
+        return []
+    return f"results/weights/{wildcards.survey}_{wildcards.wave}.replicates.parquet"
+
+
+def get_replicate_outputs():
+    if not is_bootstrap():
+        return []
+    return expand_survey_waves("results/weights/{survey}_{wave}.replicates.parquet")

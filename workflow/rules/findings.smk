@@ -9,8 +9,14 @@ rule findings_estimate:
         associations="results/estimates/{survey}_{wave}.associations.parquet",
     log:
         "logs/findings_estimate/{survey}_{wave}.log",
+    benchmark:
+        "benchmarks/findings_estimate/{survey}_{wave}.tsv"
     conda:
         "../envs/navpartner.yaml"
+    threads: 1
+    resources:
+        mem_mb=500,
+        runtime=5,
     shell:
         "navpartner findings --config {input.config:q} --survey {wildcards.survey:q}"
         " --wave {wildcards.wave:q} --harmonised {input.harmonised:q}"
@@ -40,8 +46,14 @@ rule findings_combine:
         associations="results/estimates/association_tests.csv",
     log:
         "logs/findings_combine/findings.log",
+    benchmark:
+        "benchmarks/findings_combine/findings.tsv"
     conda:
         "../envs/navpartner.yaml"
+    threads: 1
+    resources:
+        mem_mb=500,
+        runtime=5,
     shell:
         "navpartner combine-findings --config {input.config:q}"
         " --estimates {input.estimates:q}"
@@ -59,8 +71,15 @@ rule findings_response_rates:
         "results/estimates/response_rates.csv",
     log:
         "logs/findings_response_rates/response_rates.log",
+    benchmark:
+        "benchmarks/findings_response_rates/response_rates.tsv"
+    localrule: True
     conda:
         "../envs/navpartner.yaml"
+    threads: 1
+    resources:
+        mem_mb=500,
+        runtime=5,
     shell:
         "navpartner response-rates --diagnostics {input:q} --output {output:q} 2> {log:q}"
 
@@ -77,8 +96,14 @@ rule tables_distributions:
         "results/tables/distributions.csv",
     log:
         "logs/tables_distributions/distributions.log",
+    benchmark:
+        "benchmarks/tables_distributions/distributions.tsv"
     conda:
         "../envs/navpartner.yaml"
+    threads: 1
+    resources:
+        mem_mb=500,
+        runtime=5,
     shell:
         "navpartner publish-distributions --config {input.config:q}"
         " --estimates {input.estimates:q} --published {output:q} 2> {log:q}"
@@ -107,8 +132,14 @@ rule figures_distribution:
         ),
     log:
         "logs/figures_distribution/{theme}.log",
+    benchmark:
+        "benchmarks/figures_distribution/{theme}.tsv"
     conda:
         "../envs/navpartner.yaml"
+    threads: 1
+    resources:
+        mem_mb=500,
+        runtime=5,
     params:
         caption=get_findings_caption("distribution"),
     shell:
@@ -134,8 +165,14 @@ rule tables_contrasts:
         ),
     log:
         "logs/tables_contrasts/contrasts.log",
+    benchmark:
+        "benchmarks/tables_contrasts/contrasts.tsv"
     conda:
         "../envs/navpartner.yaml"
+    threads: 1
+    resources:
+        mem_mb=500,
+        runtime=5,
     params:
         caption=get_findings_caption("contrasts"),
     shell:
@@ -159,8 +196,14 @@ rule tables_response:
         ),
     log:
         "logs/tables_response/response_rates.log",
+    benchmark:
+        "benchmarks/tables_response/response_rates.tsv"
     conda:
         "../envs/navpartner.yaml"
+    threads: 1
+    resources:
+        mem_mb=500,
+        runtime=5,
     params:
         caption=get_findings_caption("response"),
     shell:
@@ -191,8 +234,14 @@ rule report_model:
         svg="results/figures/model_{model}.svg",
     log:
         "logs/report_model/{model}.log",
+    benchmark:
+        "benchmarks/report_model/{model}.tsv"
     conda:
         "../envs/navpartner.yaml"
+    threads: 1
+    resources:
+        mem_mb=500,
+        runtime=5,
     params:
         caption=get_findings_caption("model_table"),
     shell:

@@ -49,9 +49,14 @@ TEXTS = {
     },
     "estimation_note": {
         "nb": "Vektet til populasjonen (raking til {margins}). Designbasert usikkerhet "
-        "(Taylor-linearisering, klynger: {cluster}); {method}.",
+        "({variance}, klynger: {cluster}); {method}.",
         "en": "Weighted to the population (raking to {margins}). Design-based uncertainty "
-        "(Taylor linearisation, clusters: {cluster}); {method}.",
+        "({variance}, clusters: {cluster}); {method}.",
+    },
+    "variance_method_linearised": {"nb": "Taylor-linearisering", "en": "Taylor linearisation"},
+    "variance_method_bootstrap": {
+        "nb": "bootstrap med {replicates} replikater",
+        "en": "bootstrap with {replicates} replicates",
     },
     "korn_graubard": {
         "nb": "Korn–Graubard-intervall (beta)",
@@ -274,9 +279,20 @@ class Labels:
         return self.text(
             "estimation_note",
             margins=margins,
+            variance=self.variance_method(),
             cluster=self.cluster(survey),
             method=f"{self.text('interval')}: {method}",
         )
+
+    def variance_method(self) -> str:
+        """How the published SEs were estimated, in words."""
+        estimation = self.config["estimation"]
+        if estimation["variance"] == "bootstrap":
+            return self.text(
+                "variance_method_bootstrap",
+                replicates=estimation["bootstrap"]["replicates"],
+            )
+        return self.text("variance_method_linearised")
 
     def cluster(self, survey: str) -> str:
         """What a survey's PSU is, in words."""

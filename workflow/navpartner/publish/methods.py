@@ -109,6 +109,12 @@ TEXTS = {
         "nb": "vektene behandles som faste.",
         "en": "the weights are treated as fixed.",
     },
+    "variance_bootstrap": {
+        "nb": "for andelene og endringene brukes i stedet replikatvekter: en Rao–Wu-bootstrap "
+        "av klyngene innen strata, med rakingen gjort på nytt i hvert replikat.",
+        "en": "for the shares and changes, replicate weights are used instead: a Rao–Wu "
+        "bootstrap of the clusters within strata, with the raking redone in every replicate.",
+    },
 }
 STATISTICS = {
     "n": {"nb": "Svar", "en": "Responses"},
