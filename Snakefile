@@ -32,6 +32,7 @@ except ValueError as error:
 include: "workflow/rules/common.smk"
 include: "workflow/rules/harmonise.smk"
 include: "workflow/rules/weights.smk"
+include: "workflow/rules/replicates.smk"
 include: "workflow/rules/indicators.smk"
 include: "workflow/rules/findings.smk"
 include: "workflow/rules/model.smk"

@@ -53,9 +53,13 @@ def r_reference(config, survey, wave, indicator, breakdown, data, root, tmp_path
     long_margins(population, margins_vars).to_csv(tmp_path / "margins.csv", index=False)
     reference = config["estimation"]["contrasts"]["reference"].get(breakdown, "-")
     run_r(
-        "contrasts.R", tmp_path / "data.csv", tmp_path / "margins.csv", "fail", reference,
+        "contrasts.R",
+        tmp_path / "data.csv",
+        tmp_path / "margins.csv",
+        "fail",
+        reference,
         tmp_path / "r_",
-    )  # fmt: skip
+    )
     return [
         pd.read_csv(tmp_path / f"r_{name}.csv", dtype={"domain": str, "group": str})
         for name in ("distributions", "contrasts", "chisq")
@@ -131,13 +135,20 @@ def estimates_table(waves: dict[int, tuple[float, float, float]], **keys) -> pd.
     return pd.DataFrame(
         [
             {
-                "indicator": "a", "survey": "s", "breakdown": "total", "group": "total",
-                "method": "korn_graubard", "wave": wave, "estimate": p, "variance": v, "df": df,
+                "indicator": "a",
+                "survey": "s",
+                "breakdown": "total",
+                "group": "total",
+                "method": "korn_graubard",
+                "wave": wave,
+                "estimate": p,
+                "variance": v,
+                "df": df,
                 **keys,
             }
             for wave, (p, v, df) in waves.items()
         ]
-    )  # fmt: skip
+    )
 
 
 def test_wave_contrasts_pair_consecutive_waves_and_first_to_last(config):
@@ -204,13 +215,17 @@ def test_reliability_flags_follow_the_thresholds(config):
 def test_response_rates_are_respondents_over_the_frame(tmp_path):
     diagnostics = pd.DataFrame(
         {
-            "survey": "s", "wave": 2019,
+            "survey": "s",
+            "wave": 2019,
             "statistic": ["n", "frame_total", "margin", "margin"],
-            "value": [30, 100, None, None], "margin": [None, None, "role", "role"],
-            "level": [None, None, "a", "b"], "respondents": [None, None, 10, 20],
-            "target": [None, None, 40, 60], "achieved": [None, None, 40, 60],
+            "value": [30, 100, None, None],
+            "margin": [None, None, "role", "role"],
+            "level": [None, None, "a", "b"],
+            "respondents": [None, None, 10, 20],
+            "target": [None, None, 40, 60],
+            "achieved": [None, None, 40, 60],
         }
-    )  # fmt: skip
+    )
     diagnostics.to_csv(tmp_path / "d.csv", index=False)
     table = response_rates(tmp_path / "d.csv", tmp_path / "r.csv")
     assert list(table["variable"]) == ["total", "role", "role"]

@@ -47,6 +47,7 @@ def estimate_rows(wave: int, groups: dict[str, tuple[int, float]], breakdown="si
                     "method": method,
                     "population_estimate": 3.0 * n,
                     "variance": se**2,
+                    "flagged": n < 10,  # the reliability flag the estimates table carries
                 }
             )
     return rows

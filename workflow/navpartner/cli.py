@@ -55,6 +55,12 @@ def main(argv: list[str] | None = None) -> int:
     estimate.add_argument("--weights", required=True, help="weights Parquet file")
     estimate.add_argument("--output", required=True, help="estimates Parquet file")
     estimate.add_argument("--audit", required=True, help="accounting JSON file")
+    estimate.add_argument(
+        "--replicates",
+        nargs="?",
+        default=None,
+        help="replicate weights Parquet file (required with estimation.variance: bootstrap)",
+    )
 
     stack = commands.add_parser(
         "combine-estimates", help="stack the waves' estimates and compare consecutive waves"
@@ -84,6 +90,7 @@ def main(argv: list[str] | None = None) -> int:
     manifest.add_argument("--html", required=True, help="the same as a page for the report")
 
     _add_findings_commands(commands)
+    _add_replicate_commands(commands)
     _add_publish_commands(commands)
     _add_document_commands(commands)
     args = parser.parse_args(argv)
@@ -184,6 +191,52 @@ def _add_publish_commands(commands) -> None:
     methods.add_argument("--config", default="config.yaml")
     methods.add_argument("--diagnostics", required=True, help="weights diagnostics CSV")
     methods.add_argument("--html", required=True)
+    methods.add_argument("--rates", help="response rates CSV (adds the response section)")
+    methods.add_argument("--estimates", help="indicators Parquet (unweighted beside weighted)")
+    _add_findings_publish_commands(commands)
+
+
+def _add_findings_publish_commands(commands) -> None:
+    """Distributions, contrasts, response rates and models, published."""
+    distributions = commands.add_parser(
+        "publish-distributions", help="suppress and label the answer distributions"
+    )
+    distributions.add_argument("--config", default="config.yaml")
+    distributions.add_argument("--estimates", required=True, help="distributions Parquet")
+    distributions.add_argument("--published", required=True, help="published CSV")
+
+    theme = commands.add_parser(
+        "publish-theme", help="a theme's diverging bar chart (PNG, SVG) and distribution table"
+    )
+    theme.add_argument("audits", nargs="+", help="estimates audit JSON files")
+    theme.add_argument("--config", default="config.yaml")
+    theme.add_argument("--published", required=True, help="published distributions CSV")
+    theme.add_argument("--theme", required=True)
+    for suffix in ("png", "svg", "html"):
+        theme.add_argument(f"--{suffix}", required=True)
+
+    contrasts = commands.add_parser("publish-contrasts", help="tested differences, published")
+    contrasts.add_argument("audits", nargs="+", help="estimates audit JSON files")
+    contrasts.add_argument("--config", default="config.yaml")
+    contrasts.add_argument("--estimates", required=True, help="contrasts Parquet")
+    contrasts.add_argument("--published", required=True, help="published estimates CSV")
+    contrasts.add_argument("--csv", required=True)
+    contrasts.add_argument("--html", required=True)
+
+    rates = commands.add_parser("publish-response", help="response rates table")
+    rates.add_argument("audits", nargs="+", help="estimates audit JSON files")
+    rates.add_argument("--config", default="config.yaml")
+    rates.add_argument("--rates", required=True, help="response rates CSV")
+    rates.add_argument("--csv", required=True)
+    rates.add_argument("--html", required=True)
+
+    model = commands.add_parser("publish-model", help="a model's table and odds-ratio chart")
+    model.add_argument("audits", nargs="+", help="estimates audit JSON files")
+    model.add_argument("--config", default="config.yaml")
+    model.add_argument("--coefficients", required=True, help="model coefficients CSV")
+    model.add_argument("--model", required=True)
+    for suffix in ("html", "png", "svg"):
+        model.add_argument(f"--{suffix}", required=True)
 
 
 def _add_document_commands(commands) -> None:
@@ -212,6 +265,53 @@ def _add_document_commands(commands) -> None:
     document.add_argument("--response-rates", help="response rates CSV")
     document.add_argument("--pdf", required=True)
     document.add_argument("--html", required=True)
+
+
+def _add_replicate_commands(commands) -> None:
+    """Bootstrap replicate weights: one chunk per job, then one file per survey wave."""
+    chunk = commands.add_parser(
+        "replicate-weights", help="one chunk of a survey wave's bootstrap replicate weights"
+    )
+    chunk.add_argument("--config", default="config.yaml")
+    chunk.add_argument("--survey", required=True)
+    chunk.add_argument("--wave", type=int, required=True)
+    chunk.add_argument("--harmonised", required=True, help="harmonised Parquet file")
+    chunk.add_argument("--margins", required=True, help="frame margins CSV")
+    chunk.add_argument("--chunk", type=int, required=True, help="0 .. bootstrap.chunks - 1")
+    chunk.add_argument("--output", required=True, help="replicate weights Parquet file")
+    combine = commands.add_parser(
+        "combine-replicates", help="a survey wave's replicate weights from its chunks"
+    )
+    combine.add_argument("inputs", nargs="+", help="chunk Parquet files")
+    combine.add_argument("--config", default="config.yaml")
+    combine.add_argument("--output", required=True)
+
+
+def _replicate_weights(args) -> int:
+    from navpartner.config import read_config
+    from navpartner.weighting import weight_replicates
+
+    table = weight_replicates(
+        read_config(args.config),
+        args.survey,
+        args.wave,
+        args.harmonised,
+        args.margins,
+        args.chunk,
+        args.output,
+    )
+    replicates = table.shape[1] - 1
+    log.info("%s %s chunk %d: %d replicates", args.survey, args.wave, args.chunk, replicates)
+    return 0
+
+
+def _combine_replicates(args) -> int:
+    from navpartner.config import read_config
+    from navpartner.weighting import combine_replicates
+
+    table = combine_replicates(read_config(args.config), args.inputs, args.output)
+    log.info("%d replicates of %d respondents", table.shape[1] - 1, len(table))
+    return 0
 
 
 def _synth(args) -> int:
@@ -278,6 +378,7 @@ def _estimate(args) -> int:
         args.weights,
         args.output,
         args.audit,
+        replicates=args.replicates or None,
     )
     log.info("%s %s: %d estimates", args.survey, args.wave, len(table))
     return 0
@@ -427,7 +528,74 @@ def _publish_methods(args) -> int:
     from navpartner.config import read_config
     from navpartner.publish import steps
 
-    steps.methods(read_config(args.config), args.audits, args.diagnostics, args.html)
+    steps.methods(
+        read_config(args.config),
+        args.audits,
+        args.diagnostics,
+        args.html,
+        args.rates,
+        args.estimates,
+    )
+    return 0
+
+
+def _publish_distributions(args) -> int:
+    from navpartner.config import read_config
+    from navpartner.publish import steps
+
+    table = steps.distributions(read_config(args.config), args.estimates, args.published)
+    log.info("%d distribution cells, %d suppressed", len(table), (table["suppressed"] != "").sum())
+    return 0
+
+
+def _publish_theme(args) -> int:
+    from navpartner.config import read_config
+    from navpartner.publish import steps
+
+    steps.theme_distributions(
+        read_config(args.config),
+        args.published,
+        args.audits,
+        args.theme,
+        args.png,
+        args.svg,
+        args.html,
+    )
+    return 0
+
+
+def _publish_contrasts(args) -> int:
+    from navpartner.config import read_config
+    from navpartner.publish import steps
+
+    table = steps.contrasts(
+        read_config(args.config), args.estimates, args.published, args.audits, args.csv, args.html
+    )
+    log.info("%d contrasts, %d hidden", len(table), (table["suppressed"] != "").sum())
+    return 0
+
+
+def _publish_response(args) -> int:
+    from navpartner.config import read_config
+    from navpartner.publish import steps
+
+    steps.response_rates(read_config(args.config), args.rates, args.audits, args.csv, args.html)
+    return 0
+
+
+def _publish_model(args) -> int:
+    from navpartner.config import read_config
+    from navpartner.publish import steps
+
+    steps.model(
+        read_config(args.config),
+        args.coefficients,
+        args.audits,
+        args.model,
+        args.html,
+        args.png,
+        args.svg,
+    )
     return 0
 
 
@@ -498,11 +666,18 @@ COMMANDS = {
     "response-rates": _response_rates,
     "model": _model,
     "combine-csv": _combine_csv,
+    "replicate-weights": _replicate_weights,
+    "combine-replicates": _combine_replicates,
     "publish-suppress": _publish_suppress,
     "publish-tables": _publish_tables,
     "publish-figure": _publish_figure,
     "publish-card": _publish_card,
     "publish-methods": _publish_methods,
+    "publish-distributions": _publish_distributions,
+    "publish-theme": _publish_theme,
+    "publish-contrasts": _publish_contrasts,
+    "publish-response": _publish_response,
+    "publish-model": _publish_model,
     "claims": _claims,
     "document": _document,
     "manifest": _manifest,

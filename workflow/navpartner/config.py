@@ -210,9 +210,10 @@ def check_consistency(config: dict, source: str = "config") -> None:
     for name, model in config.get("models", {}).items():
         problems += _model_problems(config, name, model)
     problems += _publication_problems(config)
-    problems += _contrast_problems(config)
+    problems += _findings_problems(config)
     for name, claim in config.get("claims", {}).get("statements", {}).items():
         problems += _claim_problems(config, f"claims.statements.{name}.test", claim["test"])
+    problems += _bootstrap_problems(config["estimation"])
     if problems:
         raise ConfigError(f"{source}: " + "; ".join(problems))
 
@@ -406,7 +407,21 @@ def _publication_problems(config: dict) -> list[str]:
     return problems + _change_problems(publication.get("change"), config)
 
 
-def _contrast_problems(config: dict) -> list[str]:
+def _bootstrap_problems(estimation: dict) -> list[str]:
+    bootstrap = estimation.get("bootstrap")
+    if bootstrap is None:
+        if estimation["variance"] == "bootstrap":
+            return ["estimation.variance is bootstrap but estimation.bootstrap is missing"]
+        return []
+    if bootstrap["chunks"] > bootstrap["replicates"]:
+        return [
+            f"estimation.bootstrap.chunks ({bootstrap['chunks']}) exceeds replicates "
+            f"({bootstrap['replicates']}): each chunk needs a replicate"
+        ]
+    return []
+
+
+def _findings_problems(config: dict) -> list[str]:
     """A configured reference group must be one of its breakdown's (labelled) groups."""
     labelled = config["publication"]["breakdowns"]
     problems = []

@@ -17,17 +17,19 @@ import numpy as np
 import pandas as pd
 
 from navpartner.estimate import (
+    Replicates,
     differences_from_rest,
     domain_proportions,
     korn_graubard_interval,
     logit_interval,
     make_design,
+    replicate_proportions,
 )
 from navpartner.geo import size_class
 from navpartner.synth import MARGIN_VARIABLES, OFFICE_SIZE_BOUNDS, OFFICE_SIZE_LABELS
 from navpartner.synth.items import DONT_KNOW, NOT_ASKED
 from navpartner.synth.population import Population, answer_shifts, redraw
-from navpartner.weights import Margin, rake
+from navpartner.weights import Margin, WeightingError, rake, rake_replicate, rao_wu_factors
 
 
 @dataclass(frozen=True)
@@ -78,10 +80,13 @@ def coverage(
     draws: int,
     seed: int,
     level: float = 0.95,
+    replicates: int = 0,
 ) -> pd.DataFrame:
     """Per target and group: expected share, mean SE, SD of the estimates, coverage.
 
     clusters: survey -> its cluster variable (office_id or kommunenummer), as in the config.
+    replicates: with a number, SEs from that many Rao-Wu bootstrap replicates (raked again),
+    as estimation.variance: bootstrap; with 0 the raking-aware linearisation.
     """
     rng = np.random.default_rng(seed)
     shifts = answer_shifts(population, params)
@@ -91,10 +96,21 @@ def coverage(
         for survey in sorted({t.survey for t in targets}):
             frame = survey_frame(drawn, survey, clusters[survey])
             design, sample = _respondent_design(frame, survey, rng)
+            replicate_weights = None
+            if replicates:
+                try:
+                    replicate_weights = _bootstrap(frame, survey, sample, replicates, rng)
+                except WeightingError:
+                    # A replicate left out every PSU with respondents in a margin level, so it
+                    # cannot be raked (the pipeline stops there, naming it): the draw drops
+                    # out of the study, and the `draws` column shows how many remain.
+                    continue
             for target in (t for t in targets if t.survey == survey):
                 positive, valid, group, groups, truth = _prepare(frame, target)
                 domain = np.where(valid[sample], group[sample], -1)
                 est = domain_proportions(design, positive[sample], domain, len(groups))
+                if replicate_weights is not None:
+                    est = replicate_proportions(est, replicate_weights, positive[sample], domain)
                 kg, logit = korn_graubard_interval(est, level), logit_interval(est, level)
                 records.append(
                     pd.DataFrame(
@@ -215,20 +231,39 @@ def _rest_differences(positive: np.ndarray, group: np.ndarray, n_groups: int) ->
     return positives / members - rest
 
 
-def _respondent_design(frame: pd.DataFrame, survey: str, rng: np.random.Generator):
-    """Draw who responds, rake them to the population margins; the design and their rows."""
-    sample = np.flatnonzero(rng.random(len(frame)) < frame["response_probability"].to_numpy())
+def _margins(frame: pd.DataFrame, survey: str, sample: np.ndarray) -> list[Margin]:
+    """The population margins of the survey's weighting variables, coded for the respondents."""
     margins = []
     for variable in MARGIN_VARIABLES[survey]:
         codes, levels = pd.factorize(frame[variable], sort=True)
         margins.append(
             Margin(variable, codes[sample], tuple(levels), np.bincount(codes).astype(float))
         )
+    return margins
+
+
+def _respondent_design(frame: pd.DataFrame, survey: str, rng: np.random.Generator):
+    """Draw who responds, rake them to the population margins; the design and their rows."""
+    sample = np.flatnonzero(rng.random(len(frame)) < frame["response_probability"].to_numpy())
+    margins = _margins(frame, survey, sample)
     weights = rake(np.ones(len(sample)), margins).weights
     design = make_design(
         weights, psu=frame["cluster"].to_numpy()[sample], margins=[m.codes for m in margins]
     )
     return design, sample
+
+
+def _bootstrap(
+    frame: pd.DataFrame, survey: str, sample: np.ndarray, replicates: int, rng
+) -> Replicates:
+    """Rao-Wu replicate weights of the respondents (PSUs: the design's clusters, one stratum),
+    each replicate raked again to the population margins."""
+    psu = pd.factorize(frame["cluster"].to_numpy()[sample], sort=True)[0]
+    factors = rao_wu_factors(np.zeros(psu.max() + 1, dtype=np.intp), replicates, rng)[psu]
+    margins = _margins(frame, survey, sample)
+    base = np.ones(len(sample))
+    weights = np.column_stack([rake_replicate(base, factor, margins) for factor in factors.T])
+    return Replicates.bootstrap(weights)
 
 
 def _prepare(frame: pd.DataFrame, target: Target):

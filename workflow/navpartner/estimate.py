@@ -695,3 +695,60 @@ def benjamini_hochberg(p_values: np.ndarray) -> np.ndarray:
     ranks = m - np.arange(m)  # rank of each, largest p first
     adjusted[order] = np.minimum(1.0, np.minimum.accumulate(p[order] * m / ranks))
     return adjusted
+
+
+@dataclass(frozen=True)
+class Replicates:
+    """Replicate weights (respondents x replicates) and how their estimates make a variance."""
+
+    weights: np.ndarray
+    scale: float  # R's `scale`: 1 / (replicates - 1) for the Rao-Wu bootstrap
+    full_sample_centre: bool  # R's mse = TRUE: deviations from the full-sample estimate
+
+    @classmethod
+    def bootstrap(cls, weights: np.ndarray, full_sample_centre: bool = False) -> Replicates:
+        weights = np.asarray(weights, dtype=float)
+        return cls(weights, 1.0 / (weights.shape[1] - 1), full_sample_centre)
+
+
+def replicate_variance(
+    replicates: Replicates, estimates: np.ndarray, full_sample: np.ndarray
+) -> np.ndarray:
+    """Variance of any statistic from its replicate estimates (replicates x ...), as R's
+    svrVar: scale times the sum of squared deviations from the replicates' mean or, with
+    full_sample_centre, from the full-sample estimate."""
+    estimates = np.asarray(estimates, dtype=float)
+    centre = full_sample if replicates.full_sample_centre else estimates.mean(axis=0)
+    return replicates.scale * ((estimates - centre) ** 2).sum(axis=0)
+
+
+def replicate_domain_shares(
+    replicates: Replicates, positive: np.ndarray, domain: np.ndarray, n_domains: int
+) -> np.ndarray:
+    """Each replicate's weighted share of `positive` in each domain (replicates x domains).
+
+    positive, domain: as for domain_proportions (domain -1: in no domain). A domain with no
+    replicate weight in a replicate (all its PSUs left out) has no share there: NaN."""
+    inside = domain >= 0
+    rows = replicates.weights[inside]
+    membership = sparse.csr_matrix(
+        (np.ones(int(inside.sum())), (domain[inside], np.arange(int(inside.sum())))),
+        shape=(n_domains, int(inside.sum())),
+    )
+    totals = membership @ rows
+    positives = membership @ (rows * np.asarray(positive, dtype=float)[inside, None])
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(totals > 0, positives / totals, np.nan).T
+
+
+def replicate_proportions(
+    est: DomainEstimates, replicates: Replicates, positive: np.ndarray, domain: np.ndarray
+) -> DomainEstimates:
+    """Domain proportions (from domain_proportions) with their variance, and so SE and design
+    effect, from replicate weights; estimates and degrees of freedom stay the design's."""
+    shares = replicate_domain_shares(replicates, positive, domain, len(est.estimate))
+    variance = replicate_variance(replicates, shares, est.estimate)
+    variance[est.n == 0] = np.nan
+    with np.errstate(invalid="ignore", divide="ignore"):
+        deff = variance * (est.n - 1) / (est.estimate * (1 - est.estimate))
+    return replace(est, variance=variance, deff=deff)

@@ -11,11 +11,13 @@ import pandas as pd
 from navpartner.errors import ConfigError, InputError
 from navpartner.estimate import (
     Design,
+    Replicates,
     difference_independent,
     domain_proportions,
     korn_graubard_interval,
     logit_interval,
     make_design,
+    replicate_proportions,
 )
 from navpartner.io import parquet_metadata, sha256_of, write_csv, write_json, write_parquet
 
@@ -69,7 +71,9 @@ def survey_design(config: dict, survey: str, data: pd.DataFrame) -> Design:
     settings = config["estimation"]
     cluster, strata = spec.get("design", {}).get("cluster"), spec.get("design", {}).get("strata")
     margins = None
-    if settings["variance"] == "calibrated":
+    # bootstrap: replicate SEs where estimated (indicators), the calibrated linearisation for
+    # the statistics that have none yet.
+    if settings["variance"] in ("calibrated", "bootstrap"):
         margins = [
             pd.factorize(data[variable], sort=True)[0] for variable in spec["weighting"]["margins"]
         ]
@@ -116,9 +120,17 @@ def classify_answers(config: dict, name: str, data: pd.DataFrame, source: str) -
 
 
 def estimate_indicator(
-    config: dict, name: str, data: pd.DataFrame, design: Design, source: str
+    config: dict,
+    name: str,
+    data: pd.DataFrame,
+    design: Design,
+    source: str,
+    replicates: Replicates | None = None,
 ) -> tuple[pd.DataFrame, dict]:
-    """Estimates of one indicator in one wave for all its breakdowns, and its row account."""
+    """Estimates of one indicator in one wave for all its breakdowns, and its row account.
+
+    With `replicates`, variances (and so SEs, intervals, design effects) are replicate
+    variances; points and degrees of freedom are the design's."""
     indicator = config["indicators"][name]
     answers = classify_answers(config, name, data, source)
     account = {
@@ -130,7 +142,9 @@ def estimate_indicator(
         "used": int(answers.valid.sum()),
     }
     tables = [
-        _breakdown_table(config, breakdown, data, design, answers.positive, answers.valid)
+        _breakdown_table(
+            config, breakdown, data, design, answers.positive, answers.valid, replicates
+        )
         for breakdown in indicator["breakdowns"]
     ]
     return pd.concat(tables, ignore_index=True).assign(indicator=name), account
@@ -150,7 +164,9 @@ def _population(indicator: dict, data: pd.DataFrame, name: str, source: str) -> 
     return selected
 
 
-def _breakdown_table(config, breakdown, data, design, positive, valid) -> pd.DataFrame:
+def _breakdown_table(
+    config, breakdown, data, design, positive, valid, replicates=None
+) -> pd.DataFrame:
     if breakdown == "total":
         groups, codes = np.array(["total"]), np.zeros(len(data), dtype=np.intp)
     else:
@@ -158,6 +174,8 @@ def _breakdown_table(config, breakdown, data, design, positive, valid) -> pd.Dat
         groups = np.asarray(groups, dtype=str)
     domain = np.where(valid & (codes >= 0), codes, -1)
     est = domain_proportions(design, positive, domain, len(groups))
+    if replicates is not None:
+        est = replicate_proportions(est, replicates, positive, domain)
     inside = domain >= 0
     positives = np.bincount(domain[inside], positive[inside], minlength=len(groups))
     level = config["estimation"]["confidence_level"]
@@ -181,18 +199,49 @@ def _breakdown_table(config, breakdown, data, design, positive, valid) -> pd.Dat
     return table[table["n"] > 0]
 
 
+def read_replicates(path: str, data: pd.DataFrame, config: dict) -> Replicates:
+    """Replicate weights in the order of the respondents in `data`."""
+    table = pd.read_parquet(path)
+    if not table["respondent_id"].equals(data["respondent_id"].reset_index(drop=True)):
+        raise InputError(
+            path,
+            "replicate weights and respondents do not match row for row",
+            variable="respondent_id",
+            expected=f"the {len(data)} respondents of the weights file, in its order",
+            found=f"{len(table)} rows",
+        )
+    centre = config["estimation"]["bootstrap"]["centre"]
+    return Replicates.bootstrap(
+        table.drop(columns="respondent_id").to_numpy(float),
+        full_sample_centre=centre == "full_sample",
+    )
+
+
 def estimate_survey_wave(
-    config: dict, survey: str, wave: int, harmonised: str, weights: str, output: str, audit: str
+    config: dict,
+    survey: str,
+    wave: int,
+    harmonised: str,
+    weights: str,
+    output: str,
+    audit: str,
+    replicates: str | None = None,
 ) -> pd.DataFrame:
-    """Every indicator of one survey wave; the audit says who was used and who was left out."""
+    """Every indicator of one survey wave; the audit says who was used and who was left out.
+
+    replicates: the survey wave's replicate weights file, required when the variance is
+    bootstrap."""
     data = read_survey_wave(harmonised, weights)
     design = survey_design(config, survey, data)
+    replicate_weights = _replicates_for(config, replicates, data)
     tables, accounts = [], {}
     for name, indicator in survey_indicators(config, survey).items():
         if data[indicator["item"]].isna().all():
             accounts[name] = {"skipped": f"item '{indicator['item']}' not asked in {wave}"}
             continue
-        table, accounts[name] = estimate_indicator(config, name, data, design, harmonised)
+        table, accounts[name] = estimate_indicator(
+            config, name, data, design, harmonised, replicate_weights
+        )
         tables.append(table)
     columns = [c for c in ESTIMATE_COLUMNS if c not in ("survey", "wave")]
     result = (
@@ -207,7 +256,9 @@ def estimate_survey_wave(
             "function": f"{estimate_indicator.__module__}.{estimate_indicator.__qualname__}",
             "survey": survey,
             "wave": wave,
-            "inputs": {harmonised: sha256_of(harmonised), weights: sha256_of(weights)},
+            "inputs": {
+                path: sha256_of(path) for path in (harmonised, weights, replicates) if path
+            },
             "source_file_label": parquet_metadata(harmonised).get("source_file_label", ""),
             "variance": config["estimation"]["variance"],
             "design": config["surveys"][survey].get("design", {}),
@@ -219,6 +270,17 @@ def estimate_survey_wave(
         audit,
     )
     return result
+
+
+def _replicates_for(config: dict, path: str | None, data: pd.DataFrame) -> Replicates | None:
+    if config["estimation"]["variance"] != "bootstrap":
+        return None
+    if path is None:
+        raise ConfigError(
+            "estimation.variance is bootstrap: the estimates need the replicate weights "
+            "file (--replicates)"
+        )
+    return read_replicates(path, data, config)
 
 
 def reliability_flags(table: pd.DataFrame, thresholds: dict) -> pd.DataFrame:

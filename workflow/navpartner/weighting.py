@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -12,7 +13,15 @@ from navpartner.config import group_values
 from navpartner.errors import InputError
 from navpartner.geo import read_regions
 from navpartner.io import read_table, write_csv, write_parquet
-from navpartner.weights import Margin, WeightingError, rake, relative_bounds, summary
+from navpartner.weights import (
+    Margin,
+    WeightingError,
+    rake,
+    rake_replicate,
+    rao_wu_factors,
+    relative_bounds,
+    summary,
+)
 
 
 def read_margins(
@@ -188,3 +197,105 @@ def diagnostics_table(
             "achieved",
         ]
     ]
+
+
+def replicate_columns(replicates: int) -> list[str]:
+    return [f"replicate_{number:04d}" for number in range(1, replicates + 1)]
+
+
+def chunk_replicates(bootstrap: dict, chunk: int) -> np.ndarray:
+    """The replicate numbers (0-based) made by one chunk (0-based) of the configured chunks."""
+    if not 0 <= chunk < bootstrap["chunks"]:
+        raise WeightingError(f"chunk {chunk} is not one of 0..{bootstrap['chunks'] - 1}")
+    return np.array_split(np.arange(bootstrap["replicates"]), bootstrap["chunks"])[chunk]
+
+
+def psu_factors(config: dict, survey: str, wave: int, respondents: pd.DataFrame) -> np.ndarray:
+    """Every replicate's Rao-Wu factor per respondent (respondents x replicates).
+
+    The PSUs and strata are the survey's design; the draws depend on the seed, survey and wave
+    only, so every chunk (and any number of chunks) sees the same replicates."""
+    bootstrap = config["estimation"]["bootstrap"]
+    design = config["surveys"][survey].get("design", {})
+    n = len(respondents)
+    strata = respondents[design["strata"]] if "strata" in design else pd.Series([""] * n)
+    psus = respondents[design["cluster"]] if "cluster" in design else pd.Series(np.arange(n))
+    strata, psus = np.asarray(strata, dtype=str), np.asarray(psus, dtype=str)
+    # PSU labels are nested in strata: the same label in two strata names two PSUs.
+    psu_codes, _ = pd.factorize(
+        pd.Series(np.char.add(np.char.add(strata, "\x1f"), psus)), sort=True
+    )
+    first = np.unique(psu_codes, return_index=True)[1]
+    stratum_of_psu = pd.factorize(pd.Series(strata[first]), sort=True)[0]
+    rng = np.random.default_rng([bootstrap["seed"], zlib.crc32(survey.encode()), int(wave)])
+    try:
+        factors = rao_wu_factors(stratum_of_psu, bootstrap["replicates"], rng)
+    except WeightingError as err:
+        raise WeightingError(f"{survey} {wave}: {err}") from err
+    return factors[psu_codes]
+
+
+def weight_replicates(
+    config: dict,
+    survey: str,
+    wave: int,
+    harmonised: str,
+    margins_file: str,
+    chunk: int,
+    output: str,
+    root: str | Path = ".",
+) -> pd.DataFrame:
+    """One chunk of replicate weights: the weighting redone on each replicate's base weights."""
+    settings = config["weighting"]
+    variables = config["surveys"][survey]["weighting"]["margins"]
+    respondents = pd.read_parquet(harmonised)
+    population = read_margins(margins_file, variables, margin_levels(config, survey, root))
+    bootstrap = config["estimation"]["bootstrap"]
+    numbers = chunk_replicates(bootstrap, chunk)
+    names = [replicate_columns(bootstrap["replicates"])[number] for number in numbers]
+    try:
+        margins = build_margins(respondents, population, variables)
+        base = np.ones(len(respondents))
+        factors = psu_factors(config, survey, wave, respondents)[:, numbers]
+        columns = {}
+        for name, factor in zip(names, factors.T, strict=True):
+            try:
+                columns[name] = rake_replicate(
+                    base,
+                    factor,
+                    margins,
+                    settings["tolerance"],
+                    settings["max_iterations"],
+                )
+            except WeightingError as err:
+                raise WeightingError(
+                    f"{name}: {err} (this replicate left out every PSU with respondents in "
+                    "that level; making the level a stratum of the design also avoids it)"
+                ) from err
+    except WeightingError as err:
+        raise WeightingError(f"{survey} {wave}: {err}") from err
+    table = pd.DataFrame({"respondent_id": respondents["respondent_id"], **columns})
+    write_parquet(table, output)
+    return table
+
+
+def combine_replicates(config: dict, inputs: list[str], output: str) -> pd.DataFrame:
+    """One survey wave's replicate weights from its chunks, every configured replicate once."""
+    chunks = [pd.read_parquet(path) for path in inputs]
+    first = chunks[0]["respondent_id"]
+    for path, chunk in zip(inputs, chunks, strict=True):
+        if not chunk["respondent_id"].equals(first):
+            raise WeightingError(f"{path}: respondents differ from {inputs[0]}")
+    table = pd.concat(
+        [chunks[0][["respondent_id"]], *(c.drop(columns="respondent_id") for c in chunks)],
+        axis=1,
+    )
+    expected = replicate_columns(config["estimation"]["bootstrap"]["replicates"])
+    if sorted(table.columns[1:]) != expected:
+        raise WeightingError(
+            f"{output}: the chunks hold replicates {list(table.columns[1:3])}..., expected "
+            f"{expected[0]}..{expected[-1]} once each"
+        )
+    table = table[["respondent_id", *expected]]
+    write_parquet(table, output)
+    return table

@@ -69,6 +69,7 @@ def get_final_outputs():
     return [
         *expand_survey_waves("results/harmonised/{survey}_{wave}.parquet"),
         *expand_survey_waves("results/weights/{survey}_{wave}.parquet"),
+        *get_replicate_outputs(),
         "results/weights/diagnostics.csv",
         "results/estimates/indicators.parquet",
         "results/estimates/wave_differences.csv",
@@ -78,6 +79,7 @@ def get_final_outputs():
         "results/estimates/response_rates.csv",
         *[f"results/models/{model}.csv" for model in config.get("models", {})],
         *get_publication_outputs(),
+        *get_findings_publication_outputs(),
     ]
 
 
@@ -213,6 +215,56 @@ def is_synthetic_input():
     return is_synthetic(labels)
 
 
+# Publication of the findings (rules in findings.smk).
+
+
+wildcard_constraints:
+    theme="|".join(config["publication"]["themes"]),
+
+
+def get_findings_caption(kind):
+    """A caption naming the theme or model of the output, in the configured language."""
+
+    def caption(wildcards):
+        label = ""
+        if "theme" in wildcards.keys():
+            label = LABELS.theme(wildcards.theme)
+        elif "model" in wildcards.keys():
+            label = config["models"][wildcards.model]["label"][LABELS.language]
+        return LABELS.text(f"caption_{kind}", label=label)
+
+    return caption
+
+
+def get_distribution_subcategory(wildcards):
+    """Distributions sit under Findings, one subcategory per theme (named apart from the
+    theme's own category)."""
+    return f"{LABELS.text('kind_distribution')}: {LABELS.theme(wildcards.theme)}"
+
+
+def get_findings_publication_outputs():
+    return [
+        "results/tables/distributions.csv",
+        "results/tables/contrasts.csv",
+        "results/tables/response_rates.csv",
+        *expand(
+            "results/figures/distribution_{theme}.{ext}",
+            theme=config["publication"]["themes"],
+            ext=["png", "svg"],
+        ),
+        *expand(
+            "results/tables/distribution_{theme}.html",
+            theme=config["publication"]["themes"],
+        ),
+        *expand("results/report/models/{model}.html", model=config.get("models", {})),
+        *expand(
+            "results/figures/model_{model}.{ext}",
+            model=config.get("models", {}),
+            ext=["png", "svg"],
+        ),
+    ]
+
+
 # Provenance: the manifest of a complete run (rules/manifest.smk).
 MANIFEST = "results/manifest.json"
 
@@ -233,3 +285,30 @@ def get_provenance_category(wildcards):
             "(run snakemake first):\n  " + "\n  ".join(problems)
         )
     return LABELS.report_category("methods")
+
+
+# Bootstrap replicate weights (workflow/rules/replicates.smk).
+
+
+def is_bootstrap():
+    return config["estimation"]["variance"] == "bootstrap"
+
+
+def get_replicate_chunks(wildcards):
+    return [
+        f"results/weights/replicates/{wildcards.survey}_{wildcards.wave}_{chunk}.parquet"
+        for chunk in range(config["estimation"]["bootstrap"]["chunks"])
+    ]
+
+
+def get_replicate_weights(wildcards):
+    """The survey wave's replicate weights where the variance is bootstrap, else nothing."""
+    if not is_bootstrap():
+        return []
+    return f"results/weights/{wildcards.survey}_{wildcards.wave}.replicates.parquet"
+
+
+def get_replicate_outputs():
+    if not is_bootstrap():
+        return []
+    return expand_survey_waves("results/weights/{survey}_{wave}.replicates.parquet")

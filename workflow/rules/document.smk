@@ -12,8 +12,14 @@ rule claims_evaluate:
         "results/tables/claims.csv",
     log:
         "logs/claims_evaluate/claims.log",
+    benchmark:
+        "benchmarks/claims_evaluate/claims.tsv"
     conda:
         "../envs/navpartner.yaml"
+    threads: 1
+    resources:
+        mem_mb=500,
+        runtime=5,
     shell:
         "navpartner claims --config {input.config:q} --indicators {input.indicators:q}"
         " --contrasts {input.contrasts:q} --association-tests {input.associations:q}"
@@ -46,8 +52,14 @@ rule report_document:
         html="results/report/evaluation_report.html",
     log:
         "logs/report_document/evaluation_report.log",
+    benchmark:
+        "benchmarks/report_document/evaluation_report.tsv"
     conda:
         "../envs/navpartner.yaml"
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=10,
     params:
         caption=get_caption("document"),
     shell:

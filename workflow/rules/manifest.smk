@@ -15,8 +15,15 @@ rule results_manifest:
         ),
     log:
         "logs/results_manifest/manifest.log",
+    benchmark:
+        "benchmarks/results_manifest/manifest.tsv"
+    localrule: True
     conda:
         "../envs/navpartner.yaml"
+    threads: 1
+    resources:
+        mem_mb=500,
+        runtime=5,
     shell:
         "navpartner manifest {input.outputs:q} --config {input.config:q}"
         " --manifest {output.manifest:q} --html {output.html:q} 2> {log:q}"

@@ -11,8 +11,14 @@ rule model_fit:
         ),
     log:
         "logs/model_fit/{model}.log",
+    benchmark:
+        "benchmarks/model_fit/{model}.tsv"
     conda:
         "../envs/navpartner.yaml"
+    threads: 1
+    resources:
+        mem_mb=500,
+        runtime=5,
     params:
         caption=get_caption("model"),
     shell:

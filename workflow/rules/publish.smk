@@ -12,8 +12,14 @@ rule tables_suppress:
         audit="results/tables/suppression.audit.json",
     log:
         "logs/tables_suppress/indicators.log",
+    benchmark:
+        "benchmarks/tables_suppress/indicators.tsv"
     conda:
         "../envs/navpartner.yaml"
+    threads: 1
+    resources:
+        mem_mb=500,
+        runtime=5,
     shell:
         "navpartner publish-suppress --config {input.config:q} --estimates {input.estimates:q}"
         " --differences {input.differences:q} --published {output.published:q}"
@@ -37,8 +43,14 @@ rule tables_indicator:
         ),
     log:
         "logs/tables_indicator/{indicator}.log",
+    benchmark:
+        "benchmarks/tables_indicator/{indicator}.tsv"
     conda:
         "../envs/navpartner.yaml"
+    threads: 1
+    resources:
+        mem_mb=500,
+        runtime=5,
     params:
         caption=get_caption("table"),
     shell:
@@ -63,8 +75,14 @@ rule figures_indicator:
         svg="results/figures/{indicator}.svg",
     log:
         "logs/figures_indicator/{indicator}.log",
+    benchmark:
+        "benchmarks/figures_indicator/{indicator}.tsv"
     conda:
         "../envs/navpartner.yaml"
+    threads: 1
+    resources:
+        mem_mb=500,
+        runtime=5,
     params:
         caption=get_caption("figure"),
     shell:
@@ -89,8 +107,14 @@ rule figures_compare:
         svg="results/figures/{figure}.svg",
     log:
         "logs/figures_compare/{figure}.log",
+    benchmark:
+        "benchmarks/figures_compare/{figure}.tsv"
     conda:
         "../envs/navpartner.yaml"
+    threads: 1
+    resources:
+        mem_mb=500,
+        runtime=5,
     params:
         caption=get_caption("comparison"),
     shell:
@@ -115,8 +139,14 @@ rule figures_change:
         svg="results/figures/change.svg",
     log:
         "logs/figures_change/change.log",
+    benchmark:
+        "benchmarks/figures_change/change.tsv"
     conda:
         "../envs/navpartner.yaml"
+    threads: 1
+    resources:
+        mem_mb=500,
+        runtime=5,
     params:
         caption=get_caption("change"),
     shell:
@@ -140,8 +170,14 @@ rule report_card:
         ),
     log:
         "logs/report_card/{indicator}.log",
+    benchmark:
+        "benchmarks/report_card/{indicator}.tsv"
     conda:
         "../envs/navpartner.yaml"
+    threads: 1
+    resources:
+        mem_mb=500,
+        runtime=5,
     params:
         caption=get_caption("card"),
     shell:
@@ -154,6 +190,8 @@ rule report_methods:
     input:
         audits=expand_survey_waves("results/harmonised/{survey}_{wave}.audit.json"),
         diagnostics="results/weights/diagnostics.csv",
+        rates="results/estimates/response_rates.csv",
+        estimates="results/estimates/indicators.parquet",
         config=get_config_file(),
     output:
         report(
@@ -164,10 +202,17 @@ rule report_methods:
         ),
     log:
         "logs/report_methods/methods.log",
+    benchmark:
+        "benchmarks/report_methods/methods.tsv"
     conda:
         "../envs/navpartner.yaml"
+    threads: 1
+    resources:
+        mem_mb=500,
+        runtime=5,
     params:
         caption=get_caption("methods"),
     shell:
         "navpartner publish-methods {input.audits:q} --config {input.config:q}"
-        " --diagnostics {input.diagnostics:q} --html {output:q} 2> {log:q}"
+        " --diagnostics {input.diagnostics:q} --rates {input.rates:q}"
+        " --estimates {input.estimates:q} --html {output:q} 2> {log:q}"

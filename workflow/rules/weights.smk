@@ -9,8 +9,14 @@ rule survey_weight:
         audit="results/weights/{survey}_{wave}.audit.json",
     log:
         "logs/survey_weight/{survey}_{wave}.log",
+    benchmark:
+        "benchmarks/survey_weight/{survey}_{wave}.tsv"
     conda:
         "../envs/navpartner.yaml"
+    threads: 1
+    resources:
+        mem_mb=500,
+        runtime=5,
     shell:
         "navpartner weight --config {input.config:q} --survey {wildcards.survey:q}"
         " --wave {wildcards.wave:q} --harmonised {input.harmonised:q} --margins {input.margins:q}"
@@ -30,8 +36,15 @@ rule weights_diagnostics:
         ),
     log:
         "logs/weights_diagnostics/diagnostics.log",
+    benchmark:
+        "benchmarks/weights_diagnostics/diagnostics.tsv"
+    localrule: True
     conda:
         "../envs/navpartner.yaml"
+    threads: 1
+    resources:
+        mem_mb=500,
+        runtime=5,
     params:
         caption=get_caption("diagnostics"),
     shell:

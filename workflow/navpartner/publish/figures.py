@@ -46,11 +46,23 @@ class Panel:
     rows: list[tuple[str, dict]]  # label -> {wave: row of the published table}
 
 
-def wave_colours(config: dict) -> dict[int, tuple]:
-    """One colour per wave, the same in every figure (later waves darker)."""
-    waves = sorted({wave for _, wave in survey_waves(config)})
-    palette = sns.color_palette("blend:#9ecae1,#08306b", n_colors=max(len(waves), 2))
-    return dict(zip(waves, palette[-len(waves) :], strict=True))
+# seaborn's "colorblind" palette (Okabe-Ito): colour-blind safe, each colour clearly visible on
+# white, the latest wave the darkest (blue); a marker shape per wave too, so the waves stay
+# apart in greyscale print.
+WAVE_COLOURS = sns.color_palette("colorblind").as_hex()
+WAVE_MARKERS = ["o", "s", "D", "^", "v", "P"]
+FLAG = "†"  # a fragile estimate (reliability flags), drawn hollow and marked
+
+
+def wave_colours(config: dict) -> dict[int, str]:
+    """One colour per wave, the same in every figure."""
+    waves = sorted({wave for _, wave in survey_waves(config)}, reverse=True)
+    return {wave: WAVE_COLOURS[i % len(WAVE_COLOURS)] for i, wave in enumerate(waves)}
+
+
+def wave_markers(config: dict) -> dict[int, str]:
+    waves = sorted({wave for _, wave in survey_waves(config)}, reverse=True)
+    return {wave: WAVE_MARKERS[i % len(WAVE_MARKERS)] for i, wave in enumerate(waves)}
 
 
 def indicator_panels(published: pd.DataFrame, indicator: str, labels: Labels) -> list[Panel]:
@@ -117,15 +129,19 @@ def share_figure(
         for ax, panel in zip(axes[:, 0], panels, strict=True):
             _draw_panel(ax, panel, waves, colours, labels)
         axes[-1, 0].set_xlabel(labels.text("share"))
+        markers = wave_markers(labels.config)
         handles = [
-            plt.Line2D([], [], color=colours[w], marker="o", lw=1.5, label=str(w)) for w in waves
+            plt.Line2D([], [], color=colours[w], marker=markers[w], lw=1.5, label=str(w))
+            for w in waves
         ]
-        _frame(fig, title, subtitle, notes, synthetic, labels, legend=handles)
+        # room on the right for each point's n
+        _frame(fig, title, subtitle, notes, synthetic, labels, legend=handles, right=0.87)
     return fig
 
 
 def _draw_panel(ax, panel: Panel, waves, colours, labels: Labels) -> None:
     offsets = {w: (i - (len(waves) - 1) / 2) * 0.28 for i, w in enumerate(waves)}
+    markers = wave_markers(labels.config)
     for position, (_, cells) in enumerate(panel.rows):
         marks = _cell_marks(cells, waves, labels)
         if marks:  # where the points would be: never silently left out
@@ -135,7 +151,27 @@ def _draw_panel(ax, panel: Panel, waves, colours, labels: Labels) -> None:
                 continue
             y = position + offsets[wave]
             ax.plot([row["ci_low"], row["ci_high"]], [y, y], color=colours[wave], lw=1.6)
-            ax.plot(row["percent"], y, "o", color=colours[wave], ms=5, mec="white", mew=0.6)
+            flagged = bool(row.get("flagged", False))
+            ax.plot(
+                row["percent"],
+                y,
+                markers[wave],
+                color=colours[wave],
+                ms=5,
+                mfc="white" if flagged else colours[wave],
+                mec=colours[wave] if flagged else "white",
+                mew=1.0 if flagged else 0.6,
+            )
+            n = f"n = {labels.number(row['n'], 0)}{FLAG if flagged else ''}"
+            ax.annotate(
+                n,
+                (1.01, y),
+                xycoords=("axes fraction", "data"),
+                ha="left",
+                va="center",
+                fontsize=6,
+                color=colours[wave],
+            )
     ax.set_yticks(range(len(panel.rows)), [textwrap.fill(r[0], 34) for r in panel.rows])
     ax.set_ylim(len(panel.rows) - 0.5, -0.5)
     ax.set_xlim(0, 100)
@@ -147,12 +183,13 @@ def _draw_panel(ax, panel: Panel, waves, colours, labels: Labels) -> None:
 def _cell_marks(cells: dict, waves, labels: Labels) -> str:
     """Why a row lacks points: suppressed (n below the minimum) or not asked that wave."""
     minimum = labels.config["publication"]["min_cell_size"]
-    hidden = [wave for wave, row in cells.items() if row["suppressed"]]
     missing = [wave for wave in waves if wave not in cells]
     marks = []
-    if hidden:
-        which = "" if len(hidden) == len(waves) else ", ".join(map(str, hidden)) + ": "
-        marks.append(f"{which}{labels.text('suppressed_short')} – n < {minimum}")
+    for kind, reason in (("primary", f"n < {minimum}"), ("secondary", labels.text("secondary"))):
+        hidden = [wave for wave, row in cells.items() if row["suppressed"] == kind]
+        if hidden:
+            which = "" if len(hidden) == len(waves) else ", ".join(map(str, hidden)) + ": "
+            marks.append(f"{which}{labels.text('suppressed_short')} – {reason}")
     if missing:
         marks.append(labels.text("not_both_waves", wave=", ".join(map(str, missing))))
     return "; ".join(marks)

@@ -35,11 +35,28 @@ TEXTS = {
         "or hidden so that such a cell cannot be worked out).",
     },
     "suppressed_short": {"nb": "vises ikke (:)", "en": "not shown (:)"},
+    "secondary": {
+        "nb": "skjult for å verne en liten celle",
+        "en": "hidden to protect a small cell",
+    },
+    "flag_note": {
+        "nb": "† og hul markør = usikkert anslag: effektivt antall svar under {n_eff}, under {df} "
+        "frihetsgrader eller et intervall på {width} prosentpoeng eller mer (NCHS-standard). "
+        "Vises, men bør leses med forsiktighet.",
+        "en": "† and a hollow marker = fragile estimate: effective sample size below {n_eff}, "
+        "fewer than {df} degrees of freedom, or an interval {width} percentage points wide or "
+        "more (NCHS standards). Shown, but to be read with care.",
+    },
     "estimation_note": {
         "nb": "Vektet til populasjonen (raking til {margins}). Designbasert usikkerhet "
-        "(Taylor-linearisering, klynger: {cluster}); {method}.",
+        "({variance}, klynger: {cluster}); {method}.",
         "en": "Weighted to the population (raking to {margins}). Design-based uncertainty "
-        "(Taylor linearisation, clusters: {cluster}); {method}.",
+        "({variance}, clusters: {cluster}); {method}.",
+    },
+    "variance_method_linearised": {"nb": "Taylor-linearisering", "en": "Taylor linearisation"},
+    "variance_method_bootstrap": {
+        "nb": "bootstrap med {replicates} replikater",
+        "en": "bootstrap with {replicates} replicates",
     },
     "korn_graubard": {
         "nb": "Korn–Graubard-intervall (beta)",
@@ -134,6 +151,38 @@ TEXTS = {
         "nb": "Data (rader inn og ut per årgang), vektingsdiagnostikk og estimeringsmetode.",
         "en": "Data (rows in and out per wave), weighting diagnostics and estimation method.",
     },
+    "kind_distribution": {"nb": "Svarfordeling", "en": "Answer distribution"},
+    "kind_contrasts": {"nb": "Testede forskjeller", "en": "Tested differences"},
+    "kind_response": {"nb": "Svarprosent", "en": "Response rates"},
+    "kind_model_table": {"nb": "Modell", "en": "Model"},
+    "caption_distribution": {
+        "nb": "Svarfordelingen for temaet «{label}»: andel av hver svarkategori og «vet ikke», "
+        "etter år, med antall svar; usikre anslag merket †.",
+        "en": "The answer distribution of the theme «{label}»: the share of each answer and of "
+        "«don't know», by wave, with respondents; fragile estimates marked †.",
+    },
+    "caption_contrasts": {
+        "nb": "Testede forskjeller mellom grupper, undersøkelser og år, med {level} % "
+        "konfidensintervall, p-verdi og p justert for mange tester (Benjamini–Hochberg).",
+        "en": "Tested differences between groups, surveys and waves, with {level}% confidence "
+        "intervals, p-values and p adjusted for multiple testing (Benjamini–Hochberg).",
+    },
+    "caption_response": {
+        "nb": "Svarprosent per undersøkelse og år, totalt og for hver vektingsvariabel.",
+        "en": "Response rates by survey and wave, overall and by each weighting variable.",
+    },
+    "caption_model_table": {
+        "nb": "{label}: koeffisienter (log-odds), designbaserte standardfeil, oddsforhold med "
+        "{level} % konfidensintervall og p-verdi.",
+        "en": "{label}: coefficients (log-odds), design-based standard errors, odds ratios with "
+        "{level}% confidence intervals and p-values.",
+    },
+    "caption_odds": {
+        "nb": "{label}: oddsforhold med {level} % konfidensintervall.",
+        "en": "{label}: odds ratios with {level}% confidence intervals.",
+    },
+    "findings": {"nb": "Funn", "en": "Findings"},
+    "models": {"nb": "Modeller", "en": "Models"},
     "change_points": {"nb": "Endring (prosentpoeng)", "en": "Change (percentage points)"},
     "not_both_waves": {"nb": "ikke spurt i {wave}", "en": "not asked in {wave}"},
     "p_value": {"nb": "p-verdi", "en": "p-value"},
@@ -226,9 +275,20 @@ class Labels:
         return self.text(
             "estimation_note",
             margins=margins,
+            variance=self.variance_method(),
             cluster=self.cluster(survey),
             method=f"{self.text('interval')}: {method}",
         )
+
+    def variance_method(self) -> str:
+        """How the published SEs were estimated, in words."""
+        estimation = self.config["estimation"]
+        if estimation["variance"] == "bootstrap":
+            return self.text(
+                "variance_method_bootstrap",
+                replicates=estimation["bootstrap"]["replicates"],
+            )
+        return self.text("variance_method_linearised")
 
     def cluster(self, survey: str) -> str:
         """What a survey's PSU is, in words."""
@@ -262,6 +322,16 @@ class Labels:
     def source(self, waves) -> str:
         source = self.config["publication"]["source"][self.language]
         return self.text("waves_source", source=source, waves=", ".join(map(str, waves)))
+
+    def flag_note(self) -> str:
+        """The footnote of the reliability flag, with the configured thresholds."""
+        thresholds = self.config["estimation"]["reliability"]
+        return self.text(
+            "flag_note",
+            n_eff=thresholds["min_effective_n"],
+            df=thresholds["min_df"],
+            width=f"{100 * thresholds['max_interval_width']:g}",
+        )
 
     def number(self, value: float, decimals: int = 1) -> str:
         """A number as the language writes it: 4 726,5 in Norwegian, 4,726.5 in English."""

@@ -90,6 +90,12 @@ TEXTS = {
         "nb": "vektene behandles som faste.",
         "en": "the weights are treated as fixed.",
     },
+    "variance_bootstrap": {
+        "nb": "for andelene og endringene brukes i stedet replikatvekter: en Rao–Wu-bootstrap "
+        "av klyngene innen strata, med rakingen gjort på nytt i hvert replikat.",
+        "en": "for the shares and changes, replicate weights are used instead: a Rao–Wu "
+        "bootstrap of the clusters within strata, with the raking redone in every replicate.",
+    },
 }
 STATISTICS = {
     "n": {"nb": "Svar", "en": "Responses"},
@@ -105,7 +111,11 @@ STATISTICS = {
 }
 
 
-def methods_page(harmonise_audits: list[dict], diagnostics: pd.DataFrame, config: dict) -> str:
+def methods_page(
+    harmonise_audits: list[dict], diagnostics: pd.DataFrame, config: dict, response: str = ""
+) -> str:
+    """response: the HTML section on response rates and weighting's effect, placed after the
+    weighting diagnostics."""
     labels = Labels(config)
     text = labels.choose(TEXTS)
     body = [
@@ -116,6 +126,7 @@ def methods_page(harmonise_audits: list[dict], diagnostics: pd.DataFrame, config
         f"<h2>{text['weighting']}</h2>",
         *(_weighting_intro(config, survey, labels, text) for survey in config["surveys"]),
         _diagnostics_table(diagnostics, config, labels),
+        response,
         f"<h2>{text['estimation']}</h2>",
         *(f"<p>{html.escape(p)}</p>" for p in _estimation_text(config, labels, text)),
     ]

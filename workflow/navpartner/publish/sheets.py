@@ -16,6 +16,7 @@ from navpartner.publish.labels import Labels
 # Symbols in the tables (Statistics Norway's conventions).
 SUPPRESSED = ":"
 NOT_ASKED = "."
+FLAG = "†"  # a fragile estimate (reliability flags); the note under the table explains it
 # Fixed document date: XLSX files carry no time of writing, so reruns are byte-identical.
 DOCUMENT_DATE = datetime.datetime(2000, 1, 1)
 VALUE_COLUMNS = ["percent", "ci_low", "ci_high", "n"]
@@ -72,13 +73,18 @@ def indicator_sheet(published: pd.DataFrame, indicator: str, config: dict, synth
 def _cell(row) -> dict | str:
     if row.suppressed:
         return SUPPRESSED
-    return {column: getattr(row, column) for column in VALUE_COLUMNS}
+    return {
+        **{column: getattr(row, column) for column in VALUE_COLUMNS},
+        "flagged": bool(getattr(row, "flagged", False)),
+    }
 
 
 def _notes(labels: Labels, indicator: str, waves, rows) -> list[str]:
     survey = labels.config["indicators"][indicator]["survey"]
     minimum = labels.config["publication"]["min_cell_size"]
     notes = [labels.source(waves), labels.estimation_note(survey)]
+    if any(isinstance(c, dict) and c["flagged"] for row in rows for c in row.cells.values()):
+        notes.append(labels.flag_note())
     notes.append(labels.text("suppressed_note", minimum=minimum))
     if any(cell == NOT_ASKED for row in rows for cell in row.cells.values()):
         notes.append(labels.text("not_asked_note"))
@@ -112,6 +118,7 @@ def write_xlsx(sheet: Sheet, path: str) -> None:
         "heading": workbook.add_format({"bold": True}),
         "group": workbook.add_format({"indent": 1}),
         "percent": workbook.add_format({"num_format": "0.0%"}),
+        "flagged": workbook.add_format({"num_format": f'0.0%"{FLAG}"'}),
         "n": workbook.add_format({"num_format": "0"}),
         "symbol": workbook.add_format({"align": "right"}),
         "note": workbook.add_format({"italic": True, "font_size": 9}),
@@ -157,6 +164,9 @@ def _write_cell(worksheet, line: int, first: int, cell, formats) -> None:
         value = cell[column]
         if column == "n":
             worksheet.write_number(line, first + offset, int(value), formats["n"])
+        elif column == "percent" and cell["flagged"]:  # a fragile estimate: number + marker
+            number = round(value / 100, 3)
+            worksheet.write_number(line, first + offset, number, formats["flagged"])
         else:  # the published (rounded) percentage, stored as a fraction in a % format
             worksheet.write_number(line, first + offset, round(value / 100, 3), formats["percent"])
 
@@ -191,6 +201,8 @@ def _html_cells(cell, labels: Labels) -> str:
     if isinstance(cell, str):
         return f'<td class="symbol">{cell}</td>' * len(VALUE_COLUMNS)
     values = [labels.number(cell[c]) for c in ("percent", "ci_low", "ci_high")]
+    if cell["flagged"]:
+        values[0] += FLAG
     return "".join(f"<td>{v}</td>" for v in [*values, labels.number(cell["n"], 0)])
 
 

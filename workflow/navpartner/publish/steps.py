@@ -8,7 +8,7 @@ import pandas as pd
 
 from navpartner.config import survey_waves
 from navpartner.io import sha256_of, write_csv, write_json, write_text
-from navpartner.publish import figures
+from navpartner.publish import figures, findings
 from navpartner.publish.cards import audit_card
 from navpartner.publish.labels import Labels, is_synthetic
 from navpartner.publish.methods import methods_page
@@ -132,8 +132,21 @@ def card(config: dict, published: str, audits: list[str], indicator: str, html: 
     write_text(page, html)
 
 
-def methods(config: dict, harmonise_audits: list[str], diagnostics: str, html: str) -> None:
-    page = methods_page(read_audits(harmonise_audits), pd.read_csv(diagnostics), config)
+def methods(
+    config: dict,
+    harmonise_audits: list[str],
+    diagnostics: str,
+    html: str,
+    rates: str | None = None,
+    estimates: str | None = None,
+) -> None:
+    """The methods page; with response rates and the estimates, their section too."""
+    extra = ""
+    if rates and estimates:
+        extra = findings.response_section(
+            pd.read_csv(rates, dtype={"level": str}), pd.read_parquet(estimates), config
+        )
+    page = methods_page(read_audits(harmonise_audits), pd.read_csv(diagnostics), config, extra)
     write_text(page, html)
 
 
@@ -150,6 +163,7 @@ def _notes(labels: Labels, table: pd.DataFrame, surveys: list[str]) -> list[str]
     return [
         labels.source(waves),
         *notes,
+        labels.flag_note(),
         labels.text("suppressed_note", minimum=minimum),
     ]
 
@@ -160,3 +174,49 @@ def _synthetic(audits: list[str]) -> bool:
 
 def _synthetic_labels(audits: list[dict]) -> bool:
     return is_synthetic(audit.get("source_file_label", "") for audit in audits)
+
+
+def distributions(config: dict, estimates: str, published: str) -> pd.DataFrame:
+    """The answer distributions, suppressed and labelled (results/tables/distributions.csv)."""
+    table = findings.published_distributions(pd.read_parquet(estimates), config)
+    write_csv(table, published)
+    return table
+
+
+def theme_distributions(
+    config: dict, published: str, audits: list[str], theme: str, png: str, svg: str, html: str
+) -> None:
+    """A theme's diverging stacked bar chart and its distribution table."""
+    table = findings.read_published_distributions(published)
+    synthetic = _synthetic(audits)
+    fig = findings.distribution_figure(table, theme, config, synthetic)
+    figures.save_figure(fig, png, svg)
+    write_text(findings.distribution_table_html(table, theme, config, synthetic), html)
+
+
+def contrasts(
+    config: dict, estimates: str, published: str, audits: list[str], csv: str, html: str
+) -> pd.DataFrame:
+    """Tested differences, hidden where a compared cell is, as CSV and an HTML table."""
+    table = findings.published_contrasts(
+        pd.read_parquet(estimates), read_published(published), config
+    )
+    write_csv(table, csv)
+    write_text(findings.contrasts_html(table, config, _synthetic(audits)), html)
+    return table
+
+
+def response_rates(config: dict, rates: str, audits: list[str], csv: str, html: str) -> None:
+    table = pd.read_csv(rates, dtype={"level": str})
+    write_csv(table, csv)
+    write_text(findings.response_table(table, config, _synthetic(audits)), html)
+
+
+def model(
+    config: dict, coefficients: str, audits: list[str], name: str, html: str, png: str, svg: str
+) -> None:
+    """A model's coefficient table and its odds-ratio chart."""
+    table = pd.read_csv(coefficients)
+    synthetic = _synthetic(audits)
+    write_text(findings.model_html(table, name, config, synthetic), html)
+    figures.save_figure(findings.odds_ratio_figure(table, name, config, synthetic), png, svg)

@@ -28,6 +28,7 @@ PUBLISHED_COLUMNS = [
     "deff",
     "interval",
     "suppressed",
+    "flagged",
 ]
 CHANGE_COLUMNS = [
     "theme",
@@ -82,6 +83,7 @@ def published_estimates(estimates: pd.DataFrame, config: dict) -> pd.DataFrame:
             "deff": rows["deff"].round(2),
             "interval": method,
             "suppressed": rows["suppressed"],
+            "flagged": rows["flagged"].astype(bool) & (rows["suppressed"] == ""),
         }
     )
     table.loc[table["suppressed"] != "", HIDDEN] = pd.NA
@@ -117,7 +119,8 @@ def published_changes(
             "change": (100 * rows["difference"]).round(1).to_numpy(),
             "ci_low": (100 * rows["ci_low"]).round(1).to_numpy(),
             "ci_high": (100 * rows["ci_high"]).round(1).to_numpy(),
-            "p_value": rows["p_value"].round(3).to_numpy(),
+            # three significant digits: a small p stays visible, never rounded to 0.0
+            "p_value": rows["p_value"].map(lambda p: float(f"{p:.3g}")).to_numpy(),
             "suppressed": either,
         }
     )[CHANGE_COLUMNS]

@@ -1,0 +1,70 @@
+"""What each rule of the workflow declares: threads, resources, local or cluster job.
+
+Read by the test that every rule sizes itself (tests/test_rule_resources.py) and by the benchmark
+that compares declarations with measured peaks (tests/benchmarks/rule_resources.py).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+import re
+from pathlib import Path
+
+import pandas as pd
+from snakemake.api import SnakemakeApi
+from snakemake.settings.types import OutputSettings, ResourceSettings
+
+RESOURCES = ("mem_mb", "runtime")
+RULE = re.compile(r"^(?:rule|checkpoint) (\w+):\n((?:[ \t]+.*\n|\n)*)", re.MULTILINE)
+
+
+def rules_saying(project: Path, directive: str) -> set[str]:
+    """Rules whose block in the Snakefile or a rule file has `directive:`.
+
+    Read from the text for `threads` (once parsed, Snakemake's default 1 cannot be told from a
+    declared 1) and `benchmark` (the file the rule's resources are sized from)."""
+    found = set()
+    for path in [project / "Snakefile", *sorted((project / "workflow").rglob("*.smk"))]:
+        for name, body in RULE.findall(path.read_text(encoding="utf-8") + "\n"):
+            if re.search(rf"^\s+{directive}:", body, re.MULTILINE):
+                found.add(name)
+    return found
+
+
+def declared_resources(project: Path) -> pd.DataFrame:
+    """One row per rule that runs something: threads, mem_mb, runtime (NaN: not declared)."""
+    threads = rules_saying(project, "threads")
+    rows = []
+    with _inside(project), SnakemakeApi(OutputSettings(quiet={"all"})) as api:
+        workflow = api.workflow(
+            resource_settings=ResourceSettings(), snakefile=Path("Snakefile"), workdir=Path(".")
+        )._workflow
+        for rule in workflow.rules:
+            if rule.norun:
+                continue
+            resources = {
+                name: rule.resources[name].value if name in rule.resources else None
+                for name in RESOURCES
+            }
+            rows.append(
+                {
+                    "rule": rule.name,
+                    "threads": rule.resources["_cores"].value if rule.name in threads else None,
+                    **resources,
+                    "local": rule.name in workflow._localrules,
+                }
+            )
+    return pd.DataFrame(rows, dtype=object).set_index("rule")
+
+
+@contextlib.contextmanager
+def _inside(folder: Path):
+    before = Path.cwd()
+    os.chdir(folder)
+    try:
+        with contextlib.redirect_stderr(io.StringIO()):
+            yield
+    finally:
+        os.chdir(before)

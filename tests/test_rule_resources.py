@@ -1,0 +1,77 @@
+"""Every rule sizes itself for a cluster, and the SLURM profile fits the workflow."""
+
+from pathlib import Path
+
+import pytest
+import yaml
+from rule_declarations import declared_resources, rules_saying
+
+ROOT = Path(__file__).resolve().parents[1]
+PROFILE = ROOT / "profiles" / "slurm" / "config.yaml"
+
+
+@pytest.fixture(scope="module")
+def declared():
+    return declared_resources(ROOT)
+
+
+@pytest.fixture(scope="module")
+def profile() -> dict:
+    return yaml.safe_load(PROFILE.read_text(encoding="utf-8"))
+
+
+def test_every_rule_declares_threads_memory_and_runtime(declared):
+    """A rule without them gets the profile's catch-all and its job may be killed or wait
+    long on a cluster: size it with tests/benchmarks/rule_resources.py."""
+    for rule, row in declared.iterrows():
+        for what in ("threads", "mem_mb", "runtime"):
+            value = row[what]
+            assert value is not None and value == value, (
+                f"rule '{rule}' declares no {what}: add `threads:` and `resources: mem_mb=..., "
+                "runtime=...` sized from python tests/benchmarks/rule_resources.py"
+            )
+            assert isinstance(value, int) and value > 0, f"rule '{rule}': {what} = {value!r}"
+
+
+def test_every_rule_has_a_benchmark_to_size_it_from():
+    missing = sorted(set(declared_resources(ROOT).index) - rules_saying(ROOT, "benchmark"))
+    assert not missing, f"rules without a benchmark: file: {missing}"
+
+
+def test_the_profile_asks_squeue_for_job_status(profile):
+    # sacct without an accounting database hangs the run (see the profile's comment).
+    assert profile["slurm-status-command"] == "squeue"
+    assert profile["slurm-init-seconds-before-status-checks"] <= 10
+    assert profile["executor"] == "slurm"
+
+
+def test_the_profile_leaves_partition_and_account_to_the_user(profile):
+    text = PROFILE.read_text(encoding="utf-8")
+    resources = profile["default-resources"]
+    assert resources["slurm_partition"] == "EDIT_PARTITION" and "sinfo" in text
+    assert resources["slurm_account"] == "EDIT_ACCOUNT" and "sacctmgr" in text
+
+
+def test_the_profile_repeats_the_default_profile_except_cores(profile):
+    default = yaml.safe_load((ROOT / "profiles" / "default" / "config.yaml").read_text())
+    for key, value in default.items():
+        if key != "cores":
+            assert profile[key] == value, key
+
+
+def test_grouped_rules_exist_and_groups_are_capped(profile, declared):
+    groups = dict(entry.split("=") for entry in profile["groups"])
+    assert set(groups) <= set(declared.index), sorted(set(groups) - set(declared.index))
+    assert not any(declared.loc[rule, "local"] for rule in groups), "a local rule is grouped"
+    # Without caps a group job asks for a CPU and memory per step and may never start.
+    caps = dict(entry.split("=") for entry in profile["resources"])
+    assert isinstance(profile["cores"], int) and int(caps["mem_mb"]) > 0
+    widest = max(declared.loc[list(groups), "mem_mb"]) * profile["cores"]
+    assert widest <= int(caps["mem_mb"])
+
+
+def test_tiny_steps_run_on_the_submit_host(declared):
+    local = declared[declared["local"]]
+    assert {"weights_diagnostics", "indicators_combine"} <= set(local.index)
+    # Local steps run beside Snakemake itself: they must stay small.
+    assert (local["mem_mb"] <= 1000).all() and (local["threads"] == 1).all()

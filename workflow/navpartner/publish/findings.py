@@ -1,0 +1,930 @@
+"""Published findings beyond one share per cell: answer distributions (tables and diverging
+stacked bar charts per theme), tested contrasts, response rates beside unweighted and weighted
+shares, and the explanatory models (coefficient table, odds-ratio chart). Aggregates only;
+small cells suppressed as in the indicator tables; fragile estimates flagged, never hidden.
+"""
+
+from __future__ import annotations
+
+import html
+import textwrap
+
+import numpy as np
+import pandas as pd
+
+from navpartner.publish import figures
+from navpartner.publish.labels import Labels
+from navpartner.publish.sheets import html_document
+from navpartner.publish.suppress import PRIMARY, SECONDARY, suppression_marks
+
+FLAG = "†"  # the marker of an estimate flagged as fragile, in tables and figures
+TEXTS = {
+    "distributions": {"nb": "Svarfordelinger", "en": "Answer distributions"},
+    "distribution_title": {
+        "nb": "Svarfordeling: {theme}",
+        "en": "Distribution of answers: {theme}",
+    },
+    "distribution_axis": {
+        "nb": "Prosent (uenig/sjelden til venstre, enig/ofte til høyre for 0)",
+        "en": "Per cent (disagree/rarely left of 0, agree/often right of it)",
+    },
+    "dont_know_bar": {"nb": "Vet ikke", "en": "Don't know"},
+    "distribution_note": {
+        "nb": "Andeler av dem i populasjonen som svarte (også «vet ikke»); de som ikke svarte "
+        "er talt for seg. Midtkategorien er delt likt på hver side av 0.",
+        "en": "Shares of those in the population who answered (including «don't know»); "
+        "those who did not answer are counted apart. The middle category is split evenly "
+        "either side of 0.",
+    },
+    "suppressed_primary": {
+        "nb": "vises ikke (:) – n < {minimum}",
+        "en": "not shown (:) – n < {minimum}",
+    },
+    "suppressed_secondary": {
+        "nb": "vises ikke (:) – skjult for å verne en liten celle",
+        "en": "not shown (:) – hidden to protect a small cell",
+    },
+    "n_label": {"nb": "n = {n}", "en": "n = {n}"},
+    "unanswered": {"nb": "Ikke svart", "en": "Not answered"},
+    "wave": {"nb": "År", "en": "Year"},
+    "group": {"nb": "Gruppe", "en": "Group"},
+    "n": {"nb": "Svar", "en": "Answers"},
+    "contrasts": {"nb": "Testede forskjeller", "en": "Tested differences"},
+    "kind_group": {
+        "nb": "Grupper sammenlignet med resten (eller med en referansegruppe), samme år",
+        "en": "Groups against the rest (or a reference group), same year",
+    },
+    "kind_survey": {
+        "nb": "Kontorundersøkelsen mot kommuneundersøkelsen (samme tema og spørsmål)",
+        "en": "Office survey against municipal survey (same theme and question)",
+    },
+    "kind_wave": {"nb": "Endring mellom år", "en": "Change between waves"},
+    "rest": {"nb": "resten", "en": "the rest"},
+    "compared": {"nb": "Sammenlignet", "en": "Compared"},
+    "reference": {"nb": "Mot", "en": "Against"},
+    "difference": {"nb": "Forskjell (pp)", "en": "Difference (pp)"},
+    "interval": {"nb": "{level} % KI", "en": "{level}% CI"},
+    "p_value": {"nb": "p", "en": "p"},
+    "p_adjusted": {"nb": "p (justert)", "en": "p (adjusted)"},
+    "contrast_note": {
+        "nb": "Forskjell i prosentpoeng med {level} % konfidensintervall. Innen et år tas "
+        "hensyn til at gruppene er fra samme utvalg (kovarians i designet); mellom år og "
+        "undersøkelser er utvalgene uavhengige. Justert p: Benjamini–Hochberg over alle "
+        "publiserte tester (falsk oppdagelsesrate). Skjult der en av cellene er skjult.",
+        "en": "Difference in percentage points with its {level}% confidence interval. Within a "
+        "year the groups come from one sample (covariance in the design); between years and "
+        "surveys the samples are independent. Adjusted p: Benjamini–Hochberg over every "
+        "published test (false discovery rate). Hidden where either cell is hidden.",
+    },
+    "response": {"nb": "Svarprosent og vektingens virkning", "en": "Response and weighting"},
+    "response_intro": {
+        "nb": "Svarprosent = svar (etter avbrutte skjema) delt på antallet i populasjonen, "
+        "totalt og for hver vektingsvariabel. Tabellen under viser hver indikators uvektede "
+        "andel ved siden av den vektede: forskjellen er det vektingen endrer.",
+        "en": "Response rate = responses (after breakoffs) over the number in the population, "
+        "overall and for each weighting variable. The table below shows each indicator's "
+        "unweighted share beside the weighted one: the difference is what weighting changes.",
+    },
+    "variable": {"nb": "Variabel", "en": "Variable"},
+    "level": {"nb": "Nivå", "en": "Level"},
+    "frame_count": {"nb": "Populasjon", "en": "Population"},
+    "respondents": {"nb": "Svar", "en": "Responses"},
+    "response_rate": {"nb": "Svarprosent", "en": "Response rate (%)"},
+    "total": {"nb": "Totalt", "en": "Total"},
+    "unweighted": {"nb": "Uvektet (%)", "en": "Unweighted (%)"},
+    "weighted": {"nb": "Vektet (%)", "en": "Weighted (%)"},
+    "weighting_change": {"nb": "Vektet − uvektet (pp)", "en": "Weighted − unweighted (pp)"},
+    "indicator": {"nb": "Indikator", "en": "Indicator"},
+    "model_title": {"nb": "Modell: {label}", "en": "Model: {label}"},
+    "term": {"nb": "Ledd", "en": "Term"},
+    "log_odds": {"nb": "Log-odds", "en": "Log-odds"},
+    "se": {"nb": "SE", "en": "SE"},
+    "odds_ratio": {"nb": "Oddsforhold", "en": "Odds ratio"},
+    "odds_axis": {
+        "nb": "Oddsforhold med {level} % KI (logaritmisk akse; 1 = som referansen)",
+        "en": "Odds ratio with {level}% CI (log axis; 1 = as the reference)",
+    },
+    "model_note": {
+        "nb": "Vektet logistisk regresjon. Designbaserte standardfeil som R svyglm: "
+        "sandwich med klynger ({clusters}) og strata (hver undersøkelse og år), "
+        "t-fordeling med {df} frihetsgrader. n = {n} svar i {psus} klynger. "
+        "Referanse: {reference}.",
+        "en": "Weighted logistic regression. Design-based standard errors as R's svyglm: "
+        "sandwich with clusters ({clusters}) and strata (each survey and wave), t with {df} "
+        "degrees of freedom. n = {n} responses in {psus} clusters. Reference: {reference}.",
+    },
+    "intercept": {"nb": "Konstantledd", "en": "Intercept"},
+}
+
+
+# Disclosure control and labels -----------------------------------------------------------
+
+
+def suppress_sets(table: pd.DataFrame, keys: list[str], minimum: int) -> pd.Series:
+    """Primary and secondary marks of each group's n within every additive set of groups."""
+    marks = pd.Series("", index=table.index, dtype=object)
+    firsts = table.drop_duplicates([*keys, "group"])
+    for _, cells in firsts.groupby(keys, sort=False):
+        marked = suppression_marks(cells["n"].to_numpy(), minimum)
+        for group, mark in zip(cells["group"], marked, strict=True):
+            same = (table[keys] == cells.iloc[0][keys]).all(axis=1) & (table["group"] == group)
+            marks[same] = mark
+    return marks
+
+
+def category_label(config: dict, labels: Labels, scale: str, code: int) -> str:
+    if code == config["dont_know_code"]:
+        return config["publication"]["answers"]["dont_know"][labels.language]
+    return labels.scale_label(config["scales"][scale], code)
+
+
+def p_text(labels: Labels, p: float) -> str:
+    """A p-value as printed: three decimals, "< 0,001" below that, never "0,000"."""
+    if pd.isna(p):
+        return ""
+    if p < 0.001:
+        return "< " + labels.number(0.001, 3)
+    return labels.number(p, 3)
+
+
+def published_distributions(distributions: pd.DataFrame, config: dict) -> pd.DataFrame:
+    """Distributions in percent with labels; a group with fewer than min_cell_size answers is
+    hidden (primary), and one more where a breakdown would hide exactly one (secondary)."""
+    labels = Labels(config)
+    minimum = config["publication"]["min_cell_size"]
+    rows = distributions.copy()
+    rows["suppressed"] = suppress_sets(rows, ["indicator", "wave", "breakdown"], minimum)
+    scale = rows["indicator"].map(
+        lambda name: config["items"][config["indicators"][name]["item"]]["scale"]
+    )
+    table = pd.DataFrame(
+        {
+            "theme": rows["indicator"].map(lambda name: config["indicators"][name]["theme"]),
+            "indicator": rows["indicator"],
+            "indicator_label": rows["indicator"].map(labels.indicator),
+            "survey": rows["survey"],
+            "wave": rows["wave"],
+            "breakdown": rows["breakdown"],
+            "breakdown_label": rows["breakdown"].map(labels.breakdown),
+            "group": rows["group"],
+            "group_label": [
+                labels.group(b, g) for b, g in zip(rows["breakdown"], rows["group"], strict=True)
+            ],
+            "category": rows["category"].astype(int),
+            "category_label": [
+                category_label(config, labels, s, int(c))
+                for s, c in zip(scale, rows["category"], strict=True)
+            ],
+            "n": rows["n"].astype("Int64"),
+            "percent": (100 * rows["estimate"]).round(1),
+            "ci_low": (100 * rows["ci_low"]).round(1),
+            "ci_high": (100 * rows["ci_high"]).round(1),
+            "unanswered": rows["unanswered"].astype("Int64"),
+            "flagged": rows["flagged"].astype(bool),
+            "suppressed": rows["suppressed"],
+        }
+    )
+    hidden = ["n", "percent", "ci_low", "ci_high", "unanswered"]
+    table[hidden] = table[hidden].astype("Float64")
+    table.loc[table["suppressed"] != "", hidden] = pd.NA
+    table.loc[table["suppressed"] != "", "flagged"] = False
+    order = _order(table, config)
+    return table.iloc[order].reset_index(drop=True)
+
+
+def _order(table: pd.DataFrame, config: dict) -> np.ndarray:
+    labels = Labels(config)
+    indicators = list(config["indicators"])
+    keys = [
+        table["indicator"].map(indicators.index).to_numpy(),
+        [
+            config["indicators"][i]["breakdowns"].index(b)
+            for i, b in zip(table["indicator"], table["breakdown"], strict=True)
+        ],
+        [labels.group_rank(b, g) for b, g in zip(table["breakdown"], table["group"], strict=True)],
+        table["wave"].to_numpy(),
+        table["category"].to_numpy(),
+    ]
+    return np.lexsort(list(reversed(keys)))
+
+
+def read_published_distributions(path: str) -> pd.DataFrame:
+    return pd.read_csv(
+        path,
+        dtype={"group": str, "suppressed": str, "breakdown": str},
+        keep_default_na=False,
+        na_values={c: [""] for c in ("n", "percent", "ci_low", "ci_high", "unanswered")},
+    )
+
+
+# The diverging stacked bar chart -----------------------------------------------------------
+
+# ColorBrewer PuOr (colour-blind safe): the two sides differ in hue and position, strong and
+# mild answers in lightness, so the chart also reads in greyscale. Neutral light grey; "vet
+# ikke" a mid grey with hatching, in a panel of its own.
+SIDE_COLOURS = {
+    "low": ["#b35806", "#f1a340"],  # strongest first
+    "high": ["#542788", "#998ec3"],
+}
+NEUTRAL = "#d9d9d9"
+DONT_KNOW_COLOUR = "#969696"
+
+
+def scale_layout(codes: list[int]) -> tuple[list[int], int | None, list[int]]:
+    """The scale's codes left of 0 (strongest first), its neutral middle, and right of 0 (in
+    order from the middle)."""
+    codes = sorted(codes)
+    half = len(codes) // 2
+    neutral = codes[half] if len(codes) % 2 else None
+    return codes[:half], neutral, codes[len(codes) - half :]
+
+
+def _segment_colours(low: list[int], high: list[int]) -> dict[int, str]:
+    colours = {}
+    for side, codes in (("low", low), ("high", list(reversed(high)))):
+        palette = SIDE_COLOURS[side] if len(codes) > 1 else SIDE_COLOURS[side][:1]
+        for code, colour in zip(codes, palette[: len(codes)], strict=True):
+            colours[code] = colour
+    return colours
+
+
+def distribution_figure(published: pd.DataFrame, theme: str, config: dict, synthetic: bool):
+    """Per indicator of the theme, its totals by wave as a diverging stacked bar."""
+    import matplotlib.pyplot as plt
+
+    labels = Labels(config)
+    text = labels.choose(TEXTS)
+    rows = published[(published["theme"] == theme) & (published["breakdown"] == "total")]
+    indicators = [i for i in config["indicators"] if i in set(rows["indicator"])]
+    waves = sorted(rows["wave"].unique())
+    heights = [len(waves) + 2.4 for _ in indicators]
+    notes = [
+        labels.source(waves),
+        text["distribution_note"],
+        *_estimation_notes(labels, list(dict.fromkeys(rows["survey"]))),
+        labels.flag_note(),
+        labels.text("suppressed_note", minimum=config["publication"]["min_cell_size"]),
+    ]
+    with plt.rc_context(figures.STYLE):
+        fig, axes = plt.subplots(
+            len(indicators),
+            2,
+            squeeze=False,
+            figsize=(figures.WIDTH, 1.9 + 0.32 * sum(heights) + figures._notes_height(notes)),
+            gridspec_kw={"height_ratios": heights, "width_ratios": [5, 1], "wspace": 0.08},
+        )
+        for (bars, dont_know), name in zip(axes, indicators, strict=True):
+            _draw_distribution(
+                bars, dont_know, rows[rows["indicator"] == name], name, config, waves, labels
+            )
+        axes[-1, 0].set_xlabel(text["distribution_axis"])
+        axes[-1, 1].set_xlabel("%")
+        title = text["distribution_title"].format(theme=labels.theme(theme))
+        figures._frame(fig, title, "", notes, synthetic, labels, left=0.2, right=0.97)
+        # The first panel's title and legend sit above its axes: room for them under the
+        # header, and between panels.
+        fig.subplots_adjust(top=fig.subplotpars.top - 0.3 / fig.get_figheight(), hspace=0.9)
+    return fig
+
+
+def _estimation_notes(labels: Labels, surveys: list[str]) -> list[str]:
+    """How each survey's estimates were made; named by survey when there are several."""
+    notes = [labels.estimation_note(survey) for survey in surveys]
+    if len(surveys) == 1:
+        return notes
+    return [f"{labels.survey(s)}: {n}" for s, n in zip(surveys, notes, strict=True)]
+
+
+def _draw_distribution(ax, side_ax, rows, name, config, waves, labels: Labels) -> None:
+    text = labels.choose(TEXTS)
+    scale = config["items"][config["indicators"][name]["item"]]["scale"]
+    codes = [int(c) for c in config["scales"][scale]]
+    low, neutral, high = scale_layout(codes)
+    colours = _segment_colours(low, high)
+    dont_know = config["dont_know_code"]
+    minimum = config["publication"]["min_cell_size"]
+    ytick = []
+    for position, wave in enumerate(waves):
+        cells = rows[rows["wave"] == wave].set_index("category")
+        if cells.empty:
+            ytick.append(str(wave))
+            ax.text(
+                0,
+                position,
+                labels.text("not_both_waves", wave=wave),
+                ha="center",
+                va="center",
+                fontsize=7,
+                color=figures.MUTED,
+                style="italic",
+            )
+            continue
+        mark = cells["suppressed"].iloc[0]
+        if mark:
+            ytick.append(str(wave))
+            key = "suppressed_primary" if mark == PRIMARY else "suppressed_secondary"
+            ax.text(
+                0,
+                position,
+                text[key].format(minimum=minimum),
+                ha="center",
+                va="center",
+                fontsize=7,
+                color=figures.MUTED,
+                style="italic",
+            )
+            continue
+        n = int(cells["n"].iloc[0])
+        ytick.append(f"{wave}\n{text['n_label'].format(n=labels.number(n, 0))}")
+        share = cells["percent"].to_dict()
+        flagged = cells["flagged"].to_dict()
+        middle = share.get(neutral, 0.0) / 2 if neutral is not None else 0.0
+        left = -middle
+        for code in reversed(low):  # from the middle outwards
+            left -= share.get(code, 0.0)
+        segments = [*low, *([neutral] if neutral is not None else []), *high]
+        start = left
+        for code in segments:
+            width = share.get(code, 0.0)
+            colour = NEUTRAL if code == neutral else colours[code]
+            ax.barh(
+                position, width, left=start, color=colour, edgecolor="white", lw=0.6, height=0.62
+            )
+            _segment_label(
+                ax, start + width / 2, position, width, flagged.get(code), colour, labels
+            )
+            start += width
+        width = share.get(dont_know, 0.0)
+        side_ax.barh(
+            position,
+            width,
+            color=DONT_KNOW_COLOUR,
+            hatch="////",
+            edgecolor="white",
+            lw=0.6,
+            height=0.62,
+        )
+        marker = FLAG if flagged.get(dont_know) else ""
+        side_ax.text(
+            width + 1, position, f"{labels.number(width, 0)}{marker}", va="center", fontsize=7
+        )
+    limit = 100
+    ax.set_xlim(-limit, limit)
+    ax.axvline(0, color="#444444", lw=0.8)
+    ax.set_xticks([-100, -50, 0, 50, 100], ["100", "50", "0", "50", "100"])
+    ax.set_yticks(range(len(waves)), ytick)
+    ax.set_ylim(len(waves) - 0.5, -0.5)
+    ax.tick_params(axis="y", length=0, labelsize=8)
+    ax.grid(axis="x", color="#eeeeee", lw=0.6)
+    ax.set_axisbelow(True)
+    handles = _legend_handles(config, labels, scale, low, neutral, high, colours)
+    rows_of_legend = _legend_rows(handles)
+    ax.set_title(textwrap.fill(labels.indicator(name), 90), fontsize=9, pad=7 + 10 * rows_of_legend)
+    ax.legend(
+        handles=handles,
+        loc="lower left",
+        bbox_to_anchor=(0, 1.0),
+        ncols=-(-len(handles) // rows_of_legend),
+        frameon=False,
+        fontsize=6.5,
+        handlelength=1.2,
+        columnspacing=0.8,
+        borderaxespad=0.1,
+        borderpad=0.1,
+    )
+    side_ax.set_xlim(0, 40)
+    side_ax.set_ylim(len(waves) - 0.5, -0.5)
+    side_ax.set_yticks([])
+    side_ax.set_title(text["dont_know_bar"], fontsize=8, loc="center")
+    side_ax.spines["left"].set_visible(True)
+    side_ax.tick_params(axis="x", labelsize=7)
+
+
+def _segment_label(ax, x, y, width, flagged, colour, labels: Labels) -> None:
+    """The share inside its segment where it fits (white on the dark colours)."""
+    if width < 6:
+        return
+    dark = colour in (SIDE_COLOURS["low"][0], SIDE_COLOURS["high"][0])
+    marker = FLAG if flagged else ""
+    ax.text(
+        x,
+        y,
+        f"{labels.number(width, 0)}{marker}",
+        ha="center",
+        va="center",
+        fontsize=6.5,
+        color="white" if dark else "#1a1a1a",
+    )
+
+
+LEGEND_LINE = 72  # characters of answer labels that fit in one row above a panel
+
+
+def _legend_rows(handles) -> int:
+    return 1 if sum(len(h.get_label()) + 4 for h in handles) <= LEGEND_LINE else 2
+
+
+def _legend_handles(config, labels, scale, low, neutral, high, colours):
+    from matplotlib.patches import Patch
+
+    codes = [*low, *([neutral] if neutral is not None else []), *high]
+    return [
+        Patch(
+            facecolor=NEUTRAL if code == neutral else colours[code],
+            edgecolor="white",
+            label=category_label(config, labels, scale, code),
+        )
+        for code in codes
+    ]
+
+
+# Tables ------------------------------------------------------------------------------------
+
+
+def distribution_table_html(
+    published: pd.DataFrame, theme: str, config: dict, synthetic: bool
+) -> str:
+    """Per indicator of the theme: groups and waves down, categories across (percent)."""
+    labels = Labels(config)
+    text = labels.choose(TEXTS)
+    rows = published[published["theme"] == theme]
+    parts = [
+        f"<h1>{html.escape(text['distribution_title'].format(theme=labels.theme(theme)))}</h1>"
+    ]
+    if synthetic:
+        parts.append(f'<p class="synthetic">{html.escape(labels.text("synthetic"))}</p>')
+    minimum = config["publication"]["min_cell_size"]
+    for name in [i for i in config["indicators"] if i in set(rows["indicator"])]:
+        cells = rows[rows["indicator"] == name]
+        categories = list(
+            dict.fromkeys(zip(cells["category"], cells["category_label"], strict=True))
+        )
+        head = [
+            text["group"],
+            text["wave"],
+            text["n"],
+            *(lbl for _, lbl in categories),
+            text["unanswered"],
+        ]
+        body = []
+        for (breakdown, group, wave), row in cells.groupby(
+            ["breakdown_label", "group_label", "wave"], sort=False
+        ):
+            first = row.iloc[0]
+            if first["suppressed"]:
+                values = [":"] * (len(categories) + 2)
+            else:
+                by_code = row.set_index("category")
+                values = [labels.number(first["n"], 0)]
+                for code, _ in categories:
+                    cell = by_code.loc[code]
+                    values.append(
+                        labels.number(cell["percent"]) + (FLAG if cell["flagged"] else "")
+                    )
+                values.append(labels.number(first["unanswered"], 0))
+            label = group if breakdown == group else f"{breakdown}: {group}"
+            body.append(
+                f"<tr><th>{html.escape(label)}</th><td>{wave}</td>"
+                + "".join(f"<td>{v}</td>" for v in values)
+                + "</tr>"
+            )
+        parts.append(f"<h2>{html.escape(labels.indicator(name))}</h2>")
+        parts.append(_table(head, body))
+    notes = [
+        labels.source(sorted(rows["wave"].unique())),
+        text["distribution_note"],
+        labels.flag_note(),
+        labels.text("suppressed_note", minimum=minimum),
+    ]
+    parts += [f'<p class="note">{html.escape(n)}</p>' for n in notes]
+    title = text["distribution_title"].format(theme=labels.theme(theme))
+    return html_document(title, "\n".join(parts) + "\n", config)
+
+
+def _table(head: list[str], rows: list[str]) -> str:
+    header = "".join(f"<th>{html.escape(h)}</th>" for h in head)
+    return f"<table><thead><tr>{header}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+
+
+# Contrasts ---------------------------------------------------------------------------------
+
+CONTRAST_PUBLISHED = [
+    "kind",
+    "theme",
+    "indicator",
+    "indicator_label",
+    "indicator_reference",
+    "survey",
+    "wave",
+    "wave_reference",
+    "breakdown",
+    "breakdown_label",
+    "group",
+    "group_label",
+    "reference",
+    "reference_label",
+    "percent",
+    "percent_reference",
+    "difference",
+    "ci_low",
+    "ci_high",
+    "p_value",
+    "p_adjusted",
+    "method",
+    "suppressed",
+]
+
+
+def published_contrasts(contrasts: pd.DataFrame, published: pd.DataFrame, config: dict):
+    """Contrasts in percentage points, labelled; hidden where a cell they compare is hidden."""
+    labels = Labels(config)
+    marks = published.set_index(["indicator", "wave", "breakdown", "group"])["suppressed"]
+
+    def mark(indicator, wave, breakdown, group):
+        return marks.get((indicator, wave, breakdown, group), "")
+
+    own = [
+        mark(i, w, b, g)
+        for i, w, b, g in zip(
+            contrasts["indicator"],
+            contrasts["wave"],
+            contrasts["breakdown"],
+            contrasts["group"],
+            strict=True,
+        )
+    ]
+    other = [
+        "" if r == "rest" else mark(i, w, b, r if k == "group" else g)
+        for k, i, w, b, g, r in zip(
+            contrasts["kind"],
+            contrasts["indicator_reference"],
+            contrasts["wave_reference"],
+            contrasts["breakdown"],
+            contrasts["group"],
+            contrasts["reference"],
+            strict=True,
+        )
+    ]
+    suppressed = [
+        PRIMARY if PRIMARY in (a, b) else (SECONDARY if (a or b) else "")
+        for a, b in zip(own, other, strict=True)
+    ]
+    text = labels.choose(TEXTS)
+    table = pd.DataFrame(
+        {
+            "kind": contrasts["kind"],
+            "theme": contrasts["indicator"].map(lambda n: config["indicators"][n]["theme"]),
+            "indicator": contrasts["indicator"],
+            "indicator_label": contrasts["indicator"].map(labels.indicator),
+            "indicator_reference": contrasts["indicator_reference"],
+            "survey": contrasts["survey"],
+            "wave": contrasts["wave"],
+            "wave_reference": contrasts["wave_reference"],
+            "breakdown": contrasts["breakdown"],
+            "breakdown_label": contrasts["breakdown"].map(labels.breakdown),
+            "group": contrasts["group"],
+            "group_label": [
+                labels.group(b, g)
+                for b, g in zip(contrasts["breakdown"], contrasts["group"], strict=True)
+            ],
+            "reference": contrasts["reference"],
+            "reference_label": [
+                text["rest"] if r == "rest" else labels.group(b, r)
+                for b, r in zip(contrasts["breakdown"], contrasts["reference"], strict=True)
+            ],
+            "percent": (100 * contrasts["estimate"]).round(1),
+            "percent_reference": (100 * contrasts["estimate_reference"]).round(1),
+            "difference": (100 * contrasts["difference"]).round(1),
+            "ci_low": (100 * contrasts["ci_low"]).round(1),
+            "ci_high": (100 * contrasts["ci_high"]).round(1),
+            "p_value": contrasts["p_value"],
+            "p_adjusted": contrasts["p_adjusted"],
+            "method": contrasts["method"],
+            "suppressed": suppressed,
+        }
+    )[CONTRAST_PUBLISHED]
+    hidden = [
+        "percent",
+        "percent_reference",
+        "difference",
+        "ci_low",
+        "ci_high",
+        "p_value",
+        "p_adjusted",
+    ]
+    table[hidden] = table[hidden].astype("Float64")
+    table.loc[table["suppressed"] != "", hidden] = pd.NA
+    kinds = ["group", "survey", "wave"]
+    indicators = list(config["indicators"])
+    keys = [
+        table["kind"].map(kinds.index).to_numpy(),
+        table["indicator"].map(indicators.index).to_numpy(),
+        [
+            config["indicators"][i]["breakdowns"].index(b)
+            for i, b in zip(table["indicator"], table["breakdown"], strict=True)
+        ],
+        [labels.group_rank(b, g) for b, g in zip(table["breakdown"], table["group"], strict=True)],
+        table["wave"].to_numpy(),
+        table["wave_reference"].to_numpy(),
+    ]
+    return table.iloc[np.lexsort(list(reversed(keys)))].reset_index(drop=True)
+
+
+NUMBERS_STYLE = (
+    "<style>td { white-space: nowrap; } tbody td:first-child { text-align: left; }</style>"
+)
+
+
+def contrasts_html(table: pd.DataFrame, config: dict, synthetic: bool) -> str:
+    """Per kind of contrast and indicator: what is compared, the difference, interval and
+    both p-values."""
+    labels = Labels(config)
+    text = labels.choose(TEXTS)
+    parts = [NUMBERS_STYLE, f"<h1>{html.escape(text['contrasts'])}</h1>"]
+    if synthetic:
+        parts.append(f'<p class="synthetic">{html.escape(labels.text("synthetic"))}</p>')
+    interval = text["interval"].format(level=labels.level)
+    head = [
+        text["compared"],
+        text["reference"],
+        text["wave"],
+        text["difference"],
+        interval,
+        text["p_value"],
+        text["p_adjusted"],
+    ]
+    for kind in ("group", "survey", "wave"):
+        rows = table[table["kind"] == kind]
+        if rows.empty:
+            continue
+        parts.append(f"<h2>{html.escape(text['kind_' + kind])}</h2>")
+        for name, cells in rows.groupby("indicator", sort=False):
+            body = []
+            for row in cells.itertuples():
+                compared, against, wave = _contrast_sides(row, config, labels, text)
+                values = [":"] * 4
+                if not row.suppressed:
+                    values = [
+                        labels.number(row.difference),
+                        f"{labels.number(row.ci_low)} – {labels.number(row.ci_high)}",
+                        p_text(labels, row.p_value),
+                        p_text(labels, row.p_adjusted),
+                    ]
+                cells_html = [html.escape(compared), html.escape(against), wave, *values]
+                body.append("<tr>" + "".join(f"<td>{c}</td>" for c in cells_html) + "</tr>")
+            parts.append(f"<h3>{html.escape(labels.indicator(name))}</h3>")
+            parts.append(_table(head, body))
+    note = text["contrast_note"].format(level=labels.level)
+    parts.append(f'<p class="note">{html.escape(note)}</p>')
+    minimum = config["publication"]["min_cell_size"]
+    suppressed = labels.text("suppressed_note", minimum=minimum)
+    parts.append(f'<p class="note">{html.escape(suppressed)}</p>')
+    return html_document(text["contrasts"], "\n".join(parts) + "\n", config)
+
+
+def _contrast_sides(row, config, labels: Labels, text) -> tuple[str, str, str]:
+    if row.kind == "group":
+        prefix = f"{row.breakdown_label}: " if row.breakdown != "total" else ""
+        return prefix + row.group_label, row.reference_label, str(row.wave)
+    if row.kind == "survey":
+        return (
+            labels.population(row.indicator).capitalize() + f" ({row.group_label})",
+            labels.population(row.indicator_reference).capitalize(),
+            str(row.wave),
+        )
+    return row.group_label, str(row.wave_reference), f"{row.wave_reference}–{row.wave}"
+
+
+# Response rates and the weighting's effect --------------------------------------------------
+
+
+def response_section(rates: pd.DataFrame, estimates: pd.DataFrame, config: dict) -> str:
+    """The methods page's section: response rates, and unweighted beside weighted totals."""
+    labels = Labels(config)
+    text = labels.choose(TEXTS)
+    return "\n".join(
+        [
+            f"<h2>{html.escape(text['response'])}</h2>",
+            f"<p>{html.escape(text['response_intro'])}</p>",
+            response_rate_tables(rates, labels),
+            weighting_effect_table(estimates, labels),
+        ]
+    )
+
+
+def response_rate_tables(rates: pd.DataFrame, labels: Labels) -> str:
+    text = labels.choose(TEXTS)
+    head = [
+        text["variable"],
+        text["level"],
+        text["frame_count"],
+        text["respondents"],
+        text["response_rate"],
+    ]
+    parts = []
+    for (survey, wave), rows in rates.groupby(["survey", "wave"], sort=False):
+        body = []
+        rank = [
+            _level_rank(labels, v, str(level))
+            for v, level in zip(rows["variable"], rows["level"], strict=True)
+        ]
+        for row in rows.iloc[np.argsort(rank, kind="stable")].itertuples():
+            total = row.variable == "total"
+            variable = text["total"] if total else labels.breakdown(row.variable)
+            level = "" if total else _level_label(labels, row.variable, str(row.level))
+            cells = [
+                html.escape(variable),
+                html.escape(level),
+                labels.number(row.frame_count, 0),
+                labels.number(row.respondents, 0),
+                labels.number(100 * row.response_rate),
+            ]
+            body.append("<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
+        label = labels.survey(survey)
+        parts.append(f"<h3>{html.escape(label)} {wave}</h3>")
+        parts.append(_table(head, body))
+    return "\n".join(parts)
+
+
+def weighting_effect_table(estimates: pd.DataFrame, labels: Labels) -> str:
+    """Each indicator's total, unweighted and weighted, where its cell is published."""
+    config = labels.config
+    text = labels.choose(TEXTS)
+    totals = estimates[
+        (estimates["breakdown"] == "total")
+        & (estimates["method"] == config["estimation"]["interval"])
+        & (estimates["n"] >= config["publication"]["min_cell_size"])
+    ]
+    head = [
+        text["indicator"],
+        text["wave"],
+        text["unweighted"],
+        text["weighted"],
+        text["weighting_change"],
+    ]
+    body = []
+    for row in totals.itertuples():
+        cells = [
+            html.escape(labels.indicator(row.indicator)),
+            row.wave,
+            labels.number(100 * row.estimate_unweighted),
+            labels.number(100 * row.estimate),
+            labels.number(100 * (row.estimate - row.estimate_unweighted)),
+        ]
+        body.append("<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
+    return _table(head, body)
+
+
+def _level_rank(labels: Labels, variable: str, level: str) -> int:
+    """Levels within a variable in the order tables show groups (unlabelled ones last)."""
+    groups = labels.config["publication"]["breakdowns"].get(variable, {}).get("groups", {})
+    return list(groups).index(level) if level in groups else len(groups)
+
+
+def _level_label(labels: Labels, variable: str, level: str) -> str:
+    groups = labels.config["publication"]["breakdowns"].get(variable, {}).get("groups", {})
+    return groups[level][labels.language] if level in groups else level
+
+
+def response_table(rates: pd.DataFrame, config: dict, synthetic: bool) -> str:
+    """Response rates as a page of their own (the report's table)."""
+    labels = Labels(config)
+    text = labels.choose(TEXTS)
+    banner = (
+        f'<p class="synthetic">{html.escape(labels.text("synthetic"))}</p>' if synthetic else ""
+    )
+    body = f"<h1>{html.escape(text['response'])}</h1>\n{banner}" + response_rate_tables(
+        rates, labels
+    )
+    return html_document(text["response"], body + "\n", config)
+
+
+# Models ------------------------------------------------------------------------------------
+
+
+def model_term_label(config: dict, labels: Labels, term: str) -> str:
+    """ "employer[kommune]" -> "Arbeidsgiver: Kommunalt ansatte"; wave and pooled indicators."""
+    if term == "intercept":
+        return labels.choose(TEXTS)["intercept"]
+    variable, level = term.rstrip("]").split("[")
+    if variable == "wave":
+        return f"{labels.text('wave')}: {level}"
+    if variable == "respondent_group":
+        return labels.population(level).capitalize()
+    return f"{labels.breakdown(variable)}: {labels.group(variable, level)}"
+
+
+def model_html(table: pd.DataFrame, name: str, config: dict, synthetic: bool) -> str:
+    labels = Labels(config)
+    text = labels.choose(TEXTS)
+    spec = config["models"][name]
+    title = text["model_title"].format(label=spec["label"][labels.language])
+    interval = text["interval"].format(level=labels.level)
+    head = [
+        text["term"],
+        text["log_odds"],
+        text["se"],
+        text["odds_ratio"],
+        interval,
+        text["p_value"],
+    ]
+    body = []
+    for row in table.iloc[_term_order(table["term"], spec, labels)].itertuples():
+        cells = [
+            html.escape(model_term_label(config, labels, row.term)),
+            labels.number(row.estimate, 3),
+            labels.number(row.std_error, 3),
+            labels.number(row.odds_ratio, 2),
+            f"{labels.number(row.odds_ratio_low, 2)} – {labels.number(row.odds_ratio_high, 2)}",
+            p_text(labels, row.p_value),
+        ]
+        body.append("<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
+    banner = (
+        f'<p class="synthetic">{html.escape(labels.text("synthetic"))}</p>' if synthetic else ""
+    )
+    note = _model_note(table, name, config, labels)
+    return html_document(
+        title,
+        f"<h1>{html.escape(title)}</h1>\n{banner}{_table(head, body)}\n"
+        f'<p class="note">{html.escape(note)}</p>\n',
+        config,
+    )
+
+
+def _model_note(table, name, config, labels: Labels) -> str:
+    spec = config["models"][name]
+    surveys = dict.fromkeys(config["indicators"][i]["survey"] for i in spec["indicators"])
+    reference = ", ".join(
+        f"{labels.breakdown(term)}: {labels.group(term, level)}"
+        if term in config["publication"]["breakdowns"]
+        else labels.population(level)
+        for term, level in spec.get("reference", {}).items()
+    )
+    return labels.choose(TEXTS)["model_note"].format(
+        clusters="; ".join(dict.fromkeys(labels.cluster(s) for s in surveys)),
+        df=labels.number(table["df"].iat[0], 0),
+        n=labels.number(table["n"].iat[0], 0),
+        psus=labels.number(table["clusters"].iat[0], 0),
+        reference=reference or "-",
+    )
+
+
+def _term_order(terms: pd.Series, spec: dict, labels: Labels) -> np.ndarray:
+    """Terms as the model lists them, each term's levels in the order tables show groups."""
+
+    def key(term: str) -> tuple:
+        if term == "intercept":
+            return (-1, 0, "")
+        variable, level = term.rstrip("]").split("[")
+        breakdowns = labels.config["publication"]["breakdowns"]
+        rank = labels.group_rank(variable, level) if variable in breakdowns else 0
+        return (spec["terms"].index(variable), rank, level)
+
+    return np.array(sorted(range(len(terms)), key=lambda i: key(terms.iat[i])))
+
+
+def odds_ratio_figure(table: pd.DataFrame, name: str, config: dict, synthetic: bool):
+    import matplotlib.pyplot as plt
+
+    labels = Labels(config)
+    text = labels.choose(TEXTS)
+    spec = config["models"][name]
+    terms = table.iloc[_term_order(table["term"], spec, labels)]
+    terms = terms[terms["term"] != "intercept"]
+    notes = [_model_note(table, name, config, labels)]
+    colour = "#0072B2"
+    with plt.rc_context(figures.STYLE):
+        fig, ax = plt.subplots(
+            figsize=(figures.WIDTH, 1.9 + 0.34 * len(terms) + figures._notes_height(notes))
+        )
+        ax.axvline(1, color="#444444", lw=0.8)
+        for position, row in enumerate(terms.itertuples()):
+            ax.plot([row.odds_ratio_low, row.odds_ratio_high], [position] * 2, color=colour, lw=1.6)
+            ax.plot(row.odds_ratio, position, "o", color=colour, ms=5, mec="white", mew=0.6)
+            ax.annotate(
+                f"{labels.number(row.odds_ratio, 2)} (p {p_text(labels, row.p_value)})",
+                (1.0, position),
+                xycoords=("axes fraction", "data"),
+                ha="left",
+                va="center",
+                fontsize=7,
+                color=figures.MUTED,
+            )
+        ax.set_xscale("log")
+        ax.set_yticks(
+            range(len(terms)),
+            [textwrap.fill(model_term_label(config, labels, t), 34) for t in terms["term"]],
+        )
+        ax.set_ylim(len(terms) - 0.5, -0.5)
+        ax.grid(axis="x", color="#dddddd", lw=0.6)
+        ax.tick_params(axis="y", length=0)
+        ax.set_xlabel(text["odds_axis"].format(level=labels.level))
+        from matplotlib.ticker import FuncFormatter
+
+        ax.xaxis.set_major_formatter(
+            FuncFormatter(lambda v, _: labels.number(v, 1 if v < 1 else 0))
+        )
+        title = text["model_title"].format(label=text["odds_ratio"].lower())
+        subtitle = spec["label"][labels.language]
+        figures._frame(fig, title, subtitle, notes, synthetic, labels, left=0.4, right=0.84)
+    return fig
