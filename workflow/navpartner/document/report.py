@@ -91,7 +91,10 @@ def write_document(
 
 
 def with_flags(published: pd.DataFrame, estimates: pd.DataFrame, config: dict) -> pd.DataFrame:
-    """The published cells with the reliability flag of their estimate (flag, never hide)."""
+    """The published cells with the reliability flag of their estimate (flag, never hide);
+    a published table that carries the flag already is taken as it is."""
+    if "flagged" in published:
+        return published.assign(flagged=published["flagged"].astype(str).eq("True"))
     keys = ["indicator", "wave", "breakdown", "group"]
     flags = estimates.loc[
         estimates["method"] == config["estimation"]["interval"], [*keys, "flagged"]
