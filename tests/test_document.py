@@ -10,7 +10,9 @@ import pytest
 from navpartner.claims import FAILS, HOLDS, INCONCLUSIVE
 from navpartner.document import typeset
 from navpartner.document.blocks import Heading, Paragraph, Table, Title
+from navpartner.document.report import with_flags
 from navpartner.publish.labels import Labels
+from navpartner.publish.steps import read_published
 from test_published_outputs import CHROMIUM, CHROMIUM_FLAGS
 
 PDFTOTEXT = shutil.which("pdftotext")
@@ -66,6 +68,13 @@ def test_pdf_has_every_chapter_the_claims_and_the_stamp_on_every_page(project, f
         assert labels.indicator(name) in text, name
     for heading in ["Vedlegg A: Metode", "Vedlegg B: Spørreskjema", "Vedlegg C: Proveniens"]:
         assert heading in text
+    flagged = with_flags(
+        read_published(project / "results/tables/indicators.csv"),
+        pd.read_parquet(project / "results/estimates/indicators.parquet"),
+        config,
+    )["flagged"]
+    assert ("† = usikkert estimat" in text) == flagged.any()  # flagged, never hidden
+    assert text.count("†") >= flagged.sum()  # (the figures may mark them too)
     summary = flat(next(page for page in pages if "Sammendrag" in page and "Påstand" in page))
     assert "Påstander fra forrige rapport prøvd på dataene" in summary
     for claim in config["claims"]["statements"].values():
@@ -124,6 +133,7 @@ def test_english_report_speaks_english_throughout(project, full_run, config, tmp
     write_document(
         english,
         published=str(results / "tables/indicators.csv"),
+        estimates=str(results / "estimates/indicators.parquet"),
         changes=str(results / "tables/changes.csv"),
         claims=str(results / "tables/claims.csv"),
         estimate_audits=sorted(str(p) for p in (results / "estimates").glob("*.audit.json")),

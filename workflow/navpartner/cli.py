@@ -272,6 +272,7 @@ def _add_document_commands(commands) -> None:
     document = commands.add_parser("document", help="the evaluation report as PDF and HTML")
     document.add_argument("--config", default="config.yaml")
     document.add_argument("--published", required=True, help="published estimates CSV")
+    document.add_argument("--estimates", required=True, help="estimates table (its flags)")
     document.add_argument("--changes", required=True, help="published changes CSV")
     document.add_argument("--claims", help="claims CSV")
     document.add_argument("--estimate-audits", nargs="+", required=True)
@@ -679,6 +680,7 @@ def _document(args) -> int:
     write_document(
         read_config(args.config),
         published=args.published,
+        estimates=args.estimates,
         changes=args.changes,
         claims=args.claims,
         estimate_audits=args.estimate_audits,

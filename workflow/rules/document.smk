@@ -29,6 +29,7 @@ rule claims_evaluate:
 rule report_document:
     input:
         published="results/tables/indicators.csv",
+        estimates="results/estimates/indicators.parquet",
         changes="results/tables/changes.csv",
         claims="results/tables/claims.csv",
         contrasts="results/estimates/contrasts.parquet",
@@ -63,6 +64,7 @@ rule report_document:
         caption=get_caption("document"),
     shell:
         "navpartner document --config {input.config:q} --published {input.published:q}"
+        " --estimates {input.estimates:q}"
         " --changes {input.changes:q} --claims {input.claims:q}"
         " --contrasts {input.contrasts:q} --response-rates {input.response_rates:q}"
         " --estimate-audits {input.estimate_audits:q}"

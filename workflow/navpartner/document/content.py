@@ -471,7 +471,7 @@ def _cell(rows: pd.DataFrame, write: Writer) -> list[str]:
     row = rows.iloc[0]
     if pd.isna(row["percent"]):
         return [SUPPRESSED, SUPPRESSED]
-    flag = FLAG if bool(row.get("flagged", False) is True) else ""
+    flag = FLAG if bool(row.get("flagged", False)) else ""
     share = (
         f"{write.number(row['percent'])}{flag} ({write.interval(row['ci_low'], row['ci_high'])})"
     )

@@ -38,6 +38,7 @@ def write_document(
     config: dict,
     *,
     published: str,
+    estimates: str,
     changes: str,
     claims: str | None,
     estimate_audits: list[str],
@@ -52,6 +53,7 @@ def write_document(
 ) -> None:
     inputs = [
         published,
+        estimates,
         changes,
         claims,
         *estimate_audits,
@@ -65,7 +67,7 @@ def write_document(
     audits = read_audits(estimate_audits)
     file_labels = sorted({audit.get("source_file_label", "") for audit in audits})
     sources = content.Sources(
-        published=read_published(published),
+        published=with_flags(read_published(published), pd.read_parquet(estimates), config),
         changes=read_published(changes),
         claims=pd.read_csv(claims, keep_default_na=True) if claims else None,
         estimate_audits=audits,
@@ -86,6 +88,20 @@ def write_document(
     document = typeset.compile_pdf(typeset.typst_source(blocks, labels.language, stamp))
     write_atomically(pdf, lambda tmp: Path(tmp).write_bytes(document))
     write_text(webpage.webpage(blocks, labels.language, stamp), html)
+
+
+def with_flags(published: pd.DataFrame, estimates: pd.DataFrame, config: dict) -> pd.DataFrame:
+    """The published cells with the reliability flag of their estimate (flag, never hide);
+    a published table that carries the flag already is taken as it is."""
+    if "flagged" in published:
+        return published.assign(flagged=published["flagged"].astype(str).eq("True"))
+    keys = ["indicator", "wave", "breakdown", "group"]
+    flags = estimates.loc[
+        estimates["method"] == config["estimation"]["interval"], [*keys, "flagged"]
+    ].astype({"group": str})
+    merged = published.merge(flags, on=keys, how="left", validate="one_to_one")
+    merged["flagged"] = merged["flagged"].fillna(False).astype(bool) & merged["percent"].notna()
+    return merged
 
 
 def _folder(figures: list[str]) -> Path:

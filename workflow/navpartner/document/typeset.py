@@ -121,7 +121,7 @@ def _title(block: Title, stamp: str) -> str:
     lines = "\n".join(f"#par(justify: false, {_s(line)})\n#v(0.4em)" for line in block.lines)
     return f"""#page(header: none, footer: none)[
 #v(5cm)
-#text(size: 24pt, weight: "bold", {_s(block.title)})
+#text(size: 24pt, weight: "bold", hyphenate: false, {_s(block.title)})
 #v(0.8cm)
 #text(size: 15pt, {_s(block.subtitle)})
 #v(2cm)
