@@ -1,10 +1,12 @@
 # navpartner: raw survey files -> harmonised data -> weights -> indicators -> report.
 from snakemake.utils import min_version, validate
 
+from navpartner.yamlfile import read_yaml
 from navpartner.config import (
     check_config_files,
     check_consistency,
     check_paths,
+    follow_order,
     remove_nulls,
     with_string_keys,
 )
@@ -26,6 +28,7 @@ report: "workflow/report/workflow.rst"
 CONFIG_SOURCE = " + ".join(map(str, workflow.configfiles)) or "config"
 try:
     check_config_files(workflow.configfiles)
+    follow_order(config, read_yaml("config.yaml"))
     remove_nulls(config)
     validate(with_string_keys(config), "workflow/schemas/config.schema.yaml")
     check_consistency(config, source=CONFIG_SOURCE)

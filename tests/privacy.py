@@ -39,7 +39,10 @@ class Secrets:
 
 
 def secrets(project: Path, config: dict) -> Secrets:
-    frames = [pd.read_csv(p, dtype=str) for p in (project / "data_raw/frames").glob("municip*")]
+    frames = [
+        pd.read_csv(p, dtype=str)
+        for p in (project / "data_raw/frames").glob("municipalities_*.csv")
+    ]
     municipalities = pd.concat(frames)
     identifiers = set()
     for path in (project / "results/harmonised").glob("*.parquet"):

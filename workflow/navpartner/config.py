@@ -156,6 +156,19 @@ def _checked_part(part: dict, source: str) -> dict:
     return config
 
 
+def follow_order(config: dict, base: dict) -> None:
+    """Put, in place, every mapping's keys in the order of the base config file (keys it lacks
+    after them). Snakemake merges overlays before the base, which would otherwise put an
+    overlay's keys first: order is meaning here (themes, groups, claims), and an unchanged
+    config must give unchanged parts."""
+    for key, value in base.items():
+        if isinstance(value, dict) and isinstance(config.get(key), dict):
+            follow_order(config[key], value)
+    ordered = [key for key in base if key in config] + [key for key in config if key not in base]
+    items = [(key, config.pop(key)) for key in ordered]
+    config.update(items)
+
+
 def remove_nulls(config: dict) -> None:
     """Drop, in place, every entry set to null: how an overlay removes a wave, an indicator,
     a model or a figure of the base config."""
@@ -714,7 +727,7 @@ def write_config_part(config: dict, folder: str, stage: str, **where) -> str:
     text += yaml.dump(
         config_part(config, stage, **where),
         Dumper=_PlainDumper,
-        sort_keys=True,  # overlays may reorder keys; the content is what counts
+        sort_keys=False,  # order is meaning (themes, groups, claims): see follow_order
         allow_unicode=True,
         width=100,
     )

@@ -187,8 +187,8 @@ def _cell_marks(cells: dict, waves, labels: Labels) -> str:
     survey not run that wave (a figure comparing two surveys spans the waves of both)."""
     minimum = labels.config["publication"]["min_cell_size"]
     missing = [wave for wave in waves if wave not in cells]
-    surveys = {row["survey"] for row in cells.values()}
-    run = {wave for survey, wave in survey_waves(labels.config) if survey in surveys or not cells}
+    surveys = {row.get("survey") for row in cells.values()} - {None}  # rows may not say
+    run = {wave for survey, wave in survey_waves(labels.config) if survey in surveys or not surveys}
     marks = []
     for kind, reason in (("primary", f"n < {minimum}"), ("secondary", labels.text("secondary"))):
         hidden = [wave for wave, row in cells.items() if row["suppressed"] == kind]
