@@ -241,13 +241,13 @@ def _wave_codes(item_codes: dict[str, ItemCodes]) -> tuple[list, list]:
 def _item_entry(codes: ItemCodes, dont_know: list, missing: list) -> dict:
     entry: dict = {"source": codes.variable}
     lo, hi = min(codes.scale_codes), max(codes.scale_codes)
-    if all(raw == code for raw, code in codes.mapping.items()):
-        pass
-    elif codes.scale_codes == (1, 2, 3, 4, 5) and all(
+    identity = all(raw == code for raw, code in codes.mapping.items())
+    reversed_scale = codes.scale_codes == (1, 2, 3, 4, 5) and all(
         raw == lo + hi - code for raw, code in codes.mapping.items()
-    ):
+    )
+    if reversed_scale and not identity:
         entry["reverse"] = True
-    else:
+    elif not identity:
         entry["codes"] = {_num(raw): code for raw, code in codes.mapping.items()}
     if [_num(c) for c in codes.dont_know] != dont_know:
         entry["dont_know"] = [_num(c) for c in codes.dont_know]
