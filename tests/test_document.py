@@ -64,6 +64,11 @@ def test_pdf_has_every_chapter_the_claims_and_the_stamp_on_every_page(project, f
     themes = [labels.theme(theme) for theme in config["publication"]["themes"]]
     positions = [text.index(theme, text.index("Sammendrag") + 1) for theme in themes]
     assert positions == sorted(positions)  # chapters in the configured order
+    # each chapter (its heading, then its intro) ends with its answer distributions
+    starts = [text.index(f"{theme} Kapitlet viser") for theme in themes]
+    ends = [*starts[1:], text.rindex("Vedlegg A: Metode")]
+    for theme, start, end in zip(themes, starts, ends, strict=True):
+        assert f"Svarfordeling, {theme}, etter år" in text[start:end], theme
     for name in config["indicators"]:
         assert labels.indicator(name) in text, name
     for heading in ["Vedlegg A: Metode", "Vedlegg B: Spørreskjema", "Vedlegg C: Proveniens"]:
@@ -98,7 +103,8 @@ def test_html_report_opens_offline_with_every_figure_shown(project, full_run, co
     from playwright.sync_api import sync_playwright
 
     labels = Labels(config)
-    expected = len(config["indicators"]) + len(config["publication"]["figures"])
+    themes = config["publication"]["themes"]  # each has its answer distributions
+    expected = len(config["indicators"]) + len(config["publication"]["figures"]) + len(themes)
     leaving = []
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)

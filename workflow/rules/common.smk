@@ -200,9 +200,13 @@ def get_model_tables():
 
 
 def get_document_figures():
-    """The SVG figures the report shows: each indicator, each comparison, the change chart."""
+    """The SVG figures the report shows: each indicator, each comparison, the change chart
+    and each theme's answer distributions."""
     names = (
-        INDICATORS + FIGURES + (["change"] if "change" in config["publication"] else [])
+        INDICATORS
+        + FIGURES
+        + (["change"] if "change" in config["publication"] else [])
+        + [f"distribution_{theme}" for theme in config["publication"]["themes"]]
     )
     return [f"results/figures/{name}.svg" for name in names]
 

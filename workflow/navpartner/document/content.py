@@ -21,6 +21,7 @@ from navpartner.document.blocks import (
 )
 from navpartner.document.texts import TEXTS
 from navpartner.publish import methods
+from navpartner.publish.findings import model_term_label, term_order
 from navpartner.publish.labels import Labels
 
 NOT_ASKED, SUPPRESSED, FLAG = ".", ":", "†"
@@ -46,7 +47,7 @@ class Sources:
     synthetic_label: str = ""  # the vendor files' label when the data are synthetic
     contrasts: pd.DataFrame | None = None
     response_rates: pd.DataFrame | None = None
-    extra_figures: dict[str, list[str]] = field(default_factory=dict)  # theme -> SVG names
+    distribution_themes: set[str] = field(default_factory=set)  # themes with an answer chart
 
 
 class Writer:
@@ -292,12 +293,28 @@ def _chapter(config: dict, sources: Sources, write: Writer, theme: str) -> list:
                 Figure(str(sources.figures / f"{figure}.svg"), spec["title"][labels.language])
             )
     blocks += _survey_contrasts(config, sources, write, names)
-    for svg in sources.extra_figures.get(theme, []):
-        blocks.append(Figure(str(sources.figures / svg), ""))
     for model, spec in config.get("models", {}).items():
         if spec["indicators"][0] in names and model in sources.models:
             blocks.append(_model_table(config, model, sources.models[model], write))
+    if theme in sources.distribution_themes:
+        blocks += _distributions(sources, write, theme)
     return blocks
+
+
+def _distributions(sources: Sources, write: Writer, theme: str) -> list:
+    """The theme's answer distributions: every answer of the items behind its indicators."""
+    # A page of its own: the chart is most of a page, and its heading must not be left behind.
+    heading = Heading(
+        write("distribution_heading"), level=2, anchor=f"distribution-{theme}", new_page=True
+    )
+    return [
+        heading,
+        Paragraph(write("distribution_intro")),
+        Figure(
+            str(sources.figures / f"distribution_{theme}.svg"),
+            write("distribution_caption", theme=write.labels.theme(theme)),
+        ),
+    ]
 
 
 def _indicator_section(config: dict, sources: Sources, write: Writer, name: str) -> list:
@@ -569,18 +586,19 @@ def _survey_contrasts(config: dict, sources: Sources, write: Writer, names: list
 
 def _model_table(config: dict, model: str, table: pd.DataFrame, write: Writer) -> Table:
     spec = config["models"][model]
+    ordered = table.iloc[term_order(table["term"], spec, write.labels)]
     rows = [
         [
-            _term_label(config, row.term, write),
+            model_term_label(config, write.labels, row.term),
             write.number(row.odds_ratio, 2),
             f"{write.number(math.exp(row.conf_low), 2)}–{write.number(math.exp(row.conf_high), 2)}",
             write.p_value(row.p_value).lstrip("= "),
         ]
-        for row in table.itertuples(index=False)
+        for row in ordered.itertuples(index=False)
         if row.term != "intercept"
     ]
     reference = ", ".join(
-        _term_label(config, f"{term}[{value}]", write)
+        model_term_label(config, write.labels, f"{term}[{value}]")
         for term, value in spec.get("reference", {}).items()
     )
     return Table(
@@ -599,20 +617,6 @@ def _model_table(config: dict, model: str, table: pd.DataFrame, write: Writer) -
         ],
         small=True,
     )
-
-
-def _term_label(config: dict, term: str, write: Writer) -> str:
-    """A model term `variable[level]` in words: breakdown and group, wave, or indicator group."""
-    labels = write.labels
-    variable, _, level = term.partition("[")
-    level = level.rstrip("]")
-    if variable == "wave":
-        return f"{labels.text('wave')}: {level}"
-    if variable == "respondent_group":
-        return _capitalised(labels.population(level))
-    if variable in config["publication"]["breakdowns"]:
-        return f"{labels.breakdown(variable)}: {labels.group(variable, level)}"
-    return term
 
 
 # Appendices ---------------------------------------------------------------------------------

@@ -81,6 +81,11 @@ def write_document(
         synthetic_label="; ".join(file_labels) if is_synthetic(file_labels) else "",
         contrasts=_read_table(contrasts) if contrasts else None,
         response_rates=pd.read_csv(response_rates) if response_rates else None,
+        distribution_themes={
+            Path(path).stem.removeprefix("distribution_")
+            for path in figures
+            if Path(path).stem.startswith("distribution_")
+        },
     )
     labels = Labels(config)
     stamp = labels.text("synthetic") if sources.synthetic_label else ""

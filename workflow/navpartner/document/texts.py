@@ -158,6 +158,21 @@ TEXTS = {
         "wide interval): read with caution.",
     },
     "not_asked_note": {"nb": ". = ikke spurt dette året.", "en": ". = not asked that year."},
+    "distribution_heading": {"nb": "Svarfordelinger", "en": "Answer distributions"},
+    "distribution_intro": {
+        "nb": "Indikatorene over teller bare noen av svarkategoriene. Figuren viser alle "
+        "svarene på de samme spørsmålene, som vektede andeler per år: den ene enden av "
+        "skalaen til venstre for nullstreken, den andre til høyre, midtkategorien delt likt "
+        "på hver side og «vet ikke» for seg.",
+        "en": "The indicators above count some of the answer categories only. The figure "
+        "shows every answer to the same questions, as weighted shares by year: one end of "
+        "the scale left of the zero line, the other to the right, the middle category split "
+        "evenly across it and “don't know” apart.",
+    },
+    "distribution_caption": {
+        "nb": "Svarfordeling, {theme}, etter år (vektede andeler i prosent)",
+        "en": "Answer distribution, {theme}, by year (weighted shares in per cent)",
+    },
     "figure_caption": {
         "nb": "{label}, etter år og gruppe, med {level} % KI",
         "en": "{label}, by year and group, with {level}% CI",

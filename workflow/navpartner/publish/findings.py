@@ -810,7 +810,8 @@ def model_term_label(config: dict, labels: Labels, term: str) -> str:
     if variable == "wave":
         return f"{labels.text('wave')}: {level}"
     if variable == "respondent_group":
-        return labels.population(level).capitalize()
+        population = labels.population(level)
+        return population[0].upper() + population[1:]  # not capitalize(): it lowers "Nav"
     return f"{labels.breakdown(variable)}: {labels.group(variable, level)}"
 
 
@@ -829,7 +830,7 @@ def model_html(table: pd.DataFrame, name: str, config: dict, synthetic: bool) ->
         text["p_value"],
     ]
     body = []
-    for row in table.iloc[_term_order(table["term"], spec, labels)].itertuples():
+    for row in table.iloc[term_order(table["term"], spec, labels)].itertuples():
         cells = [
             html.escape(model_term_label(config, labels, row.term)),
             labels.number(row.estimate, 3),
@@ -869,7 +870,7 @@ def _model_note(table, name, config, labels: Labels) -> str:
     )
 
 
-def _term_order(terms: pd.Series, spec: dict, labels: Labels) -> np.ndarray:
+def term_order(terms: pd.Series, spec: dict, labels: Labels) -> np.ndarray:
     """Terms as the model lists them, each term's levels in the order tables show groups."""
 
     def key(term: str) -> tuple:
@@ -889,7 +890,7 @@ def odds_ratio_figure(table: pd.DataFrame, name: str, config: dict, synthetic: b
     labels = Labels(config)
     text = labels.choose(TEXTS)
     spec = config["models"][name]
-    terms = table.iloc[_term_order(table["term"], spec, labels)]
+    terms = table.iloc[term_order(table["term"], spec, labels)]
     terms = terms[terms["term"] != "intercept"]
     notes = [_model_note(table, name, config, labels)]
     colour = "#0072B2"
