@@ -263,3 +263,20 @@ def test_real_files_are_not_labelled_synthetic(config, published_files, tmp_path
 
 def test_the_synthetic_files_carry_the_mark_publication_looks_for():
     assert FILE_LABEL.startswith(SYNTHETIC_MARK)
+
+
+def test_weighting_text_says_the_configured_trim_in_the_language_s_numbers(config):
+    from navpartner.publish.labels import Labels
+    from navpartner.publish.methods import weighting_intro
+
+    norwegian = copy.deepcopy(config)
+    norwegian["weighting"]["trim"] = {"relative_to": "median", "lower": 0.25, "upper": 4}
+    text = weighting_intro(norwegian, "kontor", Labels(norwegian))
+    assert "og trimmes til mellom 0,25 og 4 ganger medianvekten." in text
+    english = copy.deepcopy(norwegian)
+    english["publication"]["language"] = "en"
+    english["weighting"]["trim"]["relative_to"] = "absolute"
+    text = weighting_intro(english, "kontor", Labels(english))
+    assert "and trimmed to between 0.25 and 4." in text  # no median when the bounds are weights
+    del english["weighting"]["trim"]
+    assert "trimmed" not in weighting_intro(english, "kontor", Labels(english))

@@ -640,14 +640,8 @@ def _method(config: dict, sources: Sources, write: Writer) -> list:
             _response_table(config, sources, write),
         ]
     blocks.append(Heading(write("method_weighting"), level=2))
-    trim = config["weighting"].get("trim", {"lower": "–", "upper": "–"})
     for survey in config["surveys"]:
-        margins = ", ".join(
-            labels.breakdown(m).lower() for m in config["surveys"][survey]["weighting"]["margins"]
-        )
-        intro = labels.choose(methods.TEXTS)["weighting_intro"].format(
-            margins=margins, lower=trim["lower"], upper=trim["upper"]
-        )
+        intro = methods.weighting_intro(config, survey, labels)
         blocks.append(Paragraph(f"{labels.survey(survey)}. {intro}"))
     blocks.append(_diagnostics_table(config, sources, write))
     blocks.append(Heading(write("method_estimation"), level=2))

@@ -60,15 +60,22 @@ TEXTS = {
     "weighting_intro": {
         "nb": "Svarprosenten er lav, så hvert svar vektes slik at utvalget gjenspeiler "
         "populasjonen: basisvekten (1, alle ble invitert) rakes til populasjonens fordeling på "
-        "{margins} og trimmes til [{lower}, {upper}] × medianvekten. Kish' designeffekt av "
-        "vektingen og effektivt antall svar viser hva vektingen koster i presisjon; CV er "
-        "vektenes variasjonskoeffisient.",
+        "{margins}{trim}. Kish' designeffekt av vektingen og effektivt antall svar viser hva "
+        "vektingen koster i presisjon; CV er vektenes variasjonskoeffisient.",
         "en": "Response rates are low, so each response is weighted for the sample to "
         "reflect the population: the base weight (1, everyone was invited) is raked to the "
-        "population's distribution over {margins} and trimmed to [{lower}, {upper}] × the "
-        "median weight. Kish's design effect of weighting and the effective number of "
-        "responses show what the weighting costs in precision; CV is the weights' coefficient "
-        "of variation.",
+        "population's distribution over {margins}{trim}. Kish's design effect of weighting "
+        "and the effective number of responses show what the weighting costs in precision; "
+        "CV is the weights' coefficient of variation.",
+    },
+    "and": {"nb": "og", "en": "and"},
+    "trim_median": {
+        "nb": ", og trimmes til mellom {lower} og {upper} ganger medianvekten",
+        "en": ", and trimmed to between {lower} and {upper} times the median weight",
+    },
+    "trim_absolute": {
+        "nb": ", og trimmes til mellom {lower} og {upper}",
+        "en": ", and trimmed to between {lower} and {upper}",
     },
     "estimation": {"nb": "Estimering", "en": "Estimation"},
     "estimation_text": {
@@ -144,7 +151,7 @@ def methods_page(
         _data_table(harmonise_audits, config, labels, text),
         f"<p>{text['geography']}</p>",
         f"<h2>{text['weighting']}</h2>",
-        *(_weighting_intro(config, survey, labels, text) for survey in config["surveys"]),
+        *(_weighting_intro(config, survey, labels) for survey in config["surveys"]),
         _diagnostics_table(diagnostics, config, labels),
         response,
         f"<h2>{text['estimation']}</h2>",
@@ -175,15 +182,34 @@ def _data_table(audits: list[dict], config: dict, labels: Labels, text: dict) ->
     return _table(head, rows)
 
 
-def _weighting_intro(config: dict, survey: str, labels: Labels, text: dict) -> str:
-    margins = ", ".join(
-        labels.breakdown(m).lower() for m in config["surveys"][survey]["weighting"]["margins"]
-    )
-    trim = config["weighting"].get("trim", {"lower": "-", "upper": "-"})
-    intro = text["weighting_intro"].format(
-        margins=margins, lower=trim["lower"], upper=trim["upper"]
-    )
+def _weighting_intro(config: dict, survey: str, labels: Labels) -> str:
+    intro = weighting_intro(config, survey, labels)
     return f"<p><b>{html.escape(labels.survey(survey))}.</b> {html.escape(intro)}</p>"
+
+
+def weighting_intro(config: dict, survey: str, labels: Labels) -> str:
+    """How a survey's weights were made: its margins and the trimming, in the language's
+    numbers."""
+    text = labels.choose(TEXTS)
+    *rest, last = [
+        labels.breakdown(m).lower() for m in config["surveys"][survey]["weighting"]["margins"]
+    ]
+    margins = f"{', '.join(rest)} {text['and']} {last}" if rest else last
+    trim = config["weighting"].get("trim")
+    bounds = (
+        text[f"trim_{trim['relative_to']}"].format(
+            lower=labels.number(trim["lower"], _decimals(trim["lower"])),
+            upper=labels.number(trim["upper"], _decimals(trim["upper"])),
+        )
+        if trim
+        else ""
+    )
+    return text["weighting_intro"].format(margins=margins, trim=bounds)
+
+
+def _decimals(value: float) -> int:
+    """As many decimals as the configured bound has (0.3 -> 1, 3 -> 0, 0.25 -> 2)."""
+    return len(f"{value:g}".partition(".")[2])
 
 
 def _diagnostics_table(diagnostics: pd.DataFrame, config: dict, labels: Labels) -> str:
