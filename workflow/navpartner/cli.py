@@ -76,12 +76,7 @@ def main(argv: list[str] | None = None) -> int:
     estimate.add_argument("--weights", required=True, help="weights Parquet file")
     estimate.add_argument("--output", required=True, help="estimates Parquet file")
     estimate.add_argument("--audit", required=True, help="accounting JSON file")
-    estimate.add_argument(
-        "--replicates",
-        nargs="?",
-        default=None,
-        help="replicate weights Parquet file (required with estimation.variance: bootstrap)",
-    )
+    _add_replicates_argument(estimate)
 
     stack = commands.add_parser(
         "combine-estimates", help="stack the waves' estimates and compare consecutive waves"
@@ -144,6 +139,15 @@ def _protected_paths(args) -> list[Path]:
     return protected_paths(read_config(args.config), args.config)
 
 
+def _add_replicates_argument(parser) -> None:
+    parser.add_argument(
+        "--replicates",
+        nargs="?",
+        default=None,
+        help="replicate weights Parquet file (required with estimation.variance: bootstrap)",
+    )
+
+
 def _add_findings_commands(commands) -> None:
     """Distributions, contrasts and tests per wave; their combination; response rates."""
     findings = commands.add_parser(
@@ -157,6 +161,7 @@ def _add_findings_commands(commands) -> None:
     findings.add_argument("--distributions", required=True, help="distributions Parquet file")
     findings.add_argument("--contrasts", required=True, help="group contrasts Parquet file")
     findings.add_argument("--associations", required=True, help="association tests Parquet")
+    _add_replicates_argument(findings)
 
     combine = commands.add_parser(
         "combine-findings",
@@ -467,6 +472,7 @@ def _findings(args) -> int:
         args.distributions,
         args.contrasts,
         args.associations,
+        args.replicates,
     )
     log.info("%s %s: distributions, contrasts and tests written", args.survey, args.wave)
     return 0
@@ -505,10 +511,12 @@ def _model(args) -> int:
 
     config = read_config(args.config)
     results = Path(args.results)
+    bootstrap = config["estimation"]["variance"] == "bootstrap"
     files = {
         (survey, wave): (
             str(results / "harmonised" / f"{survey}_{wave}.parquet"),
             str(results / "weights" / f"{survey}_{wave}.parquet"),
+            str(results / "weights" / f"{survey}_{wave}.replicates.parquet") if bootstrap else None,
         )
         for survey, wave in survey_waves(config)
     }

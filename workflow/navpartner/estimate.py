@@ -635,6 +635,7 @@ def rao_scott_f(
     column: np.ndarray,
     n_columns: int,
     domain: np.ndarray,
+    replicates: Replicates | None = None,
 ) -> AssociationTest:
     """Rao-Scott second-order corrected Pearson test of independence of row and column within
     a domain, as R's svychisq(statistic = "F"): F = X^2 / tr(Delta) on (d0, d0 * nu) df,
@@ -642,7 +643,9 @@ def rao_scott_f(
 
     row, column: per respondent codes; domain: boolean (who is tabulated). nu, the design df,
     is the domain's (PSUs with members less strata with members), as R for a subset of a
-    design without calibration (R counts every PSU of a calibrated design).
+    design without calibration (R counts every PSU of a calibrated design). With `replicates`
+    the cell shares' covariance is the replicates' (R's svychisq on a replicate design); nu
+    stays the design's (R takes the rank of the replicate weights less one).
     """
     inside = np.asarray(domain, dtype=bool)
     cell = np.where(inside, row * n_columns + column, 0)
@@ -654,7 +657,13 @@ def rao_scott_f(
     r, c = table.shape
     if r < 2 or c < 2:
         return AssociationTest(np.nan, np.nan, np.nan, np.nan)
-    variance = covariance_of(design, shares.totals[:, kept])
+    if replicates is None:
+        variance = covariance_of(design, shares.totals[:, kept])
+    else:
+        cells = replicate_category_shares(
+            replicates, cell, np.where(inside, 0, -1), 1, n_rows * n_columns
+        )
+        variance = replicate_covariance(replicates, cells[:, 0, kept], table.ravel())
     expected = np.outer(table.sum(axis=1), table.sum(axis=0))
     pearson = ((table - expected) ** 2 / expected).sum()  # X^2 / N
     contrasts = _interaction_contrasts(r, c)
@@ -722,6 +731,33 @@ def replicate_variance(
     return replicates.scale * ((estimates - centre) ** 2).sum(axis=0)
 
 
+def replicate_covariance(
+    replicates: Replicates, estimates: np.ndarray, full_sample: np.ndarray
+) -> np.ndarray:
+    """Covariance matrix (k x k) of k statistics from their replicate estimates (replicates x
+    k), as R's svrVar gives it for a vector statistic (e.g. svymean of several columns)."""
+    estimates = np.asarray(estimates, dtype=float)
+    centre = full_sample if replicates.full_sample_centre else estimates.mean(axis=0)
+    deviations = estimates - centre
+    return replicates.scale * deviations.T @ deviations
+
+
+def replicate_domain_sums(
+    replicates: Replicates, positive: np.ndarray, domain: np.ndarray, n_domains: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each replicate's weighted count of `positive` and weighted total in each domain, both
+    domains x replicates; the shares, and shares of unions of domains, are their ratios."""
+    domain = np.asarray(domain)
+    inside = domain >= 0
+    rows = replicates.weights[inside]
+    membership = sparse.csr_matrix(
+        (np.ones(int(inside.sum())), (domain[inside], np.arange(int(inside.sum())))),
+        shape=(n_domains, int(inside.sum())),
+    )
+    positives = membership @ (rows * np.asarray(positive, dtype=float)[inside, None])
+    return positives, membership @ rows
+
+
 def replicate_domain_shares(
     replicates: Replicates, positive: np.ndarray, domain: np.ndarray, n_domains: int
 ) -> np.ndarray:
@@ -729,16 +765,69 @@ def replicate_domain_shares(
 
     positive, domain: as for domain_proportions (domain -1: in no domain). A domain with no
     replicate weight in a replicate (all its PSUs left out) has no share there: NaN."""
-    inside = domain >= 0
-    rows = replicates.weights[inside]
-    membership = sparse.csr_matrix(
-        (np.ones(int(inside.sum())), (domain[inside], np.arange(int(inside.sum())))),
-        shape=(n_domains, int(inside.sum())),
-    )
-    totals = membership @ rows
-    positives = membership @ (rows * np.asarray(positive, dtype=float)[inside, None])
+    positives, totals = replicate_domain_sums(replicates, positive, domain, n_domains)
+    return _ratio(positives, totals).T
+
+
+def _ratio(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
     with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(totals > 0, positives / totals, np.nan).T
+        return np.where(denominator > 0, numerator / denominator, np.nan)
+
+
+def replicate_category_shares(
+    replicates: Replicates, answers: np.ndarray, domain: np.ndarray, n_domains: int, n_categories
+) -> np.ndarray:
+    """Each replicate's share of every category in each domain: replicates x domains x
+    categories (answers: category codes 0..n_categories-1, as for domain_shares)."""
+    answers = np.asarray(answers)
+    return np.stack(
+        [
+            replicate_domain_shares(replicates, answers == category, domain, n_domains)
+            for category in range(n_categories)
+        ],
+        axis=2,
+    )
+
+
+def replicate_shares(
+    shares: DomainEstimates,
+    replicates: Replicates,
+    answers: np.ndarray,
+    domain: np.ndarray,
+) -> DomainEstimates:
+    """`domain_shares` (domains x categories) with variances, and so SEs and design effects,
+    from replicate weights; estimates and degrees of freedom stay the design's."""
+    n_domains, n_categories = shares.estimate.shape
+    by_replicate = replicate_category_shares(replicates, answers, domain, n_domains, n_categories)
+    variance = replicate_variance(replicates, by_replicate, shares.estimate)
+    variance[shares.n == 0] = np.nan
+    p = shares.estimate
+    with np.errstate(invalid="ignore", divide="ignore"):
+        deff = variance * (shares.n - 1) / (p * (1 - p))
+    return replace(shares, variance=variance, deff=deff)
+
+
+def replicate_contrast(
+    contrast: Contrast,
+    replicates: Replicates,
+    positive: np.ndarray,
+    domain: np.ndarray,
+    n_domains: int,
+    reference: int | None,
+    level: float = 0.95,
+) -> Contrast:
+    """A contrast from `differences_from_rest` (reference None) or `differences_from_reference`
+    with the difference's variance from replicate weights: each replicate's difference of the
+    domain's share and the rest's (or the reference domain's). Estimates and df stay."""
+    positives, totals = replicate_domain_sums(replicates, positive, domain, n_domains)
+    share = _ratio(positives, totals)
+    if reference is None:
+        other = _ratio(positives.sum(axis=0) - positives, totals.sum(axis=0) - totals)
+    else:
+        other = np.broadcast_to(share[reference], share.shape)
+    diff = contrast.difference
+    variance = replicate_variance(replicates, (share - other).T, diff.estimate)
+    return replace(contrast, difference=_t_difference(diff.estimate, variance, diff.df, level))
 
 
 def replicate_proportions(

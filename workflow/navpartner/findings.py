@@ -17,18 +17,22 @@ import pandas as pd
 from navpartner.errors import InputError
 from navpartner.estimate import (
     Design,
+    Replicates,
     benjamini_hochberg,
     difference_independent,
     differences_from_reference,
     differences_from_rest,
     domain_shares,
     rao_scott_f,
+    replicate_contrast,
+    replicate_shares,
 )
 from navpartner.indicators import (
     INTERVALS,
     classify_answers,
     read_survey_wave,
     reliability_flags,
+    replicates_for,
     survey_design,
     survey_indicators,
 )
@@ -85,6 +89,7 @@ ASSOCIATION_COLUMNS = [
     "p_adjusted",
 ]
 WITHIN = "linearised"  # a difference of two domains of one design, with their covariance
+WITHIN_REPLICATES = "replicates"  # the same, its variance from the replicate weights
 BETWEEN = "independent_samples"  # two surveys or two waves: variances add, Welch df
 
 
@@ -96,9 +101,10 @@ def _groups(data: pd.DataFrame, breakdown: str) -> tuple[np.ndarray, np.ndarray]
     return codes, np.asarray(groups, dtype=str)
 
 
-def distributions(config, name, data, design, source) -> pd.DataFrame:
+def distributions(config, name, data, design, source, replicates=None) -> pd.DataFrame:
     """Weighted shares of every category of the item's scale and of "vet ikke" among those in
-    the indicator's population who answered, by breakdown group (domains of the full design)."""
+    the indicator's population who answered, by breakdown group (domains of the full design);
+    with `replicates` (bootstrap variance), their variances are the replicates'."""
     indicator = config["indicators"][name]
     item = indicator["item"]
     scale = config["scales"][config["items"][item]["scale"]]
@@ -127,6 +133,8 @@ def distributions(config, name, data, design, source) -> pd.DataFrame:
         domain = np.where(answers.answered & (codes >= 0), codes, -1)
         # Every category of the scale in one pass: shares (groups x categories) with SEs.
         shares = domain_shares(design, position, domain, len(groups), len(categories))
+        if replicates is not None:
+            shares = replicate_shares(shares, replicates, position, domain)
         low, high = INTERVALS[method](shares, level)
         members = answers.in_population & ~answers.answered & (codes >= 0)
         unanswered = np.bincount(codes[members], minlength=len(groups))
@@ -156,9 +164,12 @@ def distributions(config, name, data, design, source) -> pd.DataFrame:
     return table[table["n"] > 0]
 
 
-def group_contrasts(config, name, data, design, source) -> tuple[pd.DataFrame, pd.DataFrame]:
+def group_contrasts(
+    config, name, data, design, source, replicates: Replicates | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Each group of each breakdown against the rest of the population (or the breakdown's
-    configured reference group), and the breakdown's Rao-Scott test, for one indicator."""
+    configured reference group), and the breakdown's Rao-Scott test, for one indicator; with
+    `replicates` (bootstrap variance), every variance is the replicates'."""
     indicator = config["indicators"][name]
     answers = classify_answers(config, name, data, source)
     positive = answers.positive.astype(np.intp)
@@ -185,6 +196,11 @@ def group_contrasts(config, name, data, design, source) -> tuple[pd.DataFrame, p
             contrast = differences_from_reference(*shape, at, level)
         else:
             continue  # the reference group has no respondents in this wave
+        if replicates is not None:
+            at = None if reference is None else int(np.flatnonzero(groups == reference)[0])
+            contrast = replicate_contrast(
+                contrast, replicates, positive, domain, len(groups), at, level
+            )
         diff = contrast.difference
         contrasts.append(
             pd.DataFrame(
@@ -203,11 +219,13 @@ def group_contrasts(config, name, data, design, source) -> tuple[pd.DataFrame, p
                     "ci_low": diff.ci_low[compared],
                     "ci_high": diff.ci_high[compared],
                     "p_value": diff.p_value[compared],
-                    "method": WITHIN,
+                    "method": WITHIN if replicates is None else WITHIN_REPLICATES,
                 }
             )
         )
-        test = rao_scott_f(design, positive, 2, np.maximum(codes, 0), len(groups), domain >= 0)
+        test = rao_scott_f(
+            design, positive, 2, np.maximum(codes, 0), len(groups), domain >= 0, replicates
+        )
         tests.append(
             {
                 "indicator": name,
@@ -236,16 +254,23 @@ def findings_survey_wave(
     distributions_out: str,
     contrasts_out: str,
     associations_out: str,
+    replicates: str | None = None,
 ) -> None:
-    """Distributions, group contrasts and association tests of every indicator of a wave."""
+    """Distributions, group contrasts and association tests of every indicator of a wave.
+
+    replicates: the survey wave's replicate weights file, required when the variance is
+    bootstrap."""
     data = read_survey_wave(harmonised, weights)
     design: Design = survey_design(config, survey, data)
+    replicate_weights = replicates_for(config, replicates, data)
     shares, contrasts, tests = [], [], []
     for name, indicator in survey_indicators(config, survey).items():
         if data[indicator["item"]].isna().all():
             continue  # not asked this wave; the estimates audit says so
-        shares.append(distributions(config, name, data, design, harmonised))
-        within, association = group_contrasts(config, name, data, design, harmonised)
+        shares.append(distributions(config, name, data, design, harmonised, replicate_weights))
+        within, association = group_contrasts(
+            config, name, data, design, harmonised, replicate_weights
+        )
         contrasts.append(within)
         tests.append(association)
     where = {"survey": survey, "wave": wave}

@@ -71,9 +71,8 @@ def survey_design(config: dict, survey: str, data: pd.DataFrame) -> Design:
     settings = config["estimation"]
     cluster, strata = spec.get("design", {}).get("cluster"), spec.get("design", {}).get("strata")
     margins = None
-    # bootstrap: replicate SEs where estimated (indicators), the calibrated linearisation for
-    # the statistics that have none yet.
-    if settings["variance"] in ("calibrated", "bootstrap"):
+    # bootstrap: the design gives the estimates and df; every variance is the replicates'.
+    if settings["variance"] == "calibrated":
         margins = [
             pd.factorize(data[variable], sort=True)[0] for variable in spec["weighting"]["margins"]
         ]
@@ -233,7 +232,7 @@ def estimate_survey_wave(
     bootstrap."""
     data = read_survey_wave(harmonised, weights)
     design = survey_design(config, survey, data)
-    replicate_weights = _replicates_for(config, replicates, data)
+    replicate_weights = replicates_for(config, replicates, data)
     tables, accounts = [], {}
     for name, indicator in survey_indicators(config, survey).items():
         if data[indicator["item"]].isna().all():
@@ -272,7 +271,7 @@ def estimate_survey_wave(
     return result
 
 
-def _replicates_for(config: dict, path: str | None, data: pd.DataFrame) -> Replicates | None:
+def replicates_for(config: dict, path: str | None, data: pd.DataFrame) -> Replicates | None:
     if config["estimation"]["variance"] != "bootstrap":
         return None
     if path is None:

@@ -8,6 +8,12 @@ w x (y - mu) within strata, n_h/(n_h - 1) per stratum, no (N-1)/(N-K) factor; t 
 the design df less the non-intercept terms (PSUs - strata - K + 1). Each survey wave is a
 stratum of the pooled design (independent samples), crossed with the survey's own strata where
 its design has them. The weights enter as fixed (as svyglm on a design without calibration).
+
+With estimation.variance: bootstrap the covariance is the replicates' instead, as svyglm on a
+replicate design: the model refitted with each replicate's weights (from the full-sample
+coefficients), svrVar of the replicate coefficients. The pooled waves' replicates are stacked
+replicate by replicate (independent draws of independent samples). The t reference keeps the
+design df above (R takes the rank of the replicate weights less one, plus one, less K).
 """
 
 from __future__ import annotations
@@ -18,12 +24,19 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 import statsmodels.api as sm
-from scipy import stats
+from scipy import special, stats
 
 from navpartner.errors import InputError
-from navpartner.estimate import covariance_of, make_design, psu_totals
-from navpartner.indicators import classify_answers, read_survey_wave
+from navpartner.estimate import (
+    Replicates,
+    covariance_of,
+    make_design,
+    psu_totals,
+    replicate_covariance,
+)
+from navpartner.indicators import classify_answers, read_replicates, read_survey_wave
 from navpartner.io import write_csv
+from navpartner.weighting import replicate_columns
 
 POOLED = "respondent_group"  # the term naming the indicator each pooled row comes from
 
@@ -31,7 +44,9 @@ POOLED = "respondent_group"  # the term naming the indicator each pooled row com
 def model_data(config: dict, name: str, read: Callable[[str, int], pd.DataFrame]) -> pd.DataFrame:
     """Rows of every wave of the model's indicators: y (0/1), weight, cluster and the terms.
 
-    read(survey, wave) gives a wave's harmonised respondents with their weights.
+    read(survey, wave) gives a wave's harmonised respondents with their weights and, under
+    bootstrap variance, their replicate weights (columns `replicate_0001`, ...), which the rows
+    keep.
     """
     spec = config["models"][name]
     variables = [t for t in spec["terms"] if t not in ("wave", POOLED)]
@@ -59,6 +74,7 @@ def model_data(config: dict, name: str, read: Callable[[str, int], pd.DataFrame]
                         "wave": str(wave),
                         POOLED: indicator_name,
                         **{v: data.loc[keep, v].to_numpy() for v in variables},
+                        **{c: data.loc[keep, c].to_numpy() for c in _replicates_in(data)},
                     }
                 )
             )
@@ -89,6 +105,8 @@ def fit_model(config: dict, name: str, frame: pd.DataFrame) -> pd.DataFrame:
     fitted = model.fit(tol=1e-13, maxiter=100)  # to the last digits R is checked at
     coefficients = fitted.params.to_numpy()
     covariance, df = _design_covariance(config, frame, design.to_numpy(), y, weights, fitted)
+    if config["estimation"]["variance"] == "bootstrap":
+        covariance = _replicate_covariance(config, name, frame, design.to_numpy(), coefficients)
     se = np.sqrt(np.diag(covariance))
     quantile = stats.t.ppf(0.5 + level / 2, df)
     return pd.DataFrame(
@@ -129,6 +147,55 @@ def _design_covariance(config, frame, x, y, weights, fitted) -> tuple[np.ndarray
     return covariance, float(df)
 
 
+def _replicates_in(data: pd.DataFrame) -> list[str]:
+    return [column for column in data.columns if column.startswith("replicate_")]
+
+
+def _replicate_covariance(config, name, frame, x, coefficients) -> np.ndarray:
+    """svrVar of the coefficients refitted with each replicate's weights."""
+    bootstrap = config["estimation"]["bootstrap"]
+    columns = replicate_columns(bootstrap["replicates"])
+    if _replicates_in(frame) != columns:
+        raise InputError(
+            "(model data)",
+            f"model '{name}': estimation.variance is bootstrap but the rows lack their "
+            "replicate weights",
+            expected=f"columns {columns[0]}..{columns[-1]}",
+            found=f"{len(_replicates_in(frame))} replicate columns",
+        )
+    replicates = Replicates.bootstrap(
+        frame[columns].to_numpy(float), full_sample_centre=bootstrap["centre"] == "full_sample"
+    )
+    y = frame["y"].to_numpy(float)
+    refits = np.array(
+        [
+            _logistic_fit(x, y, weights, coefficients, f"model '{name}', {column}")
+            for column, weights in zip(columns, replicates.weights.T, strict=True)
+        ]
+    )
+    return replicate_covariance(replicates, refits, coefficients)
+
+
+def _logistic_fit(x, y, weights, start, what: str, tolerance=1e-12, iterations=100):
+    """Weighted logistic regression by Newton's method (IRLS) from `start`, as glm.fit."""
+    weights = weights / weights.sum()
+    beta = start
+    for _ in range(iterations):
+        mu = special.expit(x @ beta)
+        step = np.linalg.solve(
+            x.T @ (x * (weights * mu * (1 - mu))[:, None]), x.T @ (weights * (y - mu))
+        )
+        beta = beta + step
+        if np.max(np.abs(step)) < tolerance * (1 + np.max(np.abs(beta))):
+            return beta
+    raise InputError(
+        "(model data)",
+        f"{what}: the refit does not converge (a replicate may leave a term's level with only "
+        "one kind of answer)",
+        expected=f"convergence within {iterations} iterations",
+    )
+
+
 def _dummies(term: str, reference: dict, frame: pd.DataFrame) -> pd.DataFrame:
     """Treatment coding: one 0/1 column per level other than the reference (default: first)."""
     levels = sorted(frame[term].astype(str).unique())
@@ -147,11 +214,18 @@ def _dummies(term: str, reference: dict, frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def fit_model_files(config: dict, name: str, files: dict, output: str) -> pd.DataFrame:
-    """Read the waves a model needs ({(survey, wave): (harmonised, weights)}), fit, write."""
+    """Read the waves a model needs ({(survey, wave): (harmonised, weights, replicates or
+    None)}), fit, write."""
 
     @functools.cache  # pooled indicators of one survey read each wave once
     def read(survey: str, wave: int) -> pd.DataFrame:
-        return read_survey_wave(*files[survey, wave])
+        harmonised, weights, replicates = files[survey, wave]
+        data = read_survey_wave(harmonised, weights)
+        if replicates is None:
+            return data
+        matrix = read_replicates(replicates, data, config).weights
+        columns = replicate_columns(matrix.shape[1])
+        return pd.concat([data, pd.DataFrame(matrix, columns=columns, index=data.index)], axis=1)
 
     table = fit_model(config, name, model_data(config, name, read))
     write_csv(table, output)

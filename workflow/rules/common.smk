@@ -58,16 +58,20 @@ def expand_survey_waves(pattern):
 
 
 def get_model_inputs(wildcards):
-    """Harmonised and weights files of every wave of the surveys a model's indicators use."""
+    """Harmonised, weights and (bootstrap) replicate weights files of every wave of the
+    surveys a model's indicators use."""
     surveys = {
         config["indicators"][name]["survey"]
         for name in config["models"][wildcards.model]["indicators"]
     }
+    stages = ["harmonised/{}", "weights/{}"] + (
+        ["weights/{}.replicates"] if is_bootstrap() else []
+    )
     return [
-        f"results/{stage}/{survey}_{wave}.parquet"
+        f"results/{stage.format(f'{survey}_{wave}')}.parquet"
         for survey, wave in SURVEY_WAVES
         if survey in surveys
-        for stage in ("harmonised", "weights")
+        for stage in stages
     ]
 
 

@@ -2,6 +2,7 @@ rule findings_estimate:
     input:
         harmonised="results/harmonised/{survey}_{wave}.parquet",
         weights="results/weights/{survey}_{wave}.parquet",
+        replicates=get_replicate_weights,
         config=get_config_part("estimate"),
     output:
         distributions="results/estimates/{survey}_{wave}.distributions.parquet",
@@ -22,7 +23,7 @@ rule findings_estimate:
         " --wave {wildcards.wave:q} --harmonised {input.harmonised:q}"
         " --weights {input.weights:q} --distributions {output.distributions:q}"
         " --contrasts {output.contrasts:q} --associations {output.associations:q}"
-        " 2> {log:q}"
+        " --replicates {input.replicates:q} 2> {log:q}"
 
 
 rule findings_combine:

@@ -117,10 +117,13 @@ TEXTS = {
         "en": "the weights are treated as fixed.",
     },
     "variance_bootstrap": {
-        "nb": "for andelene og endringene brukes i stedet replikatvekter: en Rao–Wu-bootstrap "
-        "av klyngene innen strata, med rakingen gjort på nytt i hvert replikat.",
-        "en": "for the shares and changes, replicate weights are used instead: a Rao–Wu "
-        "bootstrap of the clusters within strata, with the raking redone in every replicate.",
+        "nb": "for alle andeler, endringer, kontraster, tester og modellkoeffisienter brukes i "
+        "stedet replikatvekter: en Rao–Wu-bootstrap av klyngene innen strata, med rakingen "
+        "gjort på nytt i hvert replikat. Frihetsgradene er designets (klynger minus strata).",
+        "en": "for every share, change, contrast, test and model coefficient, replicate weights "
+        "are used instead: a Rao–Wu bootstrap of the clusters within strata, with the raking "
+        "redone in every replicate. The degrees of freedom are the design's (clusters less "
+        "strata).",
     },
 }
 STATISTICS = {
