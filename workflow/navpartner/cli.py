@@ -1,4 +1,8 @@
-"""The `navpartner` command: one subcommand per pipeline stage, each a thin call."""
+"""The `navpartner` command: one subcommand per pipeline stage, each a thin call.
+
+Every pipeline job starts this command afresh, so each handler imports its own step inside
+the function: a job pays only for the libraries its step needs (tests/test_startup.py).
+"""
 
 from __future__ import annotations
 
@@ -7,9 +11,7 @@ import logging
 import sys
 from pathlib import Path
 
-from navpartner.errors import ConfigError, InputError
-from navpartner.estimate import DesignError
-from navpartner.weights import WeightingError
+from navpartner.errors import ConfigError, DesignError, InputError, WeightingError
 
 log = logging.getLogger("navpartner")
 

@@ -38,3 +38,11 @@ class ConfigError(ValueError):
 
 class OutputError(InputError):
     """An output cannot be written: full disk, no permission, or a protected location."""
+
+
+class DesignError(ValueError):
+    """The design cannot give a variance as declared (for instance a lonely PSU under 'fail')."""
+
+
+class WeightingError(ValueError):
+    """The weights cannot meet the margins (and bounds) as asked."""

@@ -32,11 +32,9 @@ from dataclasses import dataclass, replace
 import numpy as np
 from scipy import sparse, special
 
+from navpartner.errors import DesignError
+
 LONELY_PSU_RULES = ("fail", "remove", "certainty", "adjust", "average")
-
-
-class DesignError(ValueError):
-    """The design cannot give a variance as declared (for instance a lonely PSU under 'fail')."""
 
 
 @dataclass(frozen=True)

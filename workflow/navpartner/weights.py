@@ -12,9 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-
-class WeightingError(ValueError):
-    """The weights cannot meet the margins (and bounds) as asked."""
+from navpartner.errors import WeightingError
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,6 @@ import textwrap
 import numpy as np
 import pandas as pd
 
-from navpartner.publish import figures
 from navpartner.publish.labels import Labels
 from navpartner.publish.sheets import html_document
 from navpartner.publish.suppress import PRIMARY, SECONDARY, suppression_marks
@@ -252,6 +251,8 @@ def distribution_figure(published: pd.DataFrame, theme: str, config: dict, synth
     """Per indicator of the theme, its totals by wave as a diverging stacked bar."""
     import matplotlib.pyplot as plt
 
+    from navpartner.publish import figures  # matplotlib and seaborn: figure steps only
+
     labels = Labels(config)
     text = labels.choose(TEXTS)
     rows = published[(published["theme"] == theme) & (published["breakdown"] == "total")]
@@ -296,6 +297,8 @@ def _estimation_notes(labels: Labels, surveys: list[str]) -> list[str]:
 
 
 def _draw_distribution(ax, side_ax, rows, name, config, waves, labels: Labels) -> None:
+    from navpartner.publish import figures  # matplotlib and seaborn: figure steps only
+
     text = labels.choose(TEXTS)
     scale = config["items"][config["indicators"][name]["item"]]["scale"]
     codes = [int(c) for c in config["scales"][scale]]
@@ -886,6 +889,8 @@ def term_order(terms: pd.Series, spec: dict, labels: Labels) -> np.ndarray:
 
 def odds_ratio_figure(table: pd.DataFrame, name: str, config: dict, synthetic: bool):
     import matplotlib.pyplot as plt
+
+    from navpartner.publish import figures  # matplotlib and seaborn: figure steps only
 
     labels = Labels(config)
     text = labels.choose(TEXTS)

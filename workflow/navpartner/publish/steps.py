@@ -8,7 +8,7 @@ import pandas as pd
 
 from navpartner.config import survey_waves
 from navpartner.io import sha256_of, write_csv, write_json, write_text
-from navpartner.publish import figures, findings
+from navpartner.publish import findings
 from navpartner.publish.cards import audit_card
 from navpartner.publish.labels import Labels, is_synthetic
 from navpartner.publish.methods import methods_page
@@ -81,6 +81,8 @@ def indicator_tables(
 def indicator_figure(
     config: dict, published: str, audits: list[str], indicator: str, png: str, svg: str
 ) -> None:
+    from navpartner.publish import figures  # matplotlib and seaborn: figure steps only
+
     labels = Labels(config)
     table = read_published(published)
     survey = config["indicators"][indicator]["survey"]
@@ -99,6 +101,8 @@ def indicator_figure(
 def comparison_figure(
     config: dict, published: str, audits: list[str], name: str, png: str, svg: str
 ) -> None:
+    from navpartner.publish import figures  # matplotlib and seaborn: figure steps only
+
     labels = Labels(config)
     spec = config["publication"]["figures"][name]
     table = read_published(published)
@@ -118,6 +122,8 @@ def comparison_figure(
 def change_figure(
     config: dict, published: str, changes: str, audits: list[str], png: str, svg: str
 ) -> None:
+    from navpartner.publish import figures  # matplotlib and seaborn: figure steps only
+
     fig = figures.change_figure(
         read_published(changes), read_published(published), config, _synthetic(audits)
     )
@@ -187,6 +193,8 @@ def theme_distributions(
     config: dict, published: str, audits: list[str], theme: str, png: str, svg: str, html: str
 ) -> None:
     """A theme's diverging stacked bar chart and its distribution table."""
+    from navpartner.publish import figures  # matplotlib and seaborn: figure steps only
+
     table = findings.read_published_distributions(published)
     synthetic = _synthetic(audits)
     fig = findings.distribution_figure(table, theme, config, synthetic)
@@ -216,6 +224,8 @@ def model(
     config: dict, coefficients: str, audits: list[str], name: str, html: str, png: str, svg: str
 ) -> None:
     """A model's coefficient table and its odds-ratio chart."""
+    from navpartner.publish import figures  # matplotlib and seaborn: figure steps only
+
     table = pd.read_csv(coefficients)
     synthetic = _synthetic(audits)
     write_text(findings.model_html(table, name, config, synthetic), html)
