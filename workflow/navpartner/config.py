@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import functools
+import hashlib
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -705,7 +706,8 @@ def _float_keys(codes: dict | None) -> dict | None:
     return None if codes is None else {float(raw): value for raw, value in codes.items()}
 
 
-class _PlainDumper(yaml.SafeDumper):
+# libyaml's emitter where PyYAML has it: planning a run writes (or checks) every part.
+class _PlainDumper(getattr(yaml, "CSafeDumper", yaml.SafeDumper)):
     """YAML without anchors and aliases, which config files may not use."""
 
     def ignore_aliases(self, data) -> bool:
@@ -719,20 +721,38 @@ def part_path(folder: str, stage: str, survey=None, wave=None, model=None) -> st
     return f"{folder}/{name}.yaml"
 
 
+PART_HEADER = "# Made by the workflow from the effective config; edit config.yaml, not this.\n"
+
+
 def write_config_part(config: dict, folder: str, stage: str, **where) -> str:
     """Write one part where its content changed (an unchanged part keeps its time stamp, so
-    the steps reading it are not rerun); returns its path."""
+    the steps reading it are not rerun); returns its path.
+
+    The part's second line holds the digest of its content (types and order included), so
+    planning an unchanged run compares digests instead of writing YAML again."""
     path = part_path(folder, stage, **where)
-    text = "# Made by the workflow from the effective config; edit config.yaml, not this.\n"
+    part = config_part(config, stage, **where)
+    digest = f"# content: {hashlib.sha256(repr(part).encode()).hexdigest()}\n"
+    if _second_line(path) == digest:
+        return path
+    text = PART_HEADER + digest
     text += yaml.dump(
-        config_part(config, stage, **where),
+        part,
         Dumper=_PlainDumper,
         sort_keys=False,  # order is meaning (themes, groups, claims): see follow_order
         allow_unicode=True,
         width=100,
     )
-    if not Path(path).is_file() or Path(path).read_text(encoding="utf-8") != text:
-        from navpartner.io import write_text  # only here: planning an unchanged run stays light
+    from navpartner.io import write_text  # only here: planning an unchanged run stays light
 
-        write_text(text, path)
+    write_text(text, path)
     return path
+
+
+def _second_line(path: str) -> str | None:
+    try:
+        with open(path, encoding="utf-8") as file:
+            file.readline()
+            return file.readline()
+    except (FileNotFoundError, UnicodeDecodeError):
+        return None
