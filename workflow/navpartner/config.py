@@ -147,8 +147,19 @@ def config_part(config: dict, stage: str, survey: str | None = None, wave=None, 
     return {PART_KEY: {k: v for k, v in where.items() if v is not None}, **part}
 
 
+def _schema() -> dict:
+    return copy.deepcopy(_read_schema())
+
+
+@functools.cache
+def _read_schema() -> dict:
+    # Our own file, read with libyaml where PyYAML has it (planning a run reads it).
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    return yaml.load(SCHEMA.read_text(encoding="utf-8"), Loader=loader)
+
+
 def _checked_part(part: dict, source: str) -> dict:
-    schema = yaml.safe_load(SCHEMA.read_text(encoding="utf-8"))
+    schema = _schema()
     schema.pop("required")
     config = {key: value for key, value in part.items() if key != PART_KEY}
     errors = list(jsonschema.Draft202012Validator(schema).iter_errors(with_string_keys(config)))
@@ -191,8 +202,7 @@ def with_string_keys(value):
 
 def check_config(config: dict, source: str = "config") -> None:
     """Validate against the JSON schema, then the rules that span several keys."""
-    schema = yaml.safe_load(SCHEMA.read_text(encoding="utf-8"))
-    validator = jsonschema.Draft202012Validator(schema)
+    validator = jsonschema.Draft202012Validator(_schema())
     errors = sorted(validator.iter_errors(with_string_keys(config)), key=lambda e: list(e.path))
     if errors:
         raise ConfigError(f"{source}: " + "; ".join(_describe(error) for error in errors[:5]))

@@ -7,6 +7,8 @@ anything walks the result. Configs and codebooks are written out in full, so bot
 
 from __future__ import annotations
 
+import copy
+import functools
 from pathlib import Path
 
 import yaml
@@ -51,7 +53,12 @@ _StrictLoader.add_constructor(
 
 
 def load_yaml(text: str, source: str):
-    """Parse YAML text; errors name `source` and the line."""
+    """Parse YAML text; errors name `source` and the line. Each caller gets its own copy."""
+    return copy.deepcopy(_parsed(text, source))
+
+
+@functools.lru_cache(maxsize=8)  # the workflow reads config.yaml several times as it plans
+def _parsed(text: str, source: str):
     loader = _StrictLoader(text)
     loader.source = source
     try:
