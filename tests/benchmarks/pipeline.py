@@ -62,12 +62,15 @@ def copy_committed(work: Path) -> None:
 
 def timed(command: list[str], cwd: Path) -> tuple[float, float]:
     """Wall and CPU seconds (user + system, the process and all it started)."""
-    started = time.perf_counter()
-    process = subprocess.Popen(command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(process.pid, 0)
-    wall = time.perf_counter() - started
-    if os.waitstatus_to_exitcode(status) != 0:
-        sys.exit(f"snakemake failed in {cwd}:\n{process.stderr.read().decode()[-3000:]}")
+    # Snakemake's log goes to a file: a pipe would fill and stall the run while we wait.
+    with tempfile.TemporaryFile() as log:
+        started = time.perf_counter()
+        process = subprocess.Popen(command, cwd=cwd, stdout=log, stderr=subprocess.STDOUT)
+        _, status, usage = os.wait4(process.pid, 0)
+        wall = time.perf_counter() - started
+        if os.waitstatus_to_exitcode(status) != 0:
+            log.seek(0)
+            sys.exit(f"snakemake failed in {cwd}:\n{log.read().decode()[-3000:]}")
     return wall, usage.ru_utime + usage.ru_stime
 
 
