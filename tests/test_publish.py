@@ -189,10 +189,9 @@ def write_outputs(config: dict, files: dict, folder) -> list:
     outputs = [folder / name for name in ("t.csv", "t.xlsx", "t.html", "f.png", "f.svg")]
     outputs += [folder / name for name in ("c.png", "c.svg", "card.html")]
     published, audits = files["published.csv"], files["audits"]
-    steps.indicator_tables(config, published, audits, INDICATOR, *map(str, outputs[:3]))
-    steps.indicator_figure(config, published, audits, INDICATOR, *map(str, outputs[3:5]))
+    indicator = steps.IndicatorOutputs(*map(str, outputs[:5]), str(outputs[7]))
+    steps.indicator_outputs(config, published, audits, INDICATOR, indicator)
     steps.change_figure(config, published, files["changes.csv"], audits, *map(str, outputs[5:7]))
-    steps.card(config, published, audits, INDICATOR, str(outputs[7]))
     return outputs
 
 

@@ -199,20 +199,25 @@ def _add_publish_commands(commands) -> None:
         command.add_argument("--published", required=True, help="published estimates CSV")
         return command
 
-    tables = published("publish-tables", "one indicator's CSV, XLSX and HTML tables")
-    tables.add_argument("--indicator", required=True)
-    for suffix in ("csv", "xlsx", "html"):
-        tables.add_argument(f"--{suffix}", required=True)
-    figure = published("publish-figure", "a figure as PNG and SVG")
+    indicator = published(
+        "publish-indicator", "one indicator's tables, figure and audit card (one step, one start)"
+    )
+    indicator.add_argument("--indicator", required=True)
+    for name, what in [
+        ("csv", "table as CSV"),
+        ("xlsx", "table as XLSX"),
+        ("html", "table as HTML"),
+        ("png", "figure as PNG"),
+        ("svg", "figure as SVG"),
+        ("card", "audit card as HTML"),
+    ]:
+        indicator.add_argument(f"--{name}", required=True, help=what)
+    figure = published("publish-figure", "a comparison figure or the change chart as PNG and SVG")
     kind = figure.add_mutually_exclusive_group(required=True)
-    kind.add_argument("--indicator", help="an indicator by wave and breakdown")
     kind.add_argument("--figure", help="a figure of publication.figures")
     kind.add_argument("--changes", help="the change chart, from the published changes CSV")
     figure.add_argument("--png", required=True)
     figure.add_argument("--svg", required=True)
-    card = published("publish-card", "one indicator's audit card (HTML)")
-    card.add_argument("--indicator", required=True)
-    card.add_argument("--html", required=True)
 
     methods = commands.add_parser("publish-methods", help="the report's methods page (HTML)")
     methods.add_argument("audits", nargs="+", help="harmonise audit JSON files")
@@ -554,18 +559,16 @@ def _publish_suppress(args) -> int:
     return 0
 
 
-def _publish_tables(args) -> int:
+def _publish_indicator(args) -> int:
     from navpartner.config import read_config
     from navpartner.publish import steps
 
-    steps.indicator_tables(
+    steps.indicator_outputs(
         read_config(args.config),
         args.published,
         args.audits,
         args.indicator,
-        args.csv,
-        args.xlsx,
-        args.html,
+        steps.IndicatorOutputs(args.csv, args.xlsx, args.html, args.png, args.svg, args.card),
     )
     return 0
 
@@ -576,20 +579,10 @@ def _publish_figure(args) -> int:
 
     config = read_config(args.config)
     common = (config, args.published)
-    if args.indicator:
-        steps.indicator_figure(*common, args.audits, args.indicator, args.png, args.svg)
-    elif args.figure:
+    if args.figure:
         steps.comparison_figure(*common, args.audits, args.figure, args.png, args.svg)
     else:
         steps.change_figure(*common, args.changes, args.audits, args.png, args.svg)
-    return 0
-
-
-def _publish_card(args) -> int:
-    from navpartner.config import read_config
-    from navpartner.publish import steps
-
-    steps.card(read_config(args.config), args.published, args.audits, args.indicator, args.html)
     return 0
 
 
@@ -740,9 +733,8 @@ COMMANDS = {
     "replicate-weights": _replicate_weights,
     "combine-replicates": _combine_replicates,
     "publish-suppress": _publish_suppress,
-    "publish-tables": _publish_tables,
+    "publish-indicator": _publish_indicator,
     "publish-figure": _publish_figure,
-    "publish-card": _publish_card,
     "publish-methods": _publish_methods,
     "publish-distributions": _publish_distributions,
     "publish-theme": _publish_theme,

@@ -78,7 +78,7 @@ def read_config(path: str | Path, root: str | Path = ".") -> dict:
 
 @functools.lru_cache(maxsize=4)
 def _read_checked(path: str, root: str, _mtime_ns: int, _size: int) -> dict:
-    config = read_yaml(path)
+    config = read_yaml(path, written=_first_line(path) == PART_HEADER)
     if not isinstance(config, dict):
         raise ConfigError(f"{path}: expected a mapping of keys, found {type(config).__name__}")
     if PART_KEY in config:  # cut from an effective config the workflow checked whole
@@ -757,6 +757,14 @@ def write_config_part(config: dict, folder: str, stage: str, **where) -> str:
 
     write_text(text, path)
     return path
+
+
+def _first_line(path: str) -> str | None:
+    try:
+        with open(path, encoding="utf-8") as file:
+            return file.readline()
+    except (FileNotFoundError, UnicodeDecodeError):
+        return None
 
 
 def _second_line(path: str) -> str | None:

@@ -255,9 +255,7 @@ def estimate_survey_wave(
             "function": f"{estimate_indicator.__module__}.{estimate_indicator.__qualname__}",
             "survey": survey,
             "wave": wave,
-            "inputs": {
-                path: sha256_of(path) for path in (harmonised, weights, replicates) if path
-            },
+            "inputs": {path: sha256_of(path) for path in (harmonised, weights, replicates) if path},
             "source_file_label": parquet_metadata(harmonised).get("source_file_label", ""),
             "variance": config["estimation"]["variance"],
             "design": config["surveys"][survey].get("design", {}),

@@ -52,14 +52,21 @@ _StrictLoader.add_constructor(
 )
 
 
-def load_yaml(text: str, source: str):
-    """Parse YAML text; errors name `source` and the line. Each caller gets its own copy."""
-    return copy.deepcopy(_parsed(text, source))
+# For YAML this project wrote itself (config parts): libyaml's parser, ten times faster, where
+# PyYAML has it; such files hold no repeated key or alias.
+_WrittenLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def load_yaml(text: str, source: str, written: bool = False):
+    """Parse YAML text; errors name `source` and the line. Each caller gets its own copy.
+
+    `written`: the text was written by this project (see _WrittenLoader), not by a person."""
+    return copy.deepcopy(_parsed(text, source, written))
 
 
 @functools.lru_cache(maxsize=8)  # the workflow reads config.yaml several times as it plans
-def _parsed(text: str, source: str):
-    loader = _StrictLoader(text)
+def _parsed(text: str, source: str, written: bool):
+    loader = _WrittenLoader(text) if written else _StrictLoader(text)
     loader.source = source
     try:
         return loader.get_single_data()
@@ -76,7 +83,7 @@ def _parsed(text: str, source: str):
         loader.dispose()
 
 
-def read_yaml(path: str | Path, encoding: str = "utf-8"):
+def read_yaml(path: str | Path, encoding: str = "utf-8", written: bool = False):
     """Read and parse a YAML file; an unreadable or undecodable file names itself."""
     try:
         raw = Path(path).read_bytes()
@@ -92,4 +99,4 @@ def read_yaml(path: str | Path, encoding: str = "utf-8"):
         raise InputError(str(path), f"unknown encoding '{encoding}'") from err
     except OSError as err:
         raise InputError(str(path), f"cannot be read ({err.strerror})") from err
-    return load_yaml(text, str(path))
+    return load_yaml(text, str(path), written)

@@ -1,4 +1,5 @@
 # Publication: disclosure control first; every table, figure and card reads its result.
+# An indicator's table, figure and card are one job: one process start instead of three.
 
 
 rule tables_suppress:
@@ -26,7 +27,7 @@ rule tables_suppress:
         " --changes {output.changes:q} --audit {output.audit:q} 2> {log:q}"
 
 
-rule tables_indicator:
+rule publish_indicator:
     input:
         published="results/tables/indicators.csv",
         audits=get_estimate_audits(),
@@ -36,47 +37,30 @@ rule tables_indicator:
         xlsx="results/tables/{indicator}.xlsx",
         html=report(
             "results/tables/{indicator}.html",
-            caption="../report/table.rst",
+            caption="../report/indicator_table.rst",
             labels=get_report_labels("table"),
             category=get_theme_label,
             subcategory=get_indicator_label,
         ),
-    log:
-        "logs/tables_indicator/{indicator}.log",
-    benchmark:
-        "benchmarks/tables_indicator/{indicator}.tsv"
-    conda:
-        "../envs/navpartner.yaml"
-    threads: 1
-    resources:
-        mem_mb=500,
-        runtime=5,
-    params:
-        caption=get_caption("table"),
-    shell:
-        "navpartner publish-tables {input.audits:q} --config {input.config:q}"
-        " --published {input.published:q} --indicator {wildcards.indicator:q}"
-        " --csv {output.csv:q} --xlsx {output.xlsx:q} --html {output.html:q} 2> {log:q}"
-
-
-rule figures_indicator:
-    input:
-        published="results/tables/indicators.csv",
-        audits=get_estimate_audits(),
-        config=get_config_part("all"),
-    output:
         png=report(
             "results/figures/{indicator}.png",
-            caption="../report/figure.rst",
+            caption="../report/indicator_figure.rst",
             labels=get_report_labels("figure"),
             category=get_theme_label,
             subcategory=get_indicator_label,
         ),
         svg="results/figures/{indicator}.svg",
+        card=report(
+            "results/report/cards/{indicator}.html",
+            caption="../report/indicator_card.rst",
+            labels=get_report_labels("card"),
+            category=get_theme_label,
+            subcategory=get_indicator_label,
+        ),
     log:
-        "logs/figures_indicator/{indicator}.log",
+        "logs/publish_indicator/{indicator}.log",
     benchmark:
-        "benchmarks/figures_indicator/{indicator}.tsv"
+        "benchmarks/publish_indicator/{indicator}.tsv"
     conda:
         "../envs/navpartner.yaml"
     threads: 1
@@ -84,11 +68,14 @@ rule figures_indicator:
         mem_mb=500,
         runtime=5,
     params:
-        caption=get_caption("figure"),
+        table_caption=get_caption("table"),
+        figure_caption=get_caption("figure"),
+        card_caption=get_caption("card"),
     shell:
-        "navpartner publish-figure {input.audits:q} --config {input.config:q}"
+        "navpartner publish-indicator {input.audits:q} --config {input.config:q}"
         " --published {input.published:q} --indicator {wildcards.indicator:q}"
-        " --png {output.png:q} --svg {output.svg:q} 2> {log:q}"
+        " --csv {output.csv:q} --xlsx {output.xlsx:q} --html {output.html:q}"
+        " --png {output.png:q} --svg {output.svg:q} --card {output.card:q} 2> {log:q}"
 
 
 rule figures_compare:
@@ -153,37 +140,6 @@ rule figures_change:
         "navpartner publish-figure {input.audits:q} --config {input.config:q}"
         " --published {input.published:q} --changes {input.changes:q}"
         " --png {output.png:q} --svg {output.svg:q} 2> {log:q}"
-
-
-rule report_card:
-    input:
-        published="results/tables/indicators.csv",
-        audits=get_estimate_audits(),
-        config=get_config_part("all"),
-    output:
-        report(
-            "results/report/cards/{indicator}.html",
-            caption="../report/card.rst",
-            labels=get_report_labels("card"),
-            category=get_theme_label,
-            subcategory=get_indicator_label,
-        ),
-    log:
-        "logs/report_card/{indicator}.log",
-    benchmark:
-        "benchmarks/report_card/{indicator}.tsv"
-    conda:
-        "../envs/navpartner.yaml"
-    threads: 1
-    resources:
-        mem_mb=500,
-        runtime=5,
-    params:
-        caption=get_caption("card"),
-    shell:
-        "navpartner publish-card {input.audits:q} --config {input.config:q}"
-        " --published {input.published:q} --indicator {wildcards.indicator:q}"
-        " --html {output:q} 2> {log:q}"
 
 
 rule report_methods:

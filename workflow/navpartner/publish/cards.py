@@ -184,7 +184,10 @@ def _provenance(waves: list[dict], text: dict) -> str:
             f"{_e(path)}: <code>{digest}</code>" for path, digest in audit["inputs"].items()
         )
         rows.append(_row(audit["wave"], [_e(audit["step"]), _code(audit["function"]), inputs]))
-    for rule, function in [("tables_suppress", published_estimates), ("report_card", audit_card)]:
+    for rule, function in [
+        ("tables_suppress", published_estimates),
+        ("publish_indicator", audit_card),
+    ]:
         rows.append(_row("", [rule, _code(f"{function.__module__}.{function.__qualname__}"), ""]))
     return (
         f'<table class="provenance"><thead>{_row("", head, cell="th")}</thead>'

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 
 import pandas as pd
 
@@ -69,6 +70,26 @@ def suppress(
         audit,
     )
     return table
+
+
+@dataclass(frozen=True)
+class IndicatorOutputs:
+    csv: str
+    xlsx: str
+    html: str
+    png: str
+    svg: str
+    card: str
+
+
+def indicator_outputs(
+    config: dict, published: str, audits: list[str], indicator: str, outputs: IndicatorOutputs
+) -> None:
+    """An indicator's tables, figure and audit card in one step: a process start (and the
+    loading of pandas and matplotlib) per indicator instead of one per file kind."""
+    indicator_tables(config, published, audits, indicator, outputs.csv, outputs.xlsx, outputs.html)
+    indicator_figure(config, published, audits, indicator, outputs.png, outputs.svg)
+    card(config, published, audits, indicator, outputs.card)
 
 
 def indicator_tables(
