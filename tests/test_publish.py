@@ -10,7 +10,7 @@ import openpyxl
 import pandas as pd
 import pytest
 from navpartner.errors import ConfigError
-from navpartner.publish import steps
+from navpartner.publish import figures, steps
 from navpartner.publish.labels import SYNTHETIC_MARK
 from navpartner.publish.suppress import PRIMARY, SECONDARY, suppression_marks
 from navpartner.publish.tables import published_changes, published_estimates
@@ -279,3 +279,10 @@ def test_weighting_text_says_the_configured_trim_in_the_language_s_numbers(confi
     assert "and trimmed to between 0.25 and 4." in text  # no median when the bounds are weights
     del english["weighting"]["trim"]
     assert "trimmed" not in weighting_intro(english, "kontor", Labels(english))
+
+
+def test_wave_colours_are_seaborns_colour_blind_palette():
+    """Written out in figures.py (importing seaborn costs each figure job a second)."""
+    import seaborn  # a dev dependency: the reference, not used by the pipeline
+
+    assert seaborn.color_palette("colorblind").as_hex() == figures.WAVE_COLOURS

@@ -19,6 +19,7 @@ ALLOWED = {
     "navpartner.findings": ["pandas", "scipy.sparse"],
     "navpartner.claims": ["pandas", "scipy.sparse"],
     "navpartner.document.report": ["pandas", "typst"],
+    "navpartner.publish.figures": ["pandas", "matplotlib"],  # seaborn's palette, written out
 }
 
 
@@ -38,4 +39,4 @@ def test_a_step_loads_only_what_its_work_needs(module):
 
 def test_the_figure_steps_do_load_the_plotting_libraries():
     """The check above can fail: the figures module does load what the others must not."""
-    assert {"matplotlib", "seaborn"} <= loaded("navpartner.publish.figures")
+    assert "matplotlib" in loaded("navpartner.publish.figures")

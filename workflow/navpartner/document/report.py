@@ -28,7 +28,6 @@ PACKAGES = [
     "pyarrow",
     "pyreadstat",
     "matplotlib",
-    "seaborn",
     "snakemake",
     "typst",
 ]

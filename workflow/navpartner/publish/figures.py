@@ -14,7 +14,6 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import pandas as pd
-import seaborn as sns
 
 from navpartner.config import survey_waves
 from navpartner.io import write_atomically
@@ -48,8 +47,20 @@ class Panel:
 
 # seaborn's "colorblind" palette (Okabe-Ito): colour-blind safe, each colour clearly visible on
 # white, the latest wave the darkest (blue); a marker shape per wave too, so the waves stay
-# apart in greyscale print.
-WAVE_COLOURS = sns.color_palette("colorblind").as_hex()
+# apart in greyscale print. Written out: importing seaborn loads scipy.stats, a second's start
+# for every figure job; tests/test_publish.py checks these are seaborn's colours.
+WAVE_COLOURS = [
+    "#0173b2",
+    "#de8f05",
+    "#029e73",
+    "#d55e00",
+    "#cc78bc",
+    "#ca9161",
+    "#fbafe4",
+    "#949494",
+    "#ece133",
+    "#56b4e9",
+]
 WAVE_MARKERS = ["o", "s", "D", "^", "v", "P"]
 FLAG = "†"  # a fragile estimate (reliability flags), drawn hollow and marked
 

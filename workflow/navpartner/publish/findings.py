@@ -251,7 +251,7 @@ def distribution_figure(published: pd.DataFrame, theme: str, config: dict, synth
     """Per indicator of the theme, its totals by wave as a diverging stacked bar."""
     import matplotlib.pyplot as plt
 
-    from navpartner.publish import figures  # matplotlib and seaborn: figure steps only
+    from navpartner.publish import figures  # matplotlib: figure steps only
 
     labels = Labels(config)
     text = labels.choose(TEXTS)
@@ -297,7 +297,7 @@ def _estimation_notes(labels: Labels, surveys: list[str]) -> list[str]:
 
 
 def _draw_distribution(ax, side_ax, rows, name, config, waves, labels: Labels) -> None:
-    from navpartner.publish import figures  # matplotlib and seaborn: figure steps only
+    from navpartner.publish import figures  # matplotlib: figure steps only
 
     text = labels.choose(TEXTS)
     scale = config["items"][config["indicators"][name]["item"]]["scale"]
@@ -890,7 +890,7 @@ def term_order(terms: pd.Series, spec: dict, labels: Labels) -> np.ndarray:
 def odds_ratio_figure(table: pd.DataFrame, name: str, config: dict, synthetic: bool):
     import matplotlib.pyplot as plt
 
-    from navpartner.publish import figures  # matplotlib and seaborn: figure steps only
+    from navpartner.publish import figures  # matplotlib: figure steps only
 
     labels = Labels(config)
     text = labels.choose(TEXTS)

@@ -102,7 +102,7 @@ def indicator_tables(
 def indicator_figure(
     config: dict, published: str, audits: list[str], indicator: str, png: str, svg: str
 ) -> None:
-    from navpartner.publish import figures  # matplotlib and seaborn: figure steps only
+    from navpartner.publish import figures  # matplotlib: figure steps only
 
     labels = Labels(config)
     table = read_published(published)
@@ -122,7 +122,7 @@ def indicator_figure(
 def comparison_figure(
     config: dict, published: str, audits: list[str], name: str, png: str, svg: str
 ) -> None:
-    from navpartner.publish import figures  # matplotlib and seaborn: figure steps only
+    from navpartner.publish import figures  # matplotlib: figure steps only
 
     labels = Labels(config)
     spec = config["publication"]["figures"][name]
@@ -143,7 +143,7 @@ def comparison_figure(
 def change_figure(
     config: dict, published: str, changes: str, audits: list[str], png: str, svg: str
 ) -> None:
-    from navpartner.publish import figures  # matplotlib and seaborn: figure steps only
+    from navpartner.publish import figures  # matplotlib: figure steps only
 
     fig = figures.change_figure(
         read_published(changes), read_published(published), config, _synthetic(audits)
@@ -214,7 +214,7 @@ def theme_distributions(
     config: dict, published: str, audits: list[str], theme: str, png: str, svg: str, html: str
 ) -> None:
     """A theme's diverging stacked bar chart and its distribution table."""
-    from navpartner.publish import figures  # matplotlib and seaborn: figure steps only
+    from navpartner.publish import figures  # matplotlib: figure steps only
 
     table = findings.read_published_distributions(published)
     synthetic = _synthetic(audits)
@@ -245,7 +245,7 @@ def model(
     config: dict, coefficients: str, audits: list[str], name: str, html: str, png: str, svg: str
 ) -> None:
     """A model's coefficient table and its odds-ratio chart."""
-    from navpartner.publish import figures  # matplotlib and seaborn: figure steps only
+    from navpartner.publish import figures  # matplotlib: figure steps only
 
     table = pd.read_csv(coefficients)
     synthetic = _synthetic(audits)
