@@ -15,20 +15,12 @@ import yaml
 
 from navpartner.errors import InputError
 
+# libyaml's parser where PyYAML has it (ten times faster than the pure-Python one).
+_BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
-class _StrictLoader(yaml.SafeLoader):
+
+class _StrictLoader(_BaseLoader):
     source = "YAML"
-
-    def compose_node(self, parent, index):
-        if self.check_event(yaml.AliasEvent):
-            mark = self.peek_event().start_mark
-            raise InputError(
-                self.source,
-                f"YAML alias '*{self.peek_event().anchor}' is not allowed (anchors and aliases "
-                "could expand beyond memory); write the value out in full",
-                line=mark.line + 1,
-            )
-        return super().compose_node(parent, index)
 
     def construct_mapping(self, node, deep=False):
         first_line = {}
@@ -52,23 +44,33 @@ _StrictLoader.add_constructor(
 )
 
 
-# For YAML this project wrote itself (config parts): libyaml's parser, ten times faster, where
-# PyYAML has it; such files hold no repeated key or alias.
-_WrittenLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+def _refuse_aliases(text: str, source: str) -> None:
+    """Stop at the first alias, before anything is built from the document."""
+    for event in yaml.parse(text, Loader=_BaseLoader):
+        if isinstance(event, yaml.AliasEvent):
+            raise InputError(
+                source,
+                f"YAML alias '*{event.anchor}' is not allowed (anchors and aliases "
+                "could expand beyond memory); write the value out in full",
+                line=event.start_mark.line + 1,
+            )
 
 
 def load_yaml(text: str, source: str, written: bool = False):
     """Parse YAML text; errors name `source` and the line. Each caller gets its own copy.
 
-    `written`: the text was written by this project (see _WrittenLoader), not by a person."""
+    `written`: the text was written by this project (a config part), not by a person: it holds
+    no repeated key or alias, so it is read without those checks."""
     return copy.deepcopy(_parsed(text, source, written))
 
 
 @functools.lru_cache(maxsize=8)  # the workflow reads config.yaml several times as it plans
 def _parsed(text: str, source: str, written: bool):
-    loader = _WrittenLoader(text) if written else _StrictLoader(text)
+    loader = _BaseLoader(text) if written else _StrictLoader(text)
     loader.source = source
     try:
+        if not written:
+            _refuse_aliases(text, source)
         return loader.get_single_data()
     except yaml.MarkedYAMLError as err:
         mark = err.problem_mark or err.context_mark
