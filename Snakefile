@@ -50,8 +50,9 @@ include: "workflow/rules/document.smk"
 
 
 # Read by the report's front page (workflow/report/workflow.rst), which sees only the config;
-# not configuration, so it is left out of the config parts the steps read.
-config["report_synthetic"] = is_synthetic_input()
+# not configuration, so it is left out of the config parts the steps read. Worked out only when
+# the report asks.
+config["report_synthetic"] = WhenAsked(is_synthetic_input)
 
 
 rule all:

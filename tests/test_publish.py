@@ -10,7 +10,7 @@ import openpyxl
 import pandas as pd
 import pytest
 from navpartner.errors import ConfigError
-from navpartner.publish import figures, steps
+from navpartner.publish import figures, labels, steps
 from navpartner.publish.labels import SYNTHETIC_MARK
 from navpartner.publish.suppress import PRIMARY, SECONDARY, suppression_marks
 from navpartner.publish.tables import published_changes, published_estimates
@@ -286,3 +286,12 @@ def test_wave_colours_are_seaborns_colour_blind_palette():
     import seaborn  # a dev dependency: the reference, not used by the pipeline
 
     assert seaborn.color_palette("colorblind").as_hex() == figures.WAVE_COLOURS
+
+
+def test_a_flag_when_asked_is_worked_out_once_and_only_when_asked():
+    calls = []
+    flag = labels.WhenAsked(lambda: calls.append(1) or True)
+    assert calls == []  # planning a run does not open the vendor files
+    assert flag and flag
+    assert calls == [1]
+    assert not labels.WhenAsked(lambda: False)

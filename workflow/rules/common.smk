@@ -1,5 +1,5 @@
-# Helpers shared by the rules. The logic lives in the navpartner package.
-from navpartner.audit import manifest_problems
+# Helpers shared by the rules. The logic lives in the navpartner package. Planning imports only
+# light modules; a helper that needs the data libraries imports them when it is called.
 from navpartner.config import (
     configured_inputs,
     survey_waves,
@@ -7,8 +7,7 @@ from navpartner.config import (
     write_config_part,
 )
 from navpartner.errors import InputError
-from navpartner.io import file_label
-from navpartner.publish.labels import Labels, is_synthetic
+from navpartner.publish.labels import Labels, WhenAsked, is_synthetic
 
 SURVEY_WAVES = survey_waves(config)
 
@@ -219,6 +218,8 @@ def is_synthetic_input():
     """Whether the vendor files say they are synthetic (their own label), for the report's
     front page; a file that cannot be read yet counts as not synthetic (harmonise names it).
     """
+    from navpartner.io import file_label  # pyreadstat, pandas: only when the report asks
+
     labels = []
     for survey, wave in SURVEY_WAVES:
         spec = wave_spec(config, survey, wave)
@@ -290,6 +291,8 @@ def get_configured_inputs():
 def get_provenance_category(wildcards):
     """The report's category for the provenance page; evaluated only when a report is made,
     it refuses one whose outputs were not made from the current config and inputs."""
+    from navpartner.audit import manifest_problems  # pandas: only when a report is made
+
     problems = manifest_problems(
         MANIFEST, get_effective_config(), get_configured_inputs(), get_final_outputs()
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from navpartner.errors import ConfigError
@@ -347,3 +348,18 @@ class Labels:
 
 def is_synthetic(file_labels) -> bool:
     return any(label.upper().startswith(SYNTHETIC_MARK) for label in file_labels)
+
+
+class WhenAsked:
+    """A yes or no worked out the first time it is asked. The Snakemake report's front page asks
+    whether the inputs are synthetic; planning a run should not open the vendor files (and load
+    their readers, about half a second) for an answer only the report needs."""
+
+    def __init__(self, answer: Callable[[], bool]):
+        self._answer = answer
+        self._value: bool | None = None
+
+    def __bool__(self) -> bool:
+        if self._value is None:
+            self._value = bool(self._answer())
+        return self._value
