@@ -1,14 +1,13 @@
 # navpartner: raw survey files -> harmonised data -> weights -> indicators -> report.
-from snakemake.utils import min_version, validate
+from snakemake.utils import min_version
 
 from navpartner.yamlfile import read_yaml
 from navpartner.config import (
+    check_config,
     check_config_files,
-    check_consistency,
     check_paths,
     follow_order,
     remove_nulls,
-    with_string_keys,
 )
 
 min_version("8.20")
@@ -22,16 +21,15 @@ report: "workflow/report/workflow.rst"
 
 # The effective config: config.yaml, then --configfile overlays and --config overrides merged
 # over it in order; an entry an overlay sets to null is removed. Strict YAML first (a key
-# defined twice, an alias), then the JSON schema (names the misspelt key), then the rules that
-# span several keys, then where the input paths lead. The project's named errors (ValueError)
-# are shown as they are, without a stack.
+# defined twice, an alias), then the JSON schema (workflow/schemas/config.schema.yaml: names
+# the misspelt key and where), then the rules that span several keys, then where the input paths
+# lead. The project's named errors (ValueError) are shown as they are, without a stack.
 CONFIG_SOURCE = " + ".join(map(str, workflow.configfiles)) or "config"
 try:
     check_config_files(workflow.configfiles)
     follow_order(config, read_yaml("config.yaml"))
     remove_nulls(config)
-    validate(with_string_keys(config), "workflow/schemas/config.schema.yaml")
-    check_consistency(config, source=CONFIG_SOURCE)
+    check_config(config, source=CONFIG_SOURCE)
     check_paths(config, source=CONFIG_SOURCE)
 except ValueError as error:
     raise WorkflowError(str(error)) from None
