@@ -295,3 +295,15 @@ def test_a_flag_when_asked_is_worked_out_once_and_only_when_asked():
     assert flag and flag
     assert calls == [1]
     assert not labels.WhenAsked(lambda: False)
+
+
+def test_the_source_line_names_the_survey_shown_alone(config):
+    shown = labels.Labels(config)
+    own = config["publication"]["survey_sources"]["kontor"]["nb"]
+    assert shown.source([2011, 2019], ["kontor", "kontor"]) == f"{own}, 2011, 2019."
+    general = config["publication"]["source"]["nb"]
+    assert shown.source([2019], ["kontor", "kommune"]) == f"{general}, 2019."
+    assert shown.source([2019]) == f"{general}, 2019."
+    without = copy.deepcopy(config)
+    del without["publication"]["survey_sources"]["kontor"]  # optional: the general line instead
+    assert labels.Labels(without).source([2019], ["kontor"]) == f"{general}, 2019."

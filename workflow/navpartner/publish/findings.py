@@ -260,7 +260,7 @@ def distribution_figure(published: pd.DataFrame, theme: str, config: dict, synth
     waves = sorted(rows["wave"].unique())
     heights = [len(waves) + 2.4 for _ in indicators]
     notes = [
-        labels.source(waves),
+        labels.source(waves, rows["survey"]),
         text["distribution_note"],
         *_estimation_notes(labels, list(dict.fromkeys(rows["survey"]))),
         labels.flag_note(),
@@ -494,7 +494,7 @@ def distribution_table_html(
         parts.append(f"<h2>{html.escape(labels.indicator(name))}</h2>")
         parts.append(_table(head, body))
     notes = [
-        labels.source(sorted(rows["wave"].unique())),
+        labels.source(sorted(rows["wave"].unique()), rows["survey"]),
         text["distribution_note"],
         labels.flag_note(),
         labels.text("suppressed_note", minimum=minimum),

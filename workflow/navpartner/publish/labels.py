@@ -324,8 +324,12 @@ class Labels:
         """An exclusion reason as configured (and carried in the harmonise audit)."""
         return reason[self.language]
 
-    def source(self, waves) -> str:
-        source = self.config["publication"]["source"][self.language]
+    def source(self, waves, surveys=()) -> str:
+        """The source line: the survey's own where one survey is shown and it has one."""
+        publication = self.config["publication"]
+        shown = set(surveys)
+        own = publication.get("survey_sources", {}).get(shown.pop()) if len(shown) == 1 else None
+        source = (own or publication["source"])[self.language]
         return self.text("waves_source", source=source, waves=", ".join(map(str, waves)))
 
     def flag_note(self) -> str:

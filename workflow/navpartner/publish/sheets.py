@@ -82,7 +82,7 @@ def _cell(row) -> dict | str:
 def _notes(labels: Labels, indicator: str, waves, rows) -> list[str]:
     survey = labels.config["indicators"][indicator]["survey"]
     minimum = labels.config["publication"]["min_cell_size"]
-    notes = [labels.source(waves), labels.estimation_note(survey)]
+    notes = [labels.source(waves, [survey]), labels.estimation_note(survey)]
     if any(isinstance(c, dict) and c["flagged"] for row in rows for c in row.cells.values()):
         notes.append(labels.flag_note())
     notes.append(labels.text("suppressed_note", minimum=minimum))

@@ -188,7 +188,7 @@ def _notes(labels: Labels, table: pd.DataFrame, surveys: list[str]) -> list[str]
     if len(surveys) > 1:  # say which survey each note is about
         notes = [f"{labels.survey(s)}: {n}" for s, n in zip(surveys, notes, strict=True)]
     return [
-        labels.source(waves),
+        labels.source(waves, surveys),
         *notes,
         labels.flag_note(),
         labels.text("suppressed_note", minimum=minimum),
