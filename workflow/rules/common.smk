@@ -218,7 +218,8 @@ def is_synthetic_input():
     """Whether the vendor files say they are synthetic (their own label), for the report's
     front page; a file that cannot be read yet counts as not synthetic (harmonise names it).
     """
-    from navpartner.io import file_label  # pyreadstat, pandas: only when the report asks
+    # pyreadstat and pandas: loaded only when the report asks
+    from navpartner.io import file_label
 
     labels = []
     for survey, wave in SURVEY_WAVES:
@@ -291,7 +292,8 @@ def get_configured_inputs():
 def get_provenance_category(wildcards):
     """The report's category for the provenance page; evaluated only when a report is made,
     it refuses one whose outputs were not made from the current config and inputs."""
-    from navpartner.audit import manifest_problems  # pandas: only when a report is made
+    # pandas: loaded only when a report is made
+    from navpartner.audit import manifest_problems
 
     problems = manifest_problems(
         MANIFEST, get_effective_config(), get_configured_inputs(), get_final_outputs()
