@@ -34,10 +34,6 @@ CASES = [
     ),
     (lambda c: c["geography"].update(region="x.csv"), ["geography", "region"]),
     (
-        lambda c: c["publication"]["survey_sources"].update(kontoret={"nb": "x", "en": "x"}),
-        ["publication.survey_sources", "unknown survey 'kontoret'"],
-    ),
-    (
         lambda c: c["surveys"]["kommune"]["waves"][2011].update(format="xlsx"),
         ["surveys.kommune.waves.2011.format", "xlsx"],
     ),

@@ -275,9 +275,6 @@ def check_consistency(config: dict, source: str = "config") -> None:
     for item, spec in config["items"].items():
         if spec["scale"] not in config["scales"]:
             problems.append(f"items.{item}.scale: unknown scale '{spec['scale']}'")
-    for survey in config["publication"].get("survey_sources", {}):
-        if survey not in config["surveys"]:
-            problems.append(f"publication.survey_sources: unknown survey '{survey}'")
     trim = config["weighting"].get("trim")
     if trim and not 0 <= trim["lower"] < trim["upper"]:
         problems.append("weighting.trim: need 0 <= lower < upper")
