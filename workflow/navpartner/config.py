@@ -78,7 +78,7 @@ def read_config(path: str | Path, root: str | Path = ".") -> dict:
 
 @functools.lru_cache(maxsize=4)
 def _read_checked(path: str, root: str, _mtime_ns: int, _size: int) -> dict:
-    config = read_yaml(path, written=_first_line(path) == PART_HEADER)
+    config = read_yaml(path, written=_line(path, 1) == PART_HEADER)
     if not isinstance(config, dict):
         raise ConfigError(f"{path}: expected a mapping of keys, found {type(config).__name__}")
     if PART_KEY in config:  # cut from an effective config the workflow checked whole
@@ -743,7 +743,7 @@ def write_config_part(config: dict, folder: str, stage: str, **where) -> str:
     path = part_path(folder, stage, **where)
     part = config_part(config, stage, **where)
     digest = f"# content: {hashlib.sha256(repr(part).encode()).hexdigest()}\n"
-    if _second_line(path) == digest:
+    if _line(path, 2) == digest:
         return path
     text = PART_HEADER + digest
     text += yaml.dump(
@@ -759,18 +759,12 @@ def write_config_part(config: dict, folder: str, stage: str, **where) -> str:
     return path
 
 
-def _first_line(path: str) -> str | None:
+def _line(path: str, number: int) -> str | None:
+    """Line `number` (1 = the first) of a text file, or None where there is no such file."""
     try:
         with open(path, encoding="utf-8") as file:
-            return file.readline()
-    except (FileNotFoundError, UnicodeDecodeError):
-        return None
-
-
-def _second_line(path: str) -> str | None:
-    try:
-        with open(path, encoding="utf-8") as file:
-            file.readline()
+            for _ in range(number - 1):
+                file.readline()
             return file.readline()
     except (FileNotFoundError, UnicodeDecodeError):
         return None

@@ -87,25 +87,15 @@ def indicator_outputs(
 ) -> None:
     """An indicator's tables, figure and audit card in one step: a process start (and the
     loading of pandas and matplotlib) per indicator instead of one per file kind."""
-    indicator_tables(config, published, audits, indicator, outputs.csv, outputs.xlsx, outputs.html)
-    indicator_figure(config, published, audits, indicator, outputs.png, outputs.svg)
-    card(config, published, audits, indicator, outputs.card)
-
-
-def indicator_tables(
-    config: dict, published: str, audits: list[str], indicator: str, csv: str, xlsx: str, html: str
-) -> None:
-    synthetic = _synthetic(audits)
-    write_indicator_tables(read_published(published), indicator, config, synthetic, csv, xlsx, html)
-
-
-def indicator_figure(
-    config: dict, published: str, audits: list[str], indicator: str, png: str, svg: str
-) -> None:
     from navpartner.publish import figures  # matplotlib: figure steps only
 
-    labels = Labels(config)
     table = read_published(published)
+    loaded = read_audits(audits)
+    synthetic = _synthetic_labels(loaded)
+    write_indicator_tables(
+        table, indicator, config, synthetic, outputs.csv, outputs.xlsx, outputs.html
+    )
+    labels = Labels(config)
     survey = config["indicators"][indicator]["survey"]
     fig = figures.share_figure(
         figures.indicator_panels(table, indicator, labels),
@@ -114,9 +104,10 @@ def indicator_figure(
         f"{labels.text('percent')}, {labels.population(indicator)}",
         labels,
         _notes(labels, table, [survey]),
-        _synthetic(audits),
+        synthetic,
     )
-    figures.save_figure(fig, png, svg)
+    figures.save_figure(fig, outputs.png, outputs.svg)
+    write_text(audit_card(table, loaded, indicator, config, synthetic), outputs.card)
 
 
 def comparison_figure(
@@ -149,14 +140,6 @@ def change_figure(
         read_published(changes), read_published(published), config, _synthetic(audits)
     )
     figures.save_figure(fig, png, svg)
-
-
-def card(config: dict, published: str, audits: list[str], indicator: str, html: str) -> None:
-    loaded = read_audits(audits)
-    page = audit_card(
-        read_published(published), loaded, indicator, config, _synthetic_labels(loaded)
-    )
-    write_text(page, html)
 
 
 def methods(
