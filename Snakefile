@@ -1,19 +1,16 @@
 # navpartner: raw survey files -> harmonised data -> weights -> indicators -> report.
-from snakemake.utils import min_version
+from snakemake.utils import min_version, update_config
 
+from navpartner.errors import ConfigError
 from navpartner.yamlfile import read_yaml
 from navpartner.config import (
-    check_config,
     check_config_files,
-    check_paths,
+    check_effective_config,
     follow_order,
     remove_nulls,
 )
 
 min_version("8.20")
-
-
-configfile: "config.yaml"
 
 
 report: "workflow/report/workflow.rst"
@@ -22,15 +19,32 @@ report: "workflow/report/workflow.rst"
 # The effective config: config.yaml, then --configfile overlays and --config overrides merged
 # over it in order; an entry an overlay sets to null is removed. Strict YAML first (a key
 # defined twice, an alias), then the JSON schema (workflow/schemas/config.schema.yaml: names
-# the misspelt key and where), then the rules that span several keys, then where the input paths
-# lead. The project's named errors (ValueError) are shown as they are, without a stack.
-CONFIG_SOURCE = " + ".join(map(str, workflow.configfiles)) or "config"
+# the misspelt key and where) and the rules that span several keys (both skipped for a config
+# that passed them before: results/config/checked.sha256), then where the input paths lead. The project's named errors (ValueError) are shown as they are, without a stack.
+#
+# config.yaml is read once, here, by the strict libyaml reader, not by a `configfile:`
+# directive too (Snakemake's reader is pure Python: a tenth of a second of every start).
+# Snakemake has loaded the overlays and overrides into `config` before this file runs; they are
+# merged over config.yaml as the directive would merge them (--replace-workflow-config: they
+# replace it).
+BASE_CONFIG = "config.yaml"
+workflow.configfiles.append(BASE_CONFIG)  # listed in the report, as the directive would
+CONFIG_SOURCE = " + ".join(map(str, workflow.configfiles))
 try:
-    check_config_files(workflow.configfiles)
-    follow_order(config, read_yaml("config.yaml"))
+    check_config_files(workflow.configfiles[:-1])
+    base = read_yaml(BASE_CONFIG)
+    if not isinstance(base, dict):
+        raise ConfigError(
+            f"{BASE_CONFIG}: expected a mapping of keys, found {base!r:.40}"
+        )
+    if not getattr(workflow.config_settings, "replace_workflow_config", False):
+        update_config(base, config)
+        config.update(base)
+    follow_order(config, base)
     remove_nulls(config)
-    check_config(config, source=CONFIG_SOURCE)
-    check_paths(config, source=CONFIG_SOURCE)
+    check_effective_config(
+        config, base, stamp="results/config/checked.sha256", source=CONFIG_SOURCE
+    )
 except ValueError as error:
     raise WorkflowError(str(error)) from None
 

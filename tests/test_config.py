@@ -3,7 +3,7 @@
 import copy
 
 import pytest
-from navpartner.config import check_config, survey_waves, wave_spec
+from navpartner.config import check_config, check_survey_sources, survey_waves, wave_spec
 from navpartner.errors import ConfigError
 
 
@@ -100,3 +100,14 @@ def test_wave_spec_applies_wave_defaults_and_item_overrides(config):
     assert spec.absent == ("teammal_klare",)
     with pytest.raises(ConfigError, match="no survey 'kontor' with wave '2015'"):
         wave_spec(config, "kontor", 2015)
+
+
+def test_a_misspelt_survey_source_is_named_and_a_dropped_survey_keeps_its_own(config):
+    misspelt = copy.deepcopy(config)
+    sources = misspelt["publication"]["survey_sources"]
+    sources["kontr"] = sources.pop("kontor")
+    with pytest.raises(ConfigError, match=r"publication\.survey_sources\.kontr.*kommune, kontor"):
+        check_survey_sources(misspelt, config, source="overlay.yaml")
+    dropped = copy.deepcopy(config)
+    del dropped["surveys"]["kontor"]  # an overlay ran one survey: its source line stays valid
+    check_survey_sources(dropped, config)

@@ -184,15 +184,19 @@ def published_files(estimates, differences, config, tmp_path) -> dict:
     return {**paths, "audits": audits}
 
 
-def write_outputs(config: dict, files: dict, folder) -> list:
-    folder.mkdir()
-    outputs = [folder / name for name in ("t.csv", "t.xlsx", "t.html", "f.png", "f.svg")]
-    outputs += [folder / name for name in ("c.png", "c.svg", "card.html")]
-    published, audits = files["published.csv"], files["audits"]
-    indicator = steps.IndicatorOutputs(*map(str, outputs[:5]), str(outputs[7]))
-    steps.indicator_outputs(config, published, audits, INDICATOR, indicator)
-    steps.change_figure(config, published, files["changes.csv"], audits, *map(str, outputs[5:7]))
-    return outputs
+def write_outputs(config: dict, files: dict, folder, jobs: int = 1) -> list:
+    """The indicator's table (CSV, XLSX, HTML) and figure (PNG, SVG), the change chart (PNG,
+    SVG) and the indicator's card, as rule publish_indicators writes them."""
+    only = copy.deepcopy(config)
+    only["indicators"] = {INDICATOR: config["indicators"][INDICATOR]}
+    only["publication"]["figures"] = {}
+    folders = steps.Folders(*(str(folder / name) for name in ("tables", "figures", "report")))
+    steps.indicators(
+        only, files["published.csv"], files["changes.csv"], files["audits"], folders, jobs
+    )
+    outputs = [folders.table(INDICATOR, suffix) for suffix in ("csv", "xlsx", "html")]
+    outputs += [*folders.figure(INDICATOR), *folders.figure("change")]
+    return [Path(path) for path in [*outputs, folders.report("cards", INDICATOR)]]
 
 
 def test_tables_figures_and_cards_are_byte_identical_on_rerun(config, published_files, tmp_path):
@@ -200,6 +204,15 @@ def test_tables_figures_and_cards_are_byte_identical_on_rerun(config, published_
     time.sleep(2.1)  # a time stamp inside a file (zip entries have 2 s resolution) would differ
     second = write_outputs(config, published_files, tmp_path / "second")
     for one, two in zip(first, second, strict=True):
+        assert one.read_bytes() == two.read_bytes(), one.name
+
+
+def test_figures_drawn_side_by_side_are_the_files_drawn_one_by_one(
+    config, published_files, tmp_path
+):
+    one_by_one = write_outputs(config, published_files, tmp_path / "serial")
+    side_by_side = write_outputs(config, published_files, tmp_path / "parallel", jobs=2)
+    for one, two in zip(one_by_one, side_by_side, strict=True):
         assert one.read_bytes() == two.read_bytes(), one.name
 
 

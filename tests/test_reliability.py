@@ -162,7 +162,17 @@ PROTECTED_WRITES = [
         "data_raw/margins/kommune_2011.csv",
     ),
     ([*HARMONISE, "--output", "config.yaml", "--audit", "a.json"], "config.yaml"),
-    (["combine-csv", "data_raw/margins/kommune_2011.csv", "--output", "data_raw/x.csv"], "x"),
+    (
+        [
+            "weights-diagnostics",
+            "data_raw/margins/kommune_2011.csv",
+            "--output",
+            "data_raw/x.csv",
+            "--response-rates",
+            "r.csv",
+        ],
+        "x",
+    ),
 ]
 
 

@@ -74,6 +74,17 @@ def test_the_workflow_refuses_a_bad_config_before_any_job(fresh, old, new, words
     assert not (fresh / "results").exists()
 
 
+@pytest.mark.bad_input
+def test_a_config_that_passed_is_checked_again_once_edited(fresh):
+    # A config that passed is not checked again (results/config/checked.sha256), an edit is.
+    assert snakemake(fresh, "-n").returncode == 0
+    assert (fresh / "results/config/checked.sha256").is_file()
+    edit_config(fresh, "min_cell_size: 5", "min_cell_size: 0")
+    result = snakemake(fresh, "-n")
+    assert result.returncode != 0
+    assert "publication.min_cell_size" in result.stdout + result.stderr
+
+
 STALE_CASES = [
     # (what changes after the complete run, the line added to it, the file the refusal names).
     # The config counts by content (the effective config of base and overlays), so its case

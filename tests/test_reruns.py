@@ -19,7 +19,6 @@ UPSTREAM = {
     "weights_diagnostics",
     "indicators_estimate",
     "indicators_combine",
-    "findings_estimate",
     "findings_combine",
     "findings_response_rates",
     "model_fit",

@@ -70,7 +70,11 @@ def main(argv: list[str] | None = None) -> int:
     weight.add_argument("--diagnostics", required=True, help="diagnostics CSV")
     weight.add_argument("--audit", required=True, help="row-accounting JSON file")
 
-    estimate = commands.add_parser("estimate", help="estimate every indicator of one survey wave")
+    estimate = commands.add_parser(
+        "estimate",
+        help="every indicator of one survey wave: shares, answer distributions, group contrasts "
+        "and association tests",
+    )
     estimate.add_argument("--config", default="config.yaml")
     estimate.add_argument("--survey", required=True)
     estimate.add_argument("--wave", type=int, required=True)
@@ -78,16 +82,26 @@ def main(argv: list[str] | None = None) -> int:
     estimate.add_argument("--weights", required=True, help="weights Parquet file")
     estimate.add_argument("--output", required=True, help="estimates Parquet file")
     estimate.add_argument("--audit", required=True, help="accounting JSON file")
+    estimate.add_argument("--distributions", required=True, help="distributions Parquet file")
+    estimate.add_argument("--contrasts", required=True, help="group contrasts Parquet file")
+    estimate.add_argument("--associations", required=True, help="association tests Parquet")
     _add_replicates_argument(estimate)
 
     stack = commands.add_parser(
-        "combine-estimates", help="stack the waves' estimates and compare consecutive waves"
+        "combine-estimates",
+        help="stack the waves' estimates and compare consecutive waves; stack their findings, "
+        "add survey and wave contrasts, adjust p for the FDR",
     )
     stack.add_argument("inputs", nargs="+", help="estimates Parquet files")
     stack.add_argument("--config", default="config.yaml")
     stack.add_argument("--parquet", required=True)
     stack.add_argument("--csv", required=True)
     stack.add_argument("--differences", required=True, help="wave differences CSV")
+    for name in ("distributions", "contrasts", "associations"):
+        stack.add_argument(f"--{name}-in", nargs="+", required=True, help="per-wave Parquet")
+    stack.add_argument("--distributions", required=True, help="distributions Parquet (+CSV)")
+    stack.add_argument("--contrasts", required=True, help="contrasts Parquet (+CSV)")
+    stack.add_argument("--associations", required=True, help="association tests CSV")
 
     model = commands.add_parser("model", help="fit one explanatory model from config")
     model.add_argument("--config", default="config.yaml")
@@ -95,9 +109,12 @@ def main(argv: list[str] | None = None) -> int:
     model.add_argument("--results", default="results", help="folder with harmonised/, weights/")
     model.add_argument("--output", required=True, help="coefficient table CSV")
 
-    combine = commands.add_parser("combine-csv", help="stack CSV tables with the same columns")
-    combine.add_argument("inputs", nargs="+")
-    combine.add_argument("--output", required=True)
+    diagnostics = commands.add_parser(
+        "weights-diagnostics", help="every survey wave's weight diagnostics; the response rates"
+    )
+    diagnostics.add_argument("inputs", nargs="+", help="diagnostics CSVs of the survey waves")
+    diagnostics.add_argument("--output", required=True, help="diagnostics CSV")
+    diagnostics.add_argument("--response-rates", required=True, help="response rates CSV")
 
     manifest = commands.add_parser(
         "manifest", help="record the fingerprint of config and inputs and every output's sha256"
@@ -107,7 +124,6 @@ def main(argv: list[str] | None = None) -> int:
     manifest.add_argument("--manifest", required=True, help="manifest JSON file")
     manifest.add_argument("--html", required=True, help="the same as a page for the report")
 
-    _add_findings_commands(commands)
     _add_replicate_commands(commands)
     _add_publish_commands(commands)
     _add_document_commands(commands)
@@ -150,38 +166,6 @@ def _add_replicates_argument(parser) -> None:
     )
 
 
-def _add_findings_commands(commands) -> None:
-    """Distributions, contrasts and tests per wave; their combination; response rates."""
-    findings = commands.add_parser(
-        "findings", help="answer distributions, group contrasts and tests of one survey wave"
-    )
-    findings.add_argument("--config", default="config.yaml")
-    findings.add_argument("--survey", required=True)
-    findings.add_argument("--wave", type=int, required=True)
-    findings.add_argument("--harmonised", required=True, help="harmonised Parquet file")
-    findings.add_argument("--weights", required=True, help="weights Parquet file")
-    findings.add_argument("--distributions", required=True, help="distributions Parquet file")
-    findings.add_argument("--contrasts", required=True, help="group contrasts Parquet file")
-    findings.add_argument("--associations", required=True, help="association tests Parquet")
-    _add_replicates_argument(findings)
-
-    combine = commands.add_parser(
-        "combine-findings",
-        help="stack the waves' findings, add survey and wave contrasts, adjust p for the FDR",
-    )
-    combine.add_argument("--config", default="config.yaml")
-    combine.add_argument("--estimates", required=True, help="combined indicators Parquet")
-    for name in ("distributions", "contrasts", "associations"):
-        combine.add_argument(f"--{name}-in", nargs="+", required=True, help="per-wave Parquet")
-    combine.add_argument("--distributions", required=True, help="distributions Parquet (+CSV)")
-    combine.add_argument("--contrasts", required=True, help="contrasts Parquet (+CSV)")
-    combine.add_argument("--associations", required=True, help="association tests CSV")
-
-    rates = commands.add_parser("response-rates", help="response rates from weight diagnostics")
-    rates.add_argument("--diagnostics", required=True, help="weights diagnostics CSV")
-    rates.add_argument("--output", required=True, help="response rates CSV")
-
-
 def _add_publish_commands(commands) -> None:
     """Publication: disclosure control first, then every table, figure and report page."""
     suppress = commands.add_parser("publish-suppress", help="suppress small cells; tidy tables")
@@ -199,54 +183,40 @@ def _add_publish_commands(commands) -> None:
         command.add_argument("--published", required=True, help="published estimates CSV")
         return command
 
-    indicator = published(
-        "publish-indicator", "one indicator's tables, figure and audit card (one step, one start)"
+    indicators = published(
+        "publish-indicators",
+        "every indicator's tables, figure and audit card, the comparison and change figures",
     )
-    indicator.add_argument("--indicator", required=True)
-    for name, what in [
-        ("csv", "table as CSV"),
-        ("xlsx", "table as XLSX"),
-        ("html", "table as HTML"),
-        ("png", "figure as PNG"),
-        ("svg", "figure as SVG"),
-        ("card", "audit card as HTML"),
-    ]:
-        indicator.add_argument(f"--{name}", required=True, help=what)
-    figure = published("publish-figure", "a comparison figure or the change chart as PNG and SVG")
-    kind = figure.add_mutually_exclusive_group(required=True)
-    kind.add_argument("--figure", help="a figure of publication.figures")
-    kind.add_argument("--changes", help="the change chart, from the published changes CSV")
-    figure.add_argument("--png", required=True)
-    figure.add_argument("--svg", required=True)
+    indicators.add_argument("--changes", required=True, help="published changes CSV")
+    _add_publication_arguments(indicators)
 
-    methods = commands.add_parser("publish-methods", help="the report's methods page (HTML)")
+    methods = commands.add_parser(
+        "publish-methods", help="the report's methods page (HTML) and the response rates table"
+    )
     methods.add_argument("audits", nargs="+", help="harmonise audit JSON files")
     methods.add_argument("--config", default="config.yaml")
     methods.add_argument("--diagnostics", required=True, help="weights diagnostics CSV")
-    methods.add_argument("--html", required=True)
-    methods.add_argument("--rates", help="response rates CSV (adds the response section)")
-    methods.add_argument("--estimates", help="indicators Parquet (unweighted beside weighted)")
+    methods.add_argument("--rates", required=True, help="response rates CSV")
+    methods.add_argument(
+        "--estimates", required=True, help="indicators Parquet (unweighted beside weighted)"
+    )
+    methods.add_argument("--html", required=True, help="the methods page")
+    methods.add_argument("--response-csv", required=True, help="response rates table as CSV")
+    methods.add_argument("--response-html", required=True, help="response rates table as HTML")
     _add_findings_publish_commands(commands)
 
 
 def _add_findings_publish_commands(commands) -> None:
-    """Distributions, contrasts, response rates and models, published."""
+    """Distributions, contrasts and models, published."""
     distributions = commands.add_parser(
-        "publish-distributions", help="suppress and label the answer distributions"
+        "publish-distributions",
+        help="suppress and label the answer distributions; each theme's chart and table",
     )
+    distributions.add_argument("audits", nargs="+", help="estimates audit JSON files")
     distributions.add_argument("--config", default="config.yaml")
     distributions.add_argument("--estimates", required=True, help="distributions Parquet")
     distributions.add_argument("--published", required=True, help="published CSV")
-
-    theme = commands.add_parser(
-        "publish-theme", help="a theme's diverging bar chart (PNG, SVG) and distribution table"
-    )
-    theme.add_argument("audits", nargs="+", help="estimates audit JSON files")
-    theme.add_argument("--config", default="config.yaml")
-    theme.add_argument("--published", required=True, help="published distributions CSV")
-    theme.add_argument("--theme", required=True)
-    for suffix in ("png", "svg", "html"):
-        theme.add_argument(f"--{suffix}", required=True)
+    _add_publication_arguments(distributions)
 
     contrasts = commands.add_parser("publish-contrasts", help="tested differences, published")
     contrasts.add_argument("audits", nargs="+", help="estimates audit JSON files")
@@ -256,20 +226,23 @@ def _add_findings_publish_commands(commands) -> None:
     contrasts.add_argument("--csv", required=True)
     contrasts.add_argument("--html", required=True)
 
-    rates = commands.add_parser("publish-response", help="response rates table")
-    rates.add_argument("audits", nargs="+", help="estimates audit JSON files")
-    rates.add_argument("--config", default="config.yaml")
-    rates.add_argument("--rates", required=True, help="response rates CSV")
-    rates.add_argument("--csv", required=True)
-    rates.add_argument("--html", required=True)
+    models = commands.add_parser("publish-models", help="each model's table and odds-ratio chart")
+    models.add_argument("audits", nargs="+", help="estimates audit JSON files")
+    models.add_argument("--config", default="config.yaml")
+    models.add_argument(
+        "--coefficients", nargs="*", default=[], help="coefficient CSVs, one per model"
+    )
+    _add_publication_arguments(models)
 
-    model = commands.add_parser("publish-model", help="a model's table and odds-ratio chart")
-    model.add_argument("audits", nargs="+", help="estimates audit JSON files")
-    model.add_argument("--config", default="config.yaml")
-    model.add_argument("--coefficients", required=True, help="model coefficients CSV")
-    model.add_argument("--model", required=True)
-    for suffix in ("html", "png", "svg"):
-        model.add_argument(f"--{suffix}", required=True)
+
+def _add_publication_arguments(command) -> None:
+    """The folders a publication step writes into, and the processes it may draw on."""
+    command.add_argument("--tables", default="results/tables", help="tables folder")
+    command.add_argument("--figures", default="results/figures", help="figures folder")
+    command.add_argument(
+        "--reports", default="results/report", help="report pages folder (cards/, models/)"
+    )
+    command.add_argument("--jobs", type=int, default=1, help="processes to draw figures on")
 
 
 def _add_document_commands(commands) -> None:
@@ -439,59 +412,37 @@ def _weight(args) -> int:
 
 def _estimate(args) -> int:
     from navpartner.config import read_config
-    from navpartner.indicators import estimate_survey_wave
+    from navpartner.findings import findings_survey_wave
+    from navpartner.indicators import estimate_survey_wave, load_survey_wave
 
-    table = estimate_survey_wave(
-        read_config(args.config),
+    config = read_config(args.config)
+    files = (args.harmonised, args.weights)
+    loaded = load_survey_wave(config, args.survey, *files, args.replicates or None)
+    where = (config, args.survey, args.wave, *files)
+    table = estimate_survey_wave(*where, args.output, args.audit, loaded=loaded)
+    findings_survey_wave(
+        *where, args.distributions, args.contrasts, args.associations, loaded=loaded
+    )
+    log.info(
+        "%s %s: %d estimates; distributions, contrasts and tests",
         args.survey,
         args.wave,
-        args.harmonised,
-        args.weights,
-        args.output,
-        args.audit,
-        replicates=args.replicates or None,
+        len(table),
     )
-    log.info("%s %s: %d estimates", args.survey, args.wave, len(table))
     return 0
 
 
 def _combine_estimates(args) -> int:
     from navpartner.config import read_config
+    from navpartner.findings import combine_findings
     from navpartner.indicators import combine_estimates
 
-    table = combine_estimates(
-        read_config(args.config), args.inputs, args.parquet, args.csv, args.differences
-    )
+    config = read_config(args.config)
+    table = combine_estimates(config, args.inputs, args.parquet, args.csv, args.differences)
     log.info("%d estimates from %d files", len(table), len(args.inputs))
-    return 0
-
-
-def _findings(args) -> int:
-    from navpartner.config import read_config
-    from navpartner.findings import findings_survey_wave
-
-    findings_survey_wave(
-        read_config(args.config),
-        args.survey,
-        args.wave,
-        args.harmonised,
-        args.weights,
-        args.distributions,
-        args.contrasts,
-        args.associations,
-        args.replicates,
-    )
-    log.info("%s %s: distributions, contrasts and tests written", args.survey, args.wave)
-    return 0
-
-
-def _combine_findings(args) -> int:
-    from navpartner.config import read_config
-    from navpartner.findings import combine_findings
-
     combine_findings(
-        read_config(args.config),
-        args.estimates,
+        config,
+        args.parquet,
         args.distributions_in,
         args.contrasts_in,
         args.associations_in,
@@ -501,14 +452,6 @@ def _combine_findings(args) -> int:
             "associations": args.associations,
         },
     )
-    return 0
-
-
-def _response_rates(args) -> int:
-    from navpartner.findings import response_rates
-
-    table = response_rates(args.diagnostics, args.output)
-    log.info("%d response rates", len(table))
     return 0
 
 
@@ -532,14 +475,17 @@ def _model(args) -> int:
     return 0
 
 
-def _combine_csv(args) -> int:
+def _weights_diagnostics(args) -> int:
     import pandas as pd
 
+    from navpartner.findings import response_rates
     from navpartner.io import write_csv
 
     write_csv(
         pd.concat([pd.read_csv(path) for path in args.inputs], ignore_index=True), args.output
     )
+    table = response_rates(args.output, args.response_rates)
+    log.info("%d survey waves, %d response rates", len(args.inputs), len(table))
     return 0
 
 
@@ -559,31 +505,24 @@ def _publish_suppress(args) -> int:
     return 0
 
 
-def _publish_indicator(args) -> int:
-    from navpartner.config import read_config
-    from navpartner.publish import steps
-
-    steps.indicator_outputs(
-        read_config(args.config),
-        args.published,
-        args.audits,
-        args.indicator,
-        steps.IndicatorOutputs(args.csv, args.xlsx, args.html, args.png, args.svg, args.card),
-    )
-    return 0
-
-
-def _publish_figure(args) -> int:
+def _publish_indicators(args) -> int:
     from navpartner.config import read_config
     from navpartner.publish import steps
 
     config = read_config(args.config)
-    common = (config, args.published)
-    if args.figure:
-        steps.comparison_figure(*common, args.audits, args.figure, args.png, args.svg)
-    else:
-        steps.change_figure(*common, args.changes, args.audits, args.png, args.svg)
+    steps.indicators(config, args.published, args.changes, args.audits, _folders(args), args.jobs)
+    log.info(
+        "%d indicators, %d comparison figures",
+        len(config["indicators"]),
+        len(config["publication"]["figures"]),
+    )
     return 0
+
+
+def _folders(args):
+    from navpartner.publish.steps import Folders
+
+    return Folders(args.tables, args.figures, args.reports)
 
 
 def _publish_methods(args) -> int:
@@ -594,9 +533,9 @@ def _publish_methods(args) -> int:
         read_config(args.config),
         args.audits,
         args.diagnostics,
-        args.html,
         args.rates,
         args.estimates,
+        steps.MethodsOutputs(args.html, args.response_csv, args.response_html),
     )
     return 0
 
@@ -605,24 +544,15 @@ def _publish_distributions(args) -> int:
     from navpartner.config import read_config
     from navpartner.publish import steps
 
-    table = steps.distributions(read_config(args.config), args.estimates, args.published)
-    log.info("%d distribution cells, %d suppressed", len(table), (table["suppressed"] != "").sum())
-    return 0
-
-
-def _publish_theme(args) -> int:
-    from navpartner.config import read_config
-    from navpartner.publish import steps
-
-    steps.theme_distributions(
+    table = steps.distributions(
         read_config(args.config),
+        args.estimates,
         args.published,
         args.audits,
-        args.theme,
-        args.png,
-        args.svg,
-        args.html,
+        _folders(args),
+        args.jobs,
     )
+    log.info("%d distribution cells, %d suppressed", len(table), (table["suppressed"] != "").sum())
     return 0
 
 
@@ -637,27 +567,12 @@ def _publish_contrasts(args) -> int:
     return 0
 
 
-def _publish_response(args) -> int:
+def _publish_models(args) -> int:
     from navpartner.config import read_config
     from navpartner.publish import steps
 
-    steps.response_rates(read_config(args.config), args.rates, args.audits, args.csv, args.html)
-    return 0
-
-
-def _publish_model(args) -> int:
-    from navpartner.config import read_config
-    from navpartner.publish import steps
-
-    steps.model(
-        read_config(args.config),
-        args.coefficients,
-        args.audits,
-        args.model,
-        args.html,
-        args.png,
-        args.svg,
-    )
+    config = read_config(args.config)
+    steps.models(config, args.coefficients, args.audits, _folders(args), args.jobs)
     return 0
 
 
@@ -725,22 +640,16 @@ COMMANDS = {
     "weight": _weight,
     "estimate": _estimate,
     "combine-estimates": _combine_estimates,
-    "findings": _findings,
-    "combine-findings": _combine_findings,
-    "response-rates": _response_rates,
     "model": _model,
-    "combine-csv": _combine_csv,
+    "weights-diagnostics": _weights_diagnostics,
     "replicate-weights": _replicate_weights,
     "combine-replicates": _combine_replicates,
     "publish-suppress": _publish_suppress,
-    "publish-indicator": _publish_indicator,
-    "publish-figure": _publish_figure,
+    "publish-indicators": _publish_indicators,
     "publish-methods": _publish_methods,
     "publish-distributions": _publish_distributions,
-    "publish-theme": _publish_theme,
     "publish-contrasts": _publish_contrasts,
-    "publish-response": _publish_response,
-    "publish-model": _publish_model,
+    "publish-models": _publish_models,
     "claims": _claims,
     "document": _document,
     "manifest": _manifest,

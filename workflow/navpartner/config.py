@@ -9,7 +9,6 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-import jsonschema
 import yaml
 
 from navpartner.errors import ConfigError
@@ -78,7 +77,14 @@ def read_config(path: str | Path, root: str | Path = ".") -> dict:
 
 @functools.lru_cache(maxsize=4)
 def _read_checked(path: str, root: str, _mtime_ns: int, _size: int) -> dict:
-    config = read_yaml(path, written=_line(path, 1) == PART_HEADER)
+    if _line(path, 1) == PART_HEADER:
+        part = read_yaml(path, written=True)
+        if isinstance(part, dict) and _digest_line(part) == _line(path, 2):
+            # Exactly the part the workflow cut from the effective config it checked whole.
+            config = {key: value for key, value in part.items() if key != PART_KEY}
+            check_paths(config, root, source=path)
+            return config
+    config = read_yaml(path)  # strictly: a file that is not that part is checked in full
     if not isinstance(config, dict):
         raise ConfigError(f"{path}: expected a mapping of keys, found {type(config).__name__}")
     if PART_KEY in config:  # cut from an effective config the workflow checked whole
@@ -87,6 +93,19 @@ def _read_checked(path: str, root: str, _mtime_ns: int, _size: int) -> dict:
         check_config(config, source=path)
     check_paths(config, root, source=path)
     return config
+
+
+def check_survey_sources(config: dict, base: dict, source: str = "config") -> None:
+    """Each publication.survey_sources entry names a survey of config.yaml (`base`) or of the
+    effective config: a misspelt name would leave its survey with the general source line. A
+    survey an overlay drops keeps its entry."""
+    known = set(base.get("surveys") or {}) | set(config["surveys"])
+    for name in config["publication"].get("survey_sources", {}):
+        if name not in known:
+            raise ConfigError(
+                f"{source}: at 'publication.survey_sources.{name}': no survey '{name}' "
+                f"(expected one of {', '.join(sorted(known))})"
+            )
 
 
 def check_config_files(paths) -> None:
@@ -159,6 +178,8 @@ def _read_schema() -> dict:
 
 
 def _checked_part(part: dict, source: str) -> dict:
+    import jsonschema  # only where a config is checked: a step reading its part skips it
+
     schema = _schema()
     schema.pop("required")
     config = {key: value for key, value in part.items() if key != PART_KEY}
@@ -202,6 +223,8 @@ def with_string_keys(value):
 
 def check_config(config: dict, source: str = "config") -> None:
     """Validate against the JSON schema, then the rules that span several keys."""
+    import jsonschema  # here, not at the top: a step reading its config part needs none
+
     validator = jsonschema.Draft202012Validator(_schema())
     errors = sorted(validator.iter_errors(with_string_keys(config)), key=lambda e: list(e.path))
     if errors:
@@ -209,7 +232,27 @@ def check_config(config: dict, source: str = "config") -> None:
     check_consistency(config, source)
 
 
-def _describe(error: jsonschema.ValidationError) -> str:
+def check_effective_config(config: dict, base: dict, stamp: str, source: str = "config"):
+    """Every check of the workflow's effective config: check_config, the survey sources against
+    config.yaml (`base`), and where the input paths lead. `stamp` keeps the digest of the config,
+    the schema and this module's code that last passed, so an unchanged config skips the schema
+    (and the import of jsonschema: a sixth of a second of a rerun with nothing to do); any edit
+    to the config, the schema or the checks checks again. Nothing is written until all pass."""
+    digest = hashlib.sha256(
+        repr(config).encode() + SCHEMA.read_bytes() + Path(__file__).read_bytes()
+    ).hexdigest()
+    passed_before = _line(stamp, 1) == digest
+    if not passed_before:
+        check_config(config, source)
+    check_survey_sources(config, base, source)
+    check_paths(config, source=source)
+    if not passed_before:
+        from navpartner.io import write_text  # only after a check: an unchanged run stays light
+
+        write_text(digest, stamp)
+
+
+def _describe(error) -> str:  # a jsonschema.ValidationError
     where = ".".join(str(part) for part in error.absolute_path) or "(top level)"
     return f"at '{where}': {error.message}"
 
@@ -742,7 +785,7 @@ def write_config_part(config: dict, folder: str, stage: str, **where) -> str:
     planning an unchanged run compares digests instead of writing YAML again."""
     path = part_path(folder, stage, **where)
     part = config_part(config, stage, **where)
-    digest = f"# content: {hashlib.sha256(repr(part).encode()).hexdigest()}\n"
+    digest = _digest_line(part)
     if _line(path, 2) == digest:
         return path
     text = PART_HEADER + digest
@@ -757,6 +800,11 @@ def write_config_part(config: dict, folder: str, stage: str, **where) -> str:
 
     write_text(text, path)
     return path
+
+
+def _digest_line(part: dict) -> str:
+    """The digest of a part's content, types and order included (repr), as its second line."""
+    return f"# content: {hashlib.sha256(repr(part).encode()).hexdigest()}\n"
 
 
 def _line(path: str, number: int) -> str | None:

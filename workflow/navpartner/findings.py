@@ -16,7 +16,6 @@ import pandas as pd
 
 from navpartner.errors import InputError
 from navpartner.estimate import (
-    Design,
     Replicates,
     benjamini_hochberg,
     difference_independent,
@@ -29,11 +28,10 @@ from navpartner.estimate import (
 )
 from navpartner.indicators import (
     INTERVALS,
+    SurveyWave,
     classify_answers,
-    read_survey_wave,
+    load_survey_wave,
     reliability_flags,
-    replicates_for,
-    survey_design,
     survey_indicators,
 )
 from navpartner.io import write_csv, write_parquet
@@ -255,14 +253,13 @@ def findings_survey_wave(
     contrasts_out: str,
     associations_out: str,
     replicates: str | None = None,
+    loaded: SurveyWave | None = None,
 ) -> None:
     """Distributions, group contrasts and association tests of every indicator of a wave.
 
-    replicates: the survey wave's replicate weights file, required when the variance is
-    bootstrap."""
-    data = read_survey_wave(harmonised, weights)
-    design: Design = survey_design(config, survey, data)
-    replicate_weights = replicates_for(config, replicates, data)
+    loaded: the survey wave as load_survey_wave read it from these files, if already read."""
+    loaded = loaded or load_survey_wave(config, survey, harmonised, weights, replicates)
+    data, design, replicate_weights = loaded.data, loaded.design, loaded.replicates
     shares, contrasts, tests = [], [], []
     for name, indicator in survey_indicators(config, survey).items():
         if data[indicator["item"]].isna().all():

@@ -216,6 +216,27 @@ def read_replicates(path: str, data: pd.DataFrame, config: dict) -> Replicates:
     )
 
 
+@dataclass(frozen=True)
+class SurveyWave:
+    """One survey wave ready to estimate from: respondents with weights, the design, and the
+    replicate weights where the variance is bootstrap."""
+
+    data: pd.DataFrame
+    design: Design
+    replicates: Replicates | None
+
+
+def load_survey_wave(
+    config: dict, survey: str, harmonised: str, weights: str, replicates: str | None = None
+) -> SurveyWave:
+    """replicates: the survey wave's replicate weights file, required when the variance is
+    bootstrap."""
+    data = read_survey_wave(harmonised, weights)
+    return SurveyWave(
+        data, survey_design(config, survey, data), replicates_for(config, replicates, data)
+    )
+
+
 def estimate_survey_wave(
     config: dict,
     survey: str,
@@ -225,14 +246,13 @@ def estimate_survey_wave(
     output: str,
     audit: str,
     replicates: str | None = None,
+    loaded: SurveyWave | None = None,
 ) -> pd.DataFrame:
     """Every indicator of one survey wave; the audit says who was used and who was left out.
 
-    replicates: the survey wave's replicate weights file, required when the variance is
-    bootstrap."""
-    data = read_survey_wave(harmonised, weights)
-    design = survey_design(config, survey, data)
-    replicate_weights = replicates_for(config, replicates, data)
+    loaded: the survey wave as load_survey_wave read it from these files, if already read."""
+    loaded = loaded or load_survey_wave(config, survey, harmonised, weights, replicates)
+    data, design, replicate_weights = loaded.data, loaded.design, loaded.replicates
     tables, accounts = [], {}
     for name, indicator in survey_indicators(config, survey).items():
         if data[indicator["item"]].isna().all():

@@ -15,7 +15,6 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
-import pyreadstat
 
 from navpartner.errors import InputError, OutputError
 from navpartner.yamlfile import read_yaml
@@ -45,6 +44,8 @@ def read_survey_file(
     not as NaN, so the crosswalk decides what each means. `encoding` overrides the encoding a
     file declares (legacy code pages); a label that does not decode names its variable.
     """
+    import pyreadstat  # only the steps that read vendor files load it
+
     path = Path(path)
     if not path.is_file():
         raise InputError(str(path), "file not found", expected="a readable survey file")
@@ -394,6 +395,8 @@ def write_json(obj: object, path: str | Path) -> None:
 
 def file_label(path: str | Path, file_format: str, codebook: str | Path | None = None) -> str:
     """A vendor file's own label, read from its metadata only (fast: no data rows)."""
+    import pyreadstat
+
     try:
         if file_format == "csv":
             book = read_yaml(codebook) or {}

@@ -23,8 +23,9 @@ from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
 from scipy import special, stats
+from statsmodels.genmod import families
+from statsmodels.genmod.generalized_linear_model import GLM
 
 from navpartner.errors import InputError
 from navpartner.estimate import (
@@ -101,7 +102,7 @@ def fit_model(config: dict, name: str, frame: pd.DataFrame) -> pd.DataFrame:
         axis=1,
     )
     y, weights = frame["y"].to_numpy(float), frame["weight"].to_numpy(float)
-    model = sm.GLM(y, design, family=sm.families.Binomial(), var_weights=weights)
+    model = GLM(y, design, family=families.Binomial(), var_weights=weights)
     fitted = model.fit(tol=1e-13, maxiter=100)  # to the last digits R is checked at
     coefficients = fitted.params.to_numpy()
     covariance, df = _design_covariance(config, frame, design.to_numpy(), y, weights, fitted)

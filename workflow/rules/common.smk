@@ -15,8 +15,12 @@ SURVEY_WAVES = survey_waves(config)
 wildcard_constraints:
     survey="|".join(sorted({survey for survey, _ in SURVEY_WAVES})),
     wave="|".join(sorted({str(wave) for _, wave in SURVEY_WAVES})),
-    indicator="|".join(config["indicators"]),
-    figure="|".join(config["publication"]["figures"]),
+
+
+# The steps every result waits for (harmonise, weight, estimate, combine, suppress, publish,
+# document, manifest) start before those off that path (models, methods, claims, contrasts),
+# which fill the cores while the long path runs.
+ON_THE_LONGEST_PATH = 10
 
 
 def get_config_part(stage):
@@ -102,64 +106,117 @@ def get_estimate_audits():
     return expand_survey_waves("results/estimates/{survey}_{wave}.audit.json")
 
 
-def get_theme_label(wildcards):
-    """The report category of an indicator's outputs, or of a figure's first indicator."""
-    if "indicator" in wildcards.keys():
-        name = wildcards.indicator
-    else:
-        name = config["publication"]["figures"][wildcards.figure]["indicators"][0]
-    return LABELS.report_category(config["indicators"][name]["theme"])
-
-
-def get_indicator_label(wildcards):
-    return LABELS.indicator(wildcards.indicator)
-
-
 def get_caption(kind):
     """A caption in the configured language (the .rst files insert it)."""
 
     def caption(wildcards):
-        if kind == "comparison":
-            label = config["publication"]["figures"][wildcards.figure]["title"][
-                LABELS.language
-            ]
-        elif "indicator" in wildcards.keys():
-            label = LABELS.indicator(wildcards.indicator)
-        elif "model" in wildcards.keys():
+        label = ""
+        if "model" in wildcards.keys():
             label = config["models"][wildcards.model]["label"][LABELS.language]
-        else:
-            label = ""
         return LABELS.text(f"caption_{kind}", label=label, **get_change_waves())
 
     return caption
 
 
 def get_report_labels(kind):
-    """What an entry of the report is and what it shows, instead of its file path.
-
-    One label only: the report turns a second label with two values into a toggle, which
-    breaks a category of two entries.
-    """
+    """What an entry of the report is and what it shows, instead of its file path."""
 
     def labels(wildcards):
-        what, shown = LABELS.text(f"kind_{kind}"), get_shown(kind, wildcards)
-        return {LABELS.text("content"): what if shown == what else f"{what}: {shown}"}
+        if kind == "model":
+            return entry_labels(
+                kind, config["models"][wildcards.model]["label"][LABELS.language]
+            )
+        if kind == "diagnostics":
+            return entry_labels(kind, LABELS.text("shows_diagnostics"))
+        return entry_labels(kind, LABELS.text(f"kind_{kind}"))
 
     return labels
 
 
-def get_shown(kind, wildcards):
-    if kind == "comparison":
-        return config["publication"]["figures"][wildcards.figure]["title"][
-            LABELS.language
+def entry_labels(kind, shown):
+    """One label only: the report turns a second label with two values into a toggle, which
+    breaks a category of two entries."""
+    what = LABELS.text(f"kind_{kind}")
+    return {LABELS.text("content"): what if shown == what else f"{what}: {shown}"}
+
+
+def report_entry(path, kind, shown, caption, **place):
+    """An output in the Snakemake report: captioned by workflow/report/{caption}.rst, labelled
+    with what it is and shows, and placed by category and subcategory."""
+    return report(
+        path,
+        caption=f"../report/{caption}.rst",
+        labels=entry_labels(kind, shown),
+        **place,
+    )
+
+
+def theme_category(indicator):
+    return LABELS.report_category(config["indicators"][indicator]["theme"])
+
+
+# A figure step draws on up to this many processes; Snakemake gives it at most --cores.
+DRAWING_THREADS = 8
+
+
+def get_indicator_publication():
+    """The files publish_indicators writes: each indicator's tables, figure and card,
+    filed in the report under its theme and its own name; each comparison figure, under the
+    theme of its first indicator; the change chart, under the overview."""
+    outputs = []
+    for name in INDICATORS:
+        shown = LABELS.indicator(name)
+        place = {"category": theme_category(name), "subcategory": shown}
+        outputs += [
+            f"results/tables/{name}.csv",
+            f"results/tables/{name}.xlsx",
+            report_entry(
+                f"results/tables/{name}.html",
+                "table",
+                shown,
+                "indicator_table",
+                **place,
+            ),
+            report_entry(
+                f"results/figures/{name}.png",
+                "figure",
+                shown,
+                "indicator_figure",
+                **place,
+            ),
+            f"results/figures/{name}.svg",
+            report_entry(
+                f"results/report/cards/{name}.html",
+                "card",
+                shown,
+                "indicator_card",
+                **place,
+            ),
         ]
-    if kind == "model":
-        return config["models"][wildcards.model]["label"][LABELS.language]
-    if "indicator" in wildcards.keys():
-        return LABELS.indicator(wildcards.indicator)
-    if kind in ("change", "diagnostics"):
-        return LABELS.text(f"shows_{kind}", **get_change_waves())
-    return LABELS.text(f"kind_{kind}")
+    for name, spec in config["publication"]["figures"].items():
+        outputs += [
+            report_entry(
+                f"results/figures/{name}.png",
+                "comparison",
+                spec["title"][LABELS.language],
+                "comparison",
+                category=theme_category(spec["indicators"][0]),
+                subcategory=LABELS.text("comparisons"),
+            ),
+            f"results/figures/{name}.svg",
+        ]
+    if "change" in config["publication"]:
+        outputs += [
+            report_entry(
+                "results/figures/change.png",
+                "change",
+                LABELS.text("shows_change", **get_change_waves()),
+                "change",
+                category=LABELS.report_category("overview"),
+            ),
+            "results/figures/change.svg",
+        ]
+    return outputs
 
 
 def get_change_waves():
@@ -172,21 +229,9 @@ def get_publication_outputs():
         "results/tables/indicators.csv",
         "results/tables/changes.csv",
         "results/report/methods.html",
-        *expand(
-            "results/tables/{indicator}.{ext}",
-            indicator=INDICATORS,
-            ext=["csv", "xlsx", "html"],
-        ),
-        *expand(
-            "results/figures/{name}.{ext}",
-            name=INDICATORS + FIGURES,
-            ext=["png", "svg"],
-        ),
-        *expand("results/report/cards/{indicator}.html", indicator=INDICATORS),
+        *get_indicator_publication(),
     ]
-    if "change" in config["publication"]:
-        outputs += expand("results/figures/change.{ext}", ext=["png", "svg"])
-    return outputs + get_document_outputs()
+    return [str(path) for path in outputs] + get_document_outputs()
 
 
 # The evaluation report.
@@ -234,51 +279,69 @@ def is_synthetic_input():
 # Publication of the findings (rules in findings.smk).
 
 
-wildcard_constraints:
-    theme="|".join(config["publication"]["themes"]),
+def get_distribution_publication():
+    """Each theme's distribution chart and table, under Findings in a subcategory per theme
+    (named apart from the theme's own category)."""
+    outputs = []
+    for theme in config["publication"]["themes"]:
+        place = {
+            "category": LABELS.text("findings"),
+            "subcategory": f"{LABELS.text('kind_distribution')}: {LABELS.theme(theme)}",
+        }
+        outputs += [
+            report_entry(
+                f"results/figures/distribution_{theme}.png",
+                "distribution",
+                LABELS.text("kind_distribution"),
+                "figure",
+                **place,
+            ),
+            f"results/figures/distribution_{theme}.svg",
+            report_entry(
+                f"results/tables/distribution_{theme}.html",
+                "table",
+                LABELS.text("kind_table"),
+                "table",
+                **place,
+            ),
+        ]
+    return outputs
 
 
-def get_findings_caption(kind):
-    """A caption naming the theme or model of the output, in the configured language."""
-
-    def caption(wildcards):
-        label = ""
-        if "theme" in wildcards.keys():
-            label = LABELS.theme(wildcards.theme)
-        elif "model" in wildcards.keys():
-            label = config["models"][wildcards.model]["label"][LABELS.language]
-        return LABELS.text(f"caption_{kind}", label=label)
-
-    return caption
-
-
-def get_distribution_subcategory(wildcards):
-    """Distributions sit under Findings, one subcategory per theme (named apart from the
-    theme's own category)."""
-    return f"{LABELS.text('kind_distribution')}: {LABELS.theme(wildcards.theme)}"
+def get_model_publication():
+    """Each model's coefficient table and odds-ratio chart, under Methods: Models."""
+    place = {
+        "category": LABELS.report_category("methods"),
+        "subcategory": LABELS.text("models"),
+    }
+    outputs = []
+    for name, spec in config.get("models", {}).items():
+        shown = spec["label"][LABELS.language]
+        outputs += [
+            report_entry(
+                f"results/report/models/{name}.html",
+                "model_table",
+                shown,
+                "table",
+                **place,
+            ),
+            report_entry(
+                f"results/figures/model_{name}.png", "figure", shown, "figure", **place
+            ),
+            f"results/figures/model_{name}.svg",
+        ]
+    return outputs
 
 
 def get_findings_publication_outputs():
-    return [
+    outputs = [
         "results/tables/distributions.csv",
         "results/tables/contrasts.csv",
         "results/tables/response_rates.csv",
-        *expand(
-            "results/figures/distribution_{theme}.{ext}",
-            theme=config["publication"]["themes"],
-            ext=["png", "svg"],
-        ),
-        *expand(
-            "results/tables/distribution_{theme}.html",
-            theme=config["publication"]["themes"],
-        ),
-        *expand("results/report/models/{model}.html", model=config.get("models", {})),
-        *expand(
-            "results/figures/model_{model}.{ext}",
-            model=config.get("models", {}),
-            ext=["png", "svg"],
-        ),
+        *get_distribution_publication(),
+        *get_model_publication(),
     ]
+    return [str(path) for path in outputs]
 
 
 # Provenance: the manifest of a complete run (rules/manifest.smk).

@@ -54,6 +54,7 @@ rule report_document:
         "logs/report_document/evaluation_report.log",
     benchmark:
         "benchmarks/report_document/evaluation_report.tsv"
+    priority: ON_THE_LONGEST_PATH
     conda:
         "../envs/navpartner.yaml"
     threads: 1

@@ -10,6 +10,7 @@ rule survey_harmonise:
         "logs/survey_harmonise/{survey}_{wave}.log",
     benchmark:
         "benchmarks/survey_harmonise/{survey}_{wave}.tsv"
+    priority: ON_THE_LONGEST_PATH
     conda:
         "../envs/navpartner.yaml"
     threads: 1

@@ -17,6 +17,7 @@ rule results_manifest:
         "logs/results_manifest/manifest.log",
     benchmark:
         "benchmarks/results_manifest/manifest.tsv"
+    priority: ON_THE_LONGEST_PATH
     localrule: True
     conda:
         "../envs/navpartner.yaml"

@@ -1,5 +1,6 @@
 # Publication: disclosure control first; every table, figure and card reads its result.
-# An indicator's table, figure and card are one job: one process start instead of three.
+# The indicators' tables, figures and cards are one job, drawn side by side on its threads: one
+# start of pandas and matplotlib instead of one per indicator.
 
 
 rule tables_suppress:
@@ -15,6 +16,7 @@ rule tables_suppress:
         "logs/tables_suppress/indicators.log",
     benchmark:
         "benchmarks/tables_suppress/indicators.tsv"
+    priority: ON_THE_LONGEST_PATH
     conda:
         "../envs/navpartner.yaml"
     threads: 1
@@ -27,119 +29,35 @@ rule tables_suppress:
         " --changes {output.changes:q} --audit {output.audit:q} 2> {log:q}"
 
 
-rule publish_indicator:
-    input:
-        published="results/tables/indicators.csv",
-        audits=get_estimate_audits(),
-        config=get_config_part("all"),
-    output:
-        csv="results/tables/{indicator}.csv",
-        xlsx="results/tables/{indicator}.xlsx",
-        html=report(
-            "results/tables/{indicator}.html",
-            caption="../report/indicator_table.rst",
-            labels=get_report_labels("table"),
-            category=get_theme_label,
-            subcategory=get_indicator_label,
-        ),
-        png=report(
-            "results/figures/{indicator}.png",
-            caption="../report/indicator_figure.rst",
-            labels=get_report_labels("figure"),
-            category=get_theme_label,
-            subcategory=get_indicator_label,
-        ),
-        svg="results/figures/{indicator}.svg",
-        card=report(
-            "results/report/cards/{indicator}.html",
-            caption="../report/indicator_card.rst",
-            labels=get_report_labels("card"),
-            category=get_theme_label,
-            subcategory=get_indicator_label,
-        ),
-    log:
-        "logs/publish_indicator/{indicator}.log",
-    benchmark:
-        "benchmarks/publish_indicator/{indicator}.tsv"
-    conda:
-        "../envs/navpartner.yaml"
-    threads: 1
-    resources:
-        mem_mb=500,
-        runtime=5,
-    params:
-        table_caption=get_caption("table"),
-        figure_caption=get_caption("figure"),
-        card_caption=get_caption("card"),
-    shell:
-        "navpartner publish-indicator {input.audits:q} --config {input.config:q}"
-        " --published {input.published:q} --indicator {wildcards.indicator:q}"
-        " --csv {output.csv:q} --xlsx {output.xlsx:q} --html {output.html:q}"
-        " --png {output.png:q} --svg {output.svg:q} --card {output.card:q} 2> {log:q}"
-
-
-rule figures_compare:
-    input:
-        published="results/tables/indicators.csv",
-        audits=get_estimate_audits(),
-        config=get_config_part("all"),
-    output:
-        png=report(
-            "results/figures/{figure}.png",
-            caption="../report/comparison.rst",
-            labels=get_report_labels("comparison"),
-            category=get_theme_label,
-            subcategory=LABELS.text("comparisons"),
-        ),
-        svg="results/figures/{figure}.svg",
-    log:
-        "logs/figures_compare/{figure}.log",
-    benchmark:
-        "benchmarks/figures_compare/{figure}.tsv"
-    conda:
-        "../envs/navpartner.yaml"
-    threads: 1
-    resources:
-        mem_mb=500,
-        runtime=5,
-    params:
-        caption=get_caption("comparison"),
-    shell:
-        "navpartner publish-figure {input.audits:q} --config {input.config:q}"
-        " --published {input.published:q} --figure {wildcards.figure:q}"
-        " --png {output.png:q} --svg {output.svg:q} 2> {log:q}"
-
-
-rule figures_change:
+rule publish_indicators:
     input:
         published="results/tables/indicators.csv",
         changes="results/tables/changes.csv",
         audits=get_estimate_audits(),
         config=get_config_part("all"),
     output:
-        png=report(
-            "results/figures/change.png",
-            caption="../report/change.rst",
-            labels=get_report_labels("change"),
-            category=LABELS.report_category("overview"),
-        ),
-        svg="results/figures/change.svg",
+        get_indicator_publication(),
     log:
-        "logs/figures_change/change.log",
+        "logs/publish_indicators/indicators.log",
     benchmark:
-        "benchmarks/figures_change/change.tsv"
+        "benchmarks/publish_indicators/indicators.tsv"
+    priority: ON_THE_LONGEST_PATH
     conda:
         "../envs/navpartner.yaml"
-    threads: 1
+    threads: DRAWING_THREADS
     resources:
-        mem_mb=500,
-        runtime=5,
+        mem_mb=1500,
+        runtime=10,
     params:
-        caption=get_caption("change"),
+        table_caption=LABELS.text("caption_table"),
+        figure_caption=LABELS.text("caption_figure"),
+        card_caption=LABELS.text("caption_card"),
+        comparison_caption=LABELS.text("caption_comparison"),
+        change_caption=LABELS.text("caption_change", **get_change_waves()),
     shell:
-        "navpartner publish-figure {input.audits:q} --config {input.config:q}"
-        " --published {input.published:q} --changes {input.changes:q}"
-        " --png {output.png:q} --svg {output.svg:q} 2> {log:q}"
+        "navpartner publish-indicators {input.audits:q} --config {input.config:q}"
+        " --published {input.published:q} --changes {input.changes:q} --tables results/tables"
+        " --figures results/figures --reports results/report --jobs {threads} 2> {log:q}"
 
 
 rule report_methods:
@@ -150,10 +68,17 @@ rule report_methods:
         estimates="results/estimates/indicators.parquet",
         config=get_config_part("all"),
     output:
-        report(
+        html=report(
             "results/report/methods.html",
             caption="../report/methods.rst",
             labels=get_report_labels("methods"),
+            category=LABELS.report_category("methods"),
+        ),
+        response_csv="results/tables/response_rates.csv",
+        response_html=report(
+            "results/tables/response_rates.html",
+            caption="../report/response.rst",
+            labels=get_report_labels("response"),
             category=LABELS.report_category("methods"),
         ),
     log:
@@ -168,7 +93,10 @@ rule report_methods:
         runtime=5,
     params:
         caption=get_caption("methods"),
+        response_caption=get_caption("response"),
     shell:
         "navpartner publish-methods {input.audits:q} --config {input.config:q}"
         " --diagnostics {input.diagnostics:q} --rates {input.rates:q}"
-        " --estimates {input.estimates:q} --html {output:q} 2> {log:q}"
+        " --estimates {input.estimates:q} --html {output.html:q}"
+        " --response-csv {output.response_csv:q} --response-html {output.response_html:q}"
+        " 2> {log:q}"

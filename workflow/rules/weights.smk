@@ -11,6 +11,7 @@ rule survey_weight:
         "logs/survey_weight/{survey}_{wave}.log",
     benchmark:
         "benchmarks/survey_weight/{survey}_{wave}.tsv"
+    priority: ON_THE_LONGEST_PATH
     conda:
         "../envs/navpartner.yaml"
     threads: 1
@@ -28,12 +29,13 @@ rule weights_diagnostics:
     input:
         expand_survey_waves("results/weights/{survey}_{wave}.diagnostics.csv"),
     output:
-        report(
+        diagnostics=report(
             "results/weights/diagnostics.csv",
             caption="../report/diagnostics.rst",
             labels=get_report_labels("diagnostics"),
             category=LABELS.report_category("methods"),
         ),
+        response_rates="results/estimates/response_rates.csv",
     log:
         "logs/weights_diagnostics/diagnostics.log",
     benchmark:
@@ -48,4 +50,5 @@ rule weights_diagnostics:
     params:
         caption=get_caption("diagnostics"),
     shell:
-        "navpartner combine-csv {input:q} --output {output:q} 2> {log:q}"
+        "navpartner weights-diagnostics {input:q} --output {output.diagnostics:q}"
+        " --response-rates {output.response_rates:q} 2> {log:q}"

@@ -468,7 +468,7 @@ def _indicator_table(config: dict, sources: Sources, write: Writer, name: str) -
         notes.append(write("not_asked_note"))
     if flagged:
         notes.append(write("flag_note"))
-    notes.append(labels.source(waves) + " " + labels.estimation_note(survey))
+    notes.append(labels.source(waves, [survey]) + " " + labels.estimation_note(survey))
     header = [write("group_column")]
     for wave in waves:
         header += [write("share_ci", wave=wave), write("n_column")]

@@ -66,8 +66,10 @@ def write_document(
     audits = read_audits(estimate_audits)
     file_labels = sorted({audit.get("source_file_label", "") for audit in audits})
     sources = content.Sources(
-        published=with_flags(read_published(published), pd.read_parquet(estimates), config),
-        changes=read_published(changes),
+        published=_plain_strings(
+            with_flags(read_published(published), pd.read_parquet(estimates), config)
+        ),
+        changes=_plain_strings(read_published(changes)),
         claims=pd.read_csv(claims, keep_default_na=True) if claims else None,
         estimate_audits=audits,
         harmonise_audits=read_audits(harmonise_audits),
@@ -78,7 +80,7 @@ def write_document(
         config_fingerprint=config_fingerprint(config),
         packages=package_versions(),
         synthetic_label="; ".join(file_labels) if is_synthetic(file_labels) else "",
-        contrasts=_read_table(contrasts) if contrasts else None,
+        contrasts=_plain_strings(_read_table(contrasts)) if contrasts else None,
         response_rates=pd.read_csv(response_rates) if response_rates else None,
         distribution_themes={
             Path(path).stem.removeprefix("distribution_")
@@ -106,6 +108,14 @@ def with_flags(published: pd.DataFrame, estimates: pd.DataFrame, config: dict) -
     merged = published.merge(flags, on=keys, how="left", validate="one_to_one")
     merged["flagged"] = merged["flagged"].fillna(False).astype(bool) & merged["percent"].notna()
     return merged
+
+
+def _plain_strings(table: pd.DataFrame) -> pd.DataFrame:
+    """Text columns as Python strings: the report looks rows up by indicator and group some
+    thousand times, and filtering Arrow-backed text costs a take per column each time (seconds
+    over a report); the values are the same."""
+    text = table.select_dtypes(include=["string", "str"]).columns
+    return table.astype({column: object for column in text})
 
 
 def _folder(figures: list[str]) -> Path:

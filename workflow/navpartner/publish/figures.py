@@ -274,7 +274,7 @@ def change_figure(changes: pd.DataFrame, published: pd.DataFrame, config: dict, 
         ax.tick_params(axis="y", length=0)
         ax.set_xlabel(labels.text("change_axis", first=first, last=last))
         notes = [
-            labels.source([first, last]),
+            labels.source([first, last], published["survey"]),
             labels.text("change_note"),
             labels.text("suppressed_note", minimum=config["publication"]["min_cell_size"]),
         ]

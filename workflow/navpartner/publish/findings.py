@@ -120,15 +120,15 @@ TEXTS = {
 
 
 def suppress_sets(table: pd.DataFrame, keys: list[str], minimum: int) -> pd.Series:
-    """Primary and secondary marks of each group's n within every additive set of groups."""
-    marks = pd.Series("", index=table.index, dtype=object)
+    """Primary and secondary marks of each group's n within every additive set of groups
+    (the rows of one set that share `keys`; a group's n is that of its first row)."""
     firsts = table.drop_duplicates([*keys, "group"])
-    for _, cells in firsts.groupby(keys, sort=False):
-        marked = suppression_marks(cells["n"].to_numpy(), minimum)
-        for group, mark in zip(cells["group"], marked, strict=True):
-            same = (table[keys] == cells.iloc[0][keys]).all(axis=1) & (table["group"] == group)
-            marks[same] = mark
-    return marks
+    sets = firsts.groupby(keys, sort=False, dropna=False)["n"]
+    marks = firsts[[*keys, "group"]].assign(
+        mark=sets.transform(lambda n: suppression_marks(n.to_numpy(), minimum))
+    )
+    marked = table[[*keys, "group"]].merge(marks, on=[*keys, "group"], how="left")
+    return pd.Series(marked["mark"].to_numpy(), index=table.index, dtype=object)
 
 
 def category_label(config: dict, labels: Labels, scale: str, code: int) -> str:
@@ -477,13 +477,12 @@ def distribution_table_html(
             if first["suppressed"]:
                 values = [":"] * (len(categories) + 2)
             else:
-                by_code = row.set_index("category")
+                shown = zip(row["percent"], row["flagged"], strict=True)
+                by_code = dict(zip(row["category"], shown, strict=True))
                 values = [labels.number(first["n"], 0)]
                 for code, _ in categories:
-                    cell = by_code.loc[code]
-                    values.append(
-                        labels.number(cell["percent"]) + (FLAG if cell["flagged"] else "")
-                    )
+                    percent, flagged = by_code[code]
+                    values.append(labels.number(percent) + (FLAG if flagged else ""))
                 values.append(labels.number(first["unanswered"], 0))
             label = group if breakdown == group else f"{breakdown}: {group}"
             body.append(

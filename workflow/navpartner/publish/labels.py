@@ -121,18 +121,18 @@ TEXTS = {
     "comparisons": {"nb": "Sammenligninger", "en": "Comparisons"},
     "overview": {"nb": "Oversikt", "en": "Overview"},
     "caption_table": {
-        "nb": "{label}. Prosent med {level} % konfidensintervall og antall svar, etter år og "
-        "gruppe. Samme tabell som CSV og XLSX i results/tables/.",
-        "en": "{label}. Per cent with {level}% confidence interval and respondents, by wave and "
-        "group. The same table as CSV and XLSX in results/tables/.",
+        "nb": "Prosent med {level} % konfidensintervall og antall svar, etter år og gruppe. "
+        "Samme tabell som CSV og XLSX i results/tables/.",
+        "en": "Per cent with {level}% confidence interval and respondents, by wave and group. "
+        "The same table as CSV and XLSX in results/tables/.",
     },
     "caption_figure": {
-        "nb": "{label}, etter år og gruppe, med {level} % konfidensintervall.",
-        "en": "{label}, by wave and group, with {level}% confidence intervals.",
+        "nb": "Etter år og gruppe, med {level} % konfidensintervall.",
+        "en": "By wave and group, with {level}% confidence intervals.",
     },
     "caption_comparison": {
-        "nb": "{label}, etter år, med {level} % konfidensintervall.",
-        "en": "{label}, by wave, with {level}% confidence intervals.",
+        "nb": "Indikatorene side om side, etter år, med {level} % konfidensintervall.",
+        "en": "The indicators side by side, by wave, with {level}% confidence intervals.",
     },
     "caption_change": {
         "nb": "Endring {first}–{last} i prosentpoeng for hver indikator (alle i populasjonen), "
@@ -141,12 +141,11 @@ TEXTS = {
         "population), with {level}% confidence intervals.",
     },
     "caption_card": {
-        "nb": "Revisjonskort for «{label}»: definisjonen i config, spørsmålet, hvem den gjelder, "
-        "antall svar per år, estimat, intervall, designeffekt og hvilken regel og funksjon som "
-        "laget tallene.",
-        "en": "Audit card for «{label}»: its definition in config, the question, whom it "
-        "covers, respondents per wave, estimate, interval, design effect, and which rule and "
-        "function made the numbers.",
+        "nb": "Revisjonskortet: definisjonen i config, spørsmålet, hvem den gjelder, antall svar "
+        "per år, estimat, intervall, designeffekt og hvilken regel og funksjon som laget tallene.",
+        "en": "The audit card: the definition in config, the question, whom it covers, "
+        "respondents per wave, estimate, interval, design effect, and which rule and function "
+        "made the numbers.",
     },
     "caption_methods": {
         "nb": "Data (rader inn og ut per årgang), vektingsdiagnostikk og estimeringsmetode.",
@@ -157,10 +156,10 @@ TEXTS = {
     "kind_response": {"nb": "Svarprosent", "en": "Response rates"},
     "kind_model_table": {"nb": "Modell", "en": "Model"},
     "caption_distribution": {
-        "nb": "Svarfordelingen for temaet «{label}»: andel av hver svarkategori og «vet ikke», "
-        "etter år, med antall svar; usikre anslag merket †.",
-        "en": "The answer distribution of the theme «{label}»: the share of each answer and of "
-        "«don't know», by wave, with respondents; fragile estimates marked †.",
+        "nb": "Andel av hver svarkategori og «vet ikke», etter år, med antall svar; usikre "
+        "anslag merket †.",
+        "en": "The share of each answer and of «don't know», by wave, with respondents; fragile "
+        "estimates marked †.",
     },
     "caption_contrasts": {
         "nb": "Testede forskjeller mellom grupper, undersøkelser og år, med {level} % "
@@ -173,14 +172,10 @@ TEXTS = {
         "en": "Response rates by survey and wave, overall and by each weighting variable.",
     },
     "caption_model_table": {
-        "nb": "{label}: koeffisienter (log-odds), designbaserte standardfeil, oddsforhold med "
-        "{level} % konfidensintervall og p-verdi.",
-        "en": "{label}: coefficients (log-odds), design-based standard errors, odds ratios with "
-        "{level}% confidence intervals and p-values.",
-    },
-    "caption_odds": {
-        "nb": "{label}: oddsforhold med {level} % konfidensintervall.",
-        "en": "{label}: odds ratios with {level}% confidence intervals.",
+        "nb": "Koeffisienter (log-odds), designbaserte standardfeil, oddsforhold med {level} % "
+        "konfidensintervall og p-verdi.",
+        "en": "Coefficients (log-odds), design-based standard errors, odds ratios with {level}% "
+        "confidence intervals and p-values.",
     },
     "findings": {"nb": "Funn", "en": "Findings"},
     "models": {"nb": "Modeller", "en": "Models"},

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
 
 import pandas as pd
 
 from navpartner.config import survey_waves
+from navpartner.errors import InputError
 from navpartner.io import sha256_of, write_csv, write_json, write_text
+from navpartner.parallel import run_each
 from navpartner.publish import findings
 from navpartner.publish.cards import audit_card
 from navpartner.publish.labels import Labels, is_synthetic
@@ -73,27 +77,62 @@ def suppress(
 
 
 @dataclass(frozen=True)
-class IndicatorOutputs:
-    csv: str
-    xlsx: str
-    html: str
-    png: str
-    svg: str
-    card: str
+class Folders:
+    """Where publication writes: results/tables/{name}.csv, .xlsx, .html; results/figures/
+    {name}.png, .svg; results/report/cards/{name}.html (and results/report/models/)."""
+
+    tables: str
+    figures: str
+    reports: str
+
+    def table(self, name: str, suffix: str) -> str:
+        return f"{self.tables}/{name}.{suffix}"
+
+    def figure(self, name: str) -> tuple[str, str]:
+        return f"{self.figures}/{name}.png", f"{self.figures}/{name}.svg"
+
+    def report(self, kind: str, name: str) -> str:
+        return f"{self.reports}/{kind}/{name}.html"
 
 
-def indicator_outputs(
-    config: dict, published: str, audits: list[str], indicator: str, outputs: IndicatorOutputs
+def indicators(
+    config: dict,
+    published: str,
+    changes: str,
+    audits: list[str],
+    folders: Folders,
+    jobs: int = 1,
 ) -> None:
-    """An indicator's tables, figure and audit card in one step: a process start (and the
-    loading of pandas and matplotlib) per indicator instead of one per file kind."""
-    from navpartner.publish import figures  # matplotlib: figure steps only
-
+    """Every indicator's tables, figure and audit card, every comparison figure and the change
+    chart: one step, so pandas and matplotlib load once; its figures are drawn on `jobs`
+    processes."""
     table = read_published(published)
     loaded = read_audits(audits)
     synthetic = _synthetic_labels(loaded)
+    tasks = [
+        partial(_indicator, config, table, loaded, name, folders) for name in config["indicators"]
+    ]
+    tasks += [
+        partial(_comparison, config, table, synthetic, name, folders)
+        for name in config["publication"]["figures"]
+    ]
+    if "change" in config["publication"]:
+        tasks.append(partial(_change, config, table, read_published(changes), synthetic, folders))
+    run_each(tasks, jobs)
+
+
+def _indicator(
+    config: dict, table: pd.DataFrame, audits: list[dict], indicator: str, folders: Folders
+) -> None:
+    from navpartner.publish import figures  # matplotlib: figure steps only
+
+    synthetic = _synthetic_labels(audits)
     write_indicator_tables(
-        table, indicator, config, synthetic, outputs.csv, outputs.xlsx, outputs.html
+        table,
+        indicator,
+        config,
+        synthetic,
+        *(folders.table(indicator, suffix) for suffix in ("csv", "xlsx", "html")),
     )
     labels = Labels(config)
     survey = config["indicators"][indicator]["survey"]
@@ -106,18 +145,18 @@ def indicator_outputs(
         _notes(labels, table, [survey]),
         synthetic,
     )
-    figures.save_figure(fig, outputs.png, outputs.svg)
-    write_text(audit_card(table, loaded, indicator, config, synthetic), outputs.card)
+    figures.save_figure(fig, *folders.figure(indicator))
+    card = audit_card(table, audits, indicator, config, synthetic)
+    write_text(card, folders.report("cards", indicator))
 
 
-def comparison_figure(
-    config: dict, published: str, audits: list[str], name: str, png: str, svg: str
+def _comparison(
+    config: dict, table: pd.DataFrame, synthetic: bool, name: str, folders: Folders
 ) -> None:
     from navpartner.publish import figures  # matplotlib: figure steps only
 
     labels = Labels(config)
     spec = config["publication"]["figures"][name]
-    table = read_published(published)
     surveys = list(dict.fromkeys(config["indicators"][i]["survey"] for i in spec["indicators"]))
     fig = figures.share_figure(
         figures.comparison_panels(table, spec, labels),
@@ -126,38 +165,44 @@ def comparison_figure(
         labels.text("percent"),
         labels,
         _notes(labels, table, surveys),
-        _synthetic(audits),
+        synthetic,
     )
-    figures.save_figure(fig, png, svg)
+    figures.save_figure(fig, *folders.figure(name))
 
 
-def change_figure(
-    config: dict, published: str, changes: str, audits: list[str], png: str, svg: str
+def _change(
+    config: dict, table: pd.DataFrame, changes: pd.DataFrame, synthetic: bool, folders: Folders
 ) -> None:
     from navpartner.publish import figures  # matplotlib: figure steps only
 
-    fig = figures.change_figure(
-        read_published(changes), read_published(published), config, _synthetic(audits)
-    )
-    figures.save_figure(fig, png, svg)
+    fig = figures.change_figure(changes, table, config, synthetic)
+    figures.save_figure(fig, *folders.figure("change"))
+
+
+@dataclass(frozen=True)
+class MethodsOutputs:
+    page: str
+    response_csv: str
+    response_html: str
 
 
 def methods(
     config: dict,
     harmonise_audits: list[str],
     diagnostics: str,
-    html: str,
-    rates: str | None = None,
-    estimates: str | None = None,
+    rates: str,
+    estimates: str,
+    outputs: MethodsOutputs,
 ) -> None:
-    """The methods page; with response rates and the estimates, their section too."""
-    extra = ""
-    if rates and estimates:
-        extra = findings.response_section(
-            pd.read_csv(rates, dtype={"level": str}), pd.read_parquet(estimates), config
-        )
-    page = methods_page(read_audits(harmonise_audits), pd.read_csv(diagnostics), config, extra)
-    write_text(page, html)
+    """The methods page (data, weighting, response and estimation) and the response rates
+    table (CSV and HTML)."""
+    audits = read_audits(harmonise_audits)
+    rate_table = pd.read_csv(rates, dtype={"level": str})
+    response = findings.response_section(rate_table, pd.read_parquet(estimates), config)
+    write_text(methods_page(audits, pd.read_csv(diagnostics), config, response), outputs.page)
+    write_csv(rate_table, outputs.response_csv)
+    table = findings.response_table(rate_table, config, _synthetic_labels(audits))
+    write_text(table, outputs.response_html)
 
 
 def _waves(config: dict, surveys: list[str]) -> list[int]:
@@ -186,24 +231,38 @@ def _synthetic_labels(audits: list[dict]) -> bool:
     return is_synthetic(audit.get("source_file_label", "") for audit in audits)
 
 
-def distributions(config: dict, estimates: str, published: str) -> pd.DataFrame:
-    """The answer distributions, suppressed and labelled (results/tables/distributions.csv)."""
+def distributions(
+    config: dict, estimates: str, published: str, audits: list[str], folders: Folders, jobs: int = 1
+) -> pd.DataFrame:
+    """The answer distributions, suppressed and labelled (results/tables/distributions.csv),
+    then each theme's diverging stacked bar chart and distribution table, drawn on `jobs`
+    processes."""
     table = findings.published_distributions(pd.read_parquet(estimates), config)
     write_csv(table, published)
+    written = findings.read_published_distributions(published)  # as the document reads it
+    synthetic = _synthetic(audits)
+    run_each(
+        [
+            partial(_theme, config, written, synthetic, theme, folders)
+            for theme in config["publication"]["themes"]
+        ],
+        jobs,
+    )
     return table
 
 
-def theme_distributions(
-    config: dict, published: str, audits: list[str], theme: str, png: str, svg: str, html: str
+def _theme(
+    config: dict, table: pd.DataFrame, synthetic: bool, theme: str, folders: Folders
 ) -> None:
-    """A theme's diverging stacked bar chart and its distribution table."""
     from navpartner.publish import figures  # matplotlib: figure steps only
 
-    table = findings.read_published_distributions(published)
-    synthetic = _synthetic(audits)
     fig = findings.distribution_figure(table, theme, config, synthetic)
-    figures.save_figure(fig, png, svg)
-    write_text(findings.distribution_table_html(table, theme, config, synthetic), html)
+    name = f"distribution_{theme}"
+    figures.save_figure(fig, *folders.figure(name))
+    write_text(
+        findings.distribution_table_html(table, theme, config, synthetic),
+        folders.table(name, "html"),
+    )
 
 
 def contrasts(
@@ -218,19 +277,30 @@ def contrasts(
     return table
 
 
-def response_rates(config: dict, rates: str, audits: list[str], csv: str, html: str) -> None:
-    table = pd.read_csv(rates, dtype={"level": str})
-    write_csv(table, csv)
-    write_text(findings.response_table(table, config, _synthetic(audits)), html)
-
-
-def model(
-    config: dict, coefficients: str, audits: list[str], name: str, html: str, png: str, svg: str
+def models(
+    config: dict, coefficients: list[str], audits: list[str], folders: Folders, jobs: int = 1
 ) -> None:
-    """A model's coefficient table and its odds-ratio chart."""
+    """Each model's coefficient table and odds-ratio chart; `coefficients` holds one CSV per
+    configured model, named after it."""
+    files = {Path(path).stem: path for path in coefficients}
+    synthetic = _synthetic(audits)
+    tasks = []
+    for name in config.get("models", {}):
+        if name not in files:
+            raise InputError(
+                "coefficients",
+                f"no coefficient table of model '{name}'",
+                expected=f"{name}.csv",
+                found=sorted(files),
+            )
+        tasks.append(partial(_model, config, files[name], synthetic, name, folders))
+    run_each(tasks, jobs)
+
+
+def _model(config: dict, coefficients: str, synthetic: bool, name: str, folders: Folders) -> None:
     from navpartner.publish import figures  # matplotlib: figure steps only
 
     table = pd.read_csv(coefficients)
-    synthetic = _synthetic(audits)
-    write_text(findings.model_html(table, name, config, synthetic), html)
-    figures.save_figure(findings.odds_ratio_figure(table, name, config, synthetic), png, svg)
+    write_text(findings.model_html(table, name, config, synthetic), folders.report("models", name))
+    fig = findings.odds_ratio_figure(table, name, config, synthetic)
+    figures.save_figure(fig, *folders.figure(f"model_{name}"))
