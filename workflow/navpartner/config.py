@@ -12,6 +12,7 @@ from pathlib import Path
 import yaml
 
 from navpartner.errors import ConfigError
+from navpartner.files import write_text
 from navpartner.yamlfile import read_yaml
 
 SCHEMA = Path(__file__).resolve().parents[1] / "schemas" / "config.schema.yaml"
@@ -247,8 +248,6 @@ def check_effective_config(config: dict, base: dict, stamp: str, source: str = "
     check_survey_sources(config, base, source)
     check_paths(config, source=source)
     if not passed_before:
-        from navpartner.io import write_text  # only after a check: an unchanged run stays light
-
         write_text(digest, stamp)
 
 
@@ -796,8 +795,6 @@ def write_config_part(config: dict, folder: str, stage: str, **where) -> str:
         allow_unicode=True,
         width=100,
     )
-    from navpartner.io import write_text  # only here: planning an unchanged run stays light
-
     write_text(text, path)
     return path
 

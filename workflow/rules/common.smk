@@ -17,10 +17,13 @@ wildcard_constraints:
     wave="|".join(sorted({str(wave) for _, wave in SURVEY_WAVES})),
 
 
-# The steps every result waits for (harmonise, weight, estimate, combine, suppress, publish,
-# document, manifest) start before those off that path (models, methods, claims, contrasts),
-# which fill the cores while the long path runs.
-ON_THE_LONGEST_PATH = 10
+# Which ready step starts first: those on the longest path (harmonise, weight, estimate,
+# combine, suppress, the indicators' publication, the evaluation report, the manifest); then
+# the report's other inputs (distributions, models, claims, diagnostics); then what only the
+# manifest waits for (the models' tables and charts, methods, contrasts), which runs beside the
+# report.
+ON_THE_LONGEST_PATH = 20
+BEFORE_THE_REPORT = 10
 
 
 def get_config_part(stage):
@@ -155,8 +158,18 @@ def theme_category(indicator):
     return LABELS.report_category(config["indicators"][indicator]["theme"])
 
 
-# A figure step draws on up to this many processes; Snakemake gives it at most --cores.
-DRAWING_THREADS = 8
+def drawing_threads():
+    """The processes a figure step draws on: half the run's cores, up to 8. On two cores that
+    is one: Snakemake holds a job of two threads until both cores are free, and the rest of the
+    workflow (models, tables, the other figure step) runs beside a one-thread step instead.
+    """
+    try:
+        cores = workflow.cores
+    except (
+        WorkflowError
+    ):  # no --cores given (e.g. a dry run without the default profile)
+        return 1
+    return max(1, min(8, cores // 2))
 
 
 def get_indicator_publication():

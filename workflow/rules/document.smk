@@ -14,6 +14,7 @@ rule claims_evaluate:
         "logs/claims_evaluate/claims.log",
     benchmark:
         "benchmarks/claims_evaluate/claims.tsv"
+    priority: BEFORE_THE_REPORT
     conda:
         "../envs/navpartner.yaml"
     threads: 1

@@ -20,10 +20,10 @@ rule publish_distributions:
         "logs/publish_distributions/distributions.log",
     benchmark:
         "benchmarks/publish_distributions/distributions.tsv"
-    priority: ON_THE_LONGEST_PATH
+    priority: BEFORE_THE_REPORT
     conda:
         "../envs/navpartner.yaml"
-    threads: DRAWING_THREADS
+    threads: drawing_threads()
     resources:
         mem_mb=1500,
         runtime=10,

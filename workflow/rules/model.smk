@@ -13,6 +13,7 @@ rule model_fit:
         "logs/model_fit/{model}.log",
     benchmark:
         "benchmarks/model_fit/{model}.tsv"
+    priority: BEFORE_THE_REPORT
     conda:
         "../envs/navpartner.yaml"
     threads: 1

@@ -44,7 +44,7 @@ rule publish_indicators:
     priority: ON_THE_LONGEST_PATH
     conda:
         "../envs/navpartner.yaml"
-    threads: DRAWING_THREADS
+    threads: drawing_threads()
     resources:
         mem_mb=1500,
         runtime=10,

@@ -40,6 +40,7 @@ rule weights_diagnostics:
         "logs/weights_diagnostics/diagnostics.log",
     benchmark:
         "benchmarks/weights_diagnostics/diagnostics.tsv"
+    priority: BEFORE_THE_REPORT
     localrule: True
     conda:
         "../envs/navpartner.yaml"
