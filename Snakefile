@@ -1,5 +1,5 @@
 # navpartner: raw survey files -> harmonised data -> weights -> indicators -> report.
-from snakemake.utils import min_version, update_config
+from snakemake.utils import min_version
 
 from navpartner.errors import ConfigError
 from navpartner.yamlfile import read_yaml
@@ -7,6 +7,7 @@ from navpartner.config import (
     check_config_files,
     check_effective_config,
     follow_order,
+    merged_config,
     remove_nulls,
 )
 
@@ -39,8 +40,9 @@ try:
             f"{BASE_CONFIG}: expected a mapping of keys, found {base!r:.40}"
         )
     if not getattr(workflow.config_settings, "replace_workflow_config", False):
-        update_config(base, config)
-        config.update(base)
+        merged = merged_config(base, config)
+        config.clear()
+        config.update(merged)
     follow_order(config, base)
     remove_nulls(config)
     check_effective_config(

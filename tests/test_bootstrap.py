@@ -3,6 +3,7 @@ weights raked again and made in chunks, replicate SEs against R's survey package
 workflow's replicate jobs."""
 
 import copy
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -271,3 +272,28 @@ def test_a_replicate_that_empties_a_margin_level_is_named(config, prepared, root
     factor = np.where(harmonised["size_class"] == "50000_plus", 0.0, 1.0)
     with pytest.raises(WeightingError, match="'size_class' level '50000_plus' has no respondents"):
         rake_replicate(np.ones(len(harmonised)), factor, margins)
+
+
+def test_the_estimate_step_records_the_replicate_weights_it_used(
+    config, prepared, root, tmp_path, monkeypatch
+):
+    import json
+
+    import yaml
+    from navpartner import cli
+    from navpartner.io import sha256_of
+
+    cut = bootstrap_config(config, replicates=4, chunks=1)
+    replicates = make_replicates(cut, root, prepared, "kommune", 2011, tmp_path)
+    config_file = tmp_path / "bootstrap.yaml"
+    config_file.write_text(yaml.safe_dump(cut, allow_unicode=True, sort_keys=False))
+    monkeypatch.chdir(root)  # the config's paths are relative to the project
+    harmonised, weights = prepared["kommune", 2011]
+    out = {name: str(tmp_path / name) for name in ("e.parquet", "a.json", "d", "c", "t")}
+    argv = ["estimate", "--config", str(config_file), "--survey", "kommune", "--wave", "2011"]
+    argv += ["--harmonised", harmonised, "--weights", weights, "--replicates", replicates]
+    argv += ["--output", out["e.parquet"], "--audit", out["a.json"]]
+    argv += ["--distributions", out["d"], "--contrasts", out["c"], "--associations", out["t"]]
+    assert cli.main(argv) == 0
+    inputs = json.loads(Path(out["a.json"]).read_text())["inputs"]
+    assert inputs[replicates] == sha256_of(replicates)  # the audit card shows it

@@ -3,7 +3,14 @@
 import copy
 
 import pytest
-from navpartner.config import check_config, check_survey_sources, survey_waves, wave_spec
+from navpartner.config import (
+    check_config,
+    check_survey_sources,
+    merged_config,
+    remove_nulls,
+    survey_waves,
+    wave_spec,
+)
 from navpartner.errors import ConfigError
 
 
@@ -111,3 +118,16 @@ def test_a_misspelt_survey_source_is_named_and_a_dropped_survey_keeps_its_own(co
     dropped = copy.deepcopy(config)
     del dropped["surveys"]["kontor"]  # an overlay ran one survey: its source line stays valid
     check_survey_sources(dropped, config)
+
+
+def test_an_overlay_merges_key_by_key_and_config_yaml_stays_the_base(config):
+    base = copy.deepcopy(config)
+    overlay = {"surveys": {"kontor": None}, "publication": {"min_cell_size": 7}}
+    effective = merged_config(base, overlay)
+    remove_nulls(effective)
+    assert "kontor" not in effective["surveys"] and "kommune" in effective["surveys"]
+    assert effective["publication"]["min_cell_size"] == 7
+    assert effective["publication"]["source"] == config["publication"]["source"]  # kept
+    assert base == config  # untouched: the survey sources are checked against it
+    check_survey_sources(effective, base)  # the dropped survey keeps its own source line
+    assert list(effective) == list(config)  # config.yaml's order (it is meaning)

@@ -19,8 +19,6 @@ UPSTREAM = {
     "weights_diagnostics",
     "indicators_estimate",
     "indicators_combine",
-    "findings_combine",
-    "findings_response_rates",
     "model_fit",
 }
 

@@ -216,7 +216,7 @@ def _add_findings_publish_commands(commands) -> None:
     distributions.add_argument("--config", default="config.yaml")
     distributions.add_argument("--estimates", required=True, help="distributions Parquet")
     distributions.add_argument("--published", required=True, help="published CSV")
-    _add_publication_arguments(distributions)
+    _add_publication_arguments(distributions, folders=("tables", "figures"))
 
     contrasts = commands.add_parser("publish-contrasts", help="tested differences, published")
     contrasts.add_argument("audits", nargs="+", help="estimates audit JSON files")
@@ -232,17 +232,21 @@ def _add_findings_publish_commands(commands) -> None:
     models.add_argument(
         "--coefficients", nargs="*", default=[], help="coefficient CSVs, one per model"
     )
-    _add_publication_arguments(models)
+    _add_publication_arguments(models, folders=("figures", "reports"), jobs=False)
 
 
-def _add_publication_arguments(command) -> None:
+def _add_publication_arguments(command, folders=("tables", "figures", "reports"), jobs=True):
     """The folders a publication step writes into, and the processes it may draw on."""
-    command.add_argument("--tables", default="results/tables", help="tables folder")
-    command.add_argument("--figures", default="results/figures", help="figures folder")
-    command.add_argument(
-        "--reports", default="results/report", help="report pages folder (cards/, models/)"
-    )
-    command.add_argument("--jobs", type=int, default=1, help="processes to draw figures on")
+    helps = {
+        "tables": ("results/tables", "tables folder"),
+        "figures": ("results/figures", "figures folder"),
+        "reports": ("results/report", "report pages folder (cards/, models/)"),
+    }
+    for name in folders:
+        default, what = helps[name]
+        command.add_argument(f"--{name}", default=default, help=what)
+    if jobs:
+        command.add_argument("--jobs", type=int, default=1, help="processes to draw figures on")
 
 
 def _add_document_commands(commands) -> None:
@@ -417,11 +421,12 @@ def _estimate(args) -> int:
 
     config = read_config(args.config)
     files = (args.harmonised, args.weights)
-    loaded = load_survey_wave(config, args.survey, *files, args.replicates or None)
+    replicates = args.replicates or None
+    loaded = load_survey_wave(config, args.survey, *files, replicates)
     where = (config, args.survey, args.wave, *files)
-    table = estimate_survey_wave(*where, args.output, args.audit, loaded=loaded)
+    table = estimate_survey_wave(*where, args.output, args.audit, replicates, loaded=loaded)
     findings_survey_wave(
-        *where, args.distributions, args.contrasts, args.associations, loaded=loaded
+        *where, args.distributions, args.contrasts, args.associations, replicates, loaded=loaded
     )
     log.info(
         "%s %s: %d estimates; distributions, contrasts and tests",
@@ -522,7 +527,10 @@ def _publish_indicators(args) -> int:
 def _folders(args):
     from navpartner.publish.steps import Folders
 
-    return Folders(args.tables, args.figures, args.reports)
+    defaults = Folders("results/tables", "results/figures", "results/report")
+    return Folders(
+        *(getattr(args, name, getattr(defaults, name)) for name in ("tables", "figures", "reports"))
+    )
 
 
 def _publish_methods(args) -> int:
@@ -572,7 +580,7 @@ def _publish_models(args) -> int:
     from navpartner.publish import steps
 
     config = read_config(args.config)
-    steps.models(config, args.coefficients, args.audits, _folders(args), args.jobs)
+    steps.models(config, args.coefficients, args.audits, _folders(args))
     return 0
 
 

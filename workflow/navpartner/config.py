@@ -190,6 +190,22 @@ def _checked_part(part: dict, source: str) -> dict:
     return config
 
 
+def merged_config(base: dict, overrides: dict) -> dict:
+    """`overrides` (the overlays and --config values) merged over config.yaml (`base`) key by
+    key, as Snakemake's `configfile:` directive merges them; `base` is left as it was."""
+    merged = copy.deepcopy(base)
+    _merge_into(merged, overrides)
+    return merged
+
+
+def _merge_into(target: dict, overrides: dict) -> None:
+    for key, value in overrides.items():
+        if isinstance(value, dict) and isinstance(target.get(key), dict):
+            _merge_into(target[key], value)
+        else:
+            target[key] = copy.deepcopy(value)
+
+
 def follow_order(config: dict, base: dict) -> None:
     """Put, in place, every mapping's keys in the order of the base config file (keys it lacks
     after them). Snakemake merges overlays before the base, which would otherwise put an

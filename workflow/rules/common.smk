@@ -339,7 +339,7 @@ def get_model_publication():
                 **place,
             ),
             report_entry(
-                f"results/figures/model_{name}.png", "figure", shown, "figure", **place
+                f"results/figures/model_{name}.png", "figure", shown, "odds", **place
             ),
             f"results/figures/model_{name}.svg",
         ]

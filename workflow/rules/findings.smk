@@ -87,6 +87,7 @@ rule publish_models:
         runtime=10,
     params:
         caption=LABELS.text("caption_model_table"),
+        odds_caption=LABELS.text("caption_odds"),
     shell:
         "navpartner publish-models {input.audits:q} --config {input.config:q}"
         " --coefficients {input.coefficients:q} --figures results/figures"

@@ -177,6 +177,11 @@ TEXTS = {
         "en": "Coefficients (log-odds), design-based standard errors, odds ratios with {level}% "
         "confidence intervals and p-values.",
     },
+    "caption_odds": {
+        "nb": "Oddsforhold med {level} % konfidensintervall (1 = ingen forskjell fra referansen).",
+        "en": "Odds ratios with {level}% confidence intervals (1 = no difference from the "
+        "reference).",
+    },
     "findings": {"nb": "Funn", "en": "Findings"},
     "models": {"nb": "Modeller", "en": "Models"},
     "change_points": {"nb": "Endring (prosentpoeng)", "en": "Change (percentage points)"},

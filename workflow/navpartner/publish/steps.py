@@ -106,6 +106,8 @@ def indicators(
     """Every indicator's tables, figure and audit card, every comparison figure and the change
     chart: one step, so pandas and matplotlib load once; its figures are drawn on `jobs`
     processes."""
+    from navpartner.publish import figures  # noqa: F401 (loaded once, before the workers fork)
+
     table = read_published(published)
     loaded = read_audits(audits)
     synthetic = _synthetic_labels(loaded)
@@ -237,6 +239,8 @@ def distributions(
     """The answer distributions, suppressed and labelled (results/tables/distributions.csv),
     then each theme's diverging stacked bar chart and distribution table, drawn on `jobs`
     processes."""
+    from navpartner.publish import figures  # noqa: F401 (loaded once, before the workers fork)
+
     table = findings.published_distributions(pd.read_parquet(estimates), config)
     write_csv(table, published)
     written = findings.read_published_distributions(published)  # as the document reads it
@@ -277,24 +281,21 @@ def contrasts(
     return table
 
 
-def models(
-    config: dict, coefficients: list[str], audits: list[str], folders: Folders, jobs: int = 1
-) -> None:
+def models(config: dict, coefficients: list[str], audits: list[str], folders: Folders) -> None:
     """Each model's coefficient table and odds-ratio chart; `coefficients` holds one CSV per
     configured model, named after it."""
     files = {Path(path).stem: path for path in coefficients}
+    missing = [name for name in config.get("models", {}) if name not in files]
+    if missing:
+        raise InputError(
+            "--coefficients",
+            f"no coefficient table of model '{missing[0]}'",
+            expected=f"{missing[0]}.csv",
+            found=sorted(files),
+        )
     synthetic = _synthetic(audits)
-    tasks = []
     for name in config.get("models", {}):
-        if name not in files:
-            raise InputError(
-                "coefficients",
-                f"no coefficient table of model '{name}'",
-                expected=f"{name}.csv",
-                found=sorted(files),
-            )
-        tasks.append(partial(_model, config, files[name], synthetic, name, folders))
-    run_each(tasks, jobs)
+        _model(config, files[name], synthetic, name, folders)
 
 
 def _model(config: dict, coefficients: str, synthetic: bool, name: str, folders: Folders) -> None:
