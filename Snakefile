@@ -30,20 +30,22 @@ report: "workflow/report/workflow.rst"
 # merged over config.yaml as the directive would merge them (--replace-workflow-config: they
 # replace it).
 BASE_CONFIG = "config.yaml"
+OVERLAYS = list(workflow.configfiles)
 workflow.configfiles.append(BASE_CONFIG)  # listed in the report, as the directive would
 CONFIG_SOURCE = " + ".join(map(str, workflow.configfiles))
 try:
-    check_config_files(workflow.configfiles[:-1])
+    check_config_files(OVERLAYS)
     base = read_yaml(BASE_CONFIG)
     if not isinstance(base, dict):
         raise ConfigError(
             f"{BASE_CONFIG}: expected a mapping of keys, found {base!r:.40}"
         )
-    if not getattr(workflow.config_settings, "replace_workflow_config", False):
-        merged = merged_config(base, config)
+    if getattr(workflow.config_settings, "replace_workflow_config", False):
+        follow_order(config, base)
+    else:
+        merged = merged_config(base, config)  # in config.yaml's order already
         config.clear()
         config.update(merged)
-    follow_order(config, base)
     remove_nulls(config)
     check_effective_config(
         config, base, stamp="results/config/checked.sha256", source=CONFIG_SOURCE

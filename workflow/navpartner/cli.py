@@ -236,15 +236,15 @@ def _add_findings_publish_commands(commands) -> None:
 
 
 def _add_publication_arguments(command, folders=("tables", "figures", "reports"), jobs=True):
-    """The folders a publication step writes into, and the processes it may draw on."""
+    """The folders a publication step writes into (results/tables, results/figures,
+    results/report where not given), and the processes it may draw on."""
     helps = {
-        "tables": ("results/tables", "tables folder"),
-        "figures": ("results/figures", "figures folder"),
-        "reports": ("results/report", "report pages folder (cards/, models/)"),
+        "tables": "tables folder",
+        "figures": "figures folder",
+        "reports": "report pages folder (cards/, models/)",
     }
     for name in folders:
-        default, what = helps[name]
-        command.add_argument(f"--{name}", default=default, help=what)
+        command.add_argument(f"--{name}", help=helps[name])
     if jobs:
         command.add_argument("--jobs", type=int, default=1, help="processes to draw figures on")
 
@@ -527,10 +527,8 @@ def _publish_indicators(args) -> int:
 def _folders(args):
     from navpartner.publish.steps import Folders
 
-    defaults = Folders("results/tables", "results/figures", "results/report")
-    return Folders(
-        *(getattr(args, name, getattr(defaults, name)) for name in ("tables", "figures", "reports"))
-    )
+    given = {name: getattr(args, name, None) for name in ("tables", "figures", "reports")}
+    return Folders(**{name: folder for name, folder in given.items() if folder})
 
 
 def _publish_methods(args) -> int:

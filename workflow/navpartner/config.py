@@ -208,9 +208,9 @@ def _merge_into(target: dict, overrides: dict) -> None:
 
 def follow_order(config: dict, base: dict) -> None:
     """Put, in place, every mapping's keys in the order of the base config file (keys it lacks
-    after them). Snakemake merges overlays before the base, which would otherwise put an
-    overlay's keys first: order is meaning here (themes, groups, claims), and an unchanged
-    config must give unchanged parts."""
+    after them), for a config that replaces the base instead of being merged over it
+    (merged_config keeps that order itself): order is meaning here (themes, groups, claims),
+    and an unchanged config must give unchanged parts."""
     for key, value in base.items():
         if isinstance(value, dict) and isinstance(config.get(key), dict):
             follow_order(config[key], value)
@@ -807,7 +807,7 @@ def write_config_part(config: dict, folder: str, stage: str, **where) -> str:
     text += yaml.dump(
         part,
         Dumper=_PlainDumper,
-        sort_keys=False,  # order is meaning (themes, groups, claims): see follow_order
+        sort_keys=False,  # order is meaning (themes, groups, claims): see merged_config
         allow_unicode=True,
         width=100,
     )

@@ -165,10 +165,8 @@ def drawing_threads():
     """
     try:
         cores = workflow.cores
-    except (
-        WorkflowError
-    ):  # no --cores given (e.g. a dry run without the default profile)
-        return 1
+    except WorkflowError:
+        return 1  # no --cores given (e.g. a dry run without the default profile)
     return max(1, min(8, cores // 2))
 
 

@@ -81,9 +81,9 @@ class Folders:
     """Where publication writes: results/tables/{name}.csv, .xlsx, .html; results/figures/
     {name}.png, .svg; results/report/cards/{name}.html (and results/report/models/)."""
 
-    tables: str
-    figures: str
-    reports: str
+    tables: str = "results/tables"
+    figures: str = "results/figures"
+    reports: str = "results/report"
 
     def table(self, name: str, suffix: str) -> str:
         return f"{self.tables}/{name}.{suffix}"
@@ -112,7 +112,8 @@ def indicators(
     loaded = read_audits(audits)
     synthetic = _synthetic_labels(loaded)
     tasks = [
-        partial(_indicator, config, table, loaded, name, folders) for name in config["indicators"]
+        partial(_indicator, config, table, loaded, synthetic, name, folders)
+        for name in config["indicators"]
     ]
     tasks += [
         partial(_comparison, config, table, synthetic, name, folders)
@@ -124,11 +125,15 @@ def indicators(
 
 
 def _indicator(
-    config: dict, table: pd.DataFrame, audits: list[dict], indicator: str, folders: Folders
+    config: dict,
+    table: pd.DataFrame,
+    audits: list[dict],
+    synthetic: bool,
+    indicator: str,
+    folders: Folders,
 ) -> None:
     from navpartner.publish import figures  # matplotlib: figure steps only
 
-    synthetic = _synthetic_labels(audits)
     write_indicator_tables(
         table,
         indicator,
