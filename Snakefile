@@ -1,6 +1,7 @@
 # navpartner: raw survey files -> harmonised data -> weights -> indicators -> report.
 from snakemake.utils import min_version
 
+from navpartner import warm_server
 from navpartner.errors import ConfigError
 from navpartner.yamlfile import read_yaml
 from navpartner.config import (
@@ -66,10 +67,11 @@ include: "workflow/rules/manifest.smk"
 include: "workflow/rules/document.smk"
 
 
-# Read by the report's front page (workflow/report/workflow.rst), which sees only the config;
-# not configuration, so it is left out of the config parts the steps read. Worked out only when
-# the report asks.
+# Read by the report (its front page, workflow/report/workflow.rst, and the captions), which
+# sees only the config; not configuration, so left out of the config parts the steps read.
+# Whether the inputs are synthetic is worked out only when the report asks.
 config["report_synthetic"] = WhenAsked(is_synthetic_input)
+config["report_captions"] = ReportCaptions(config)
 
 
 rule all:
@@ -77,3 +79,19 @@ rule all:
     input:
         get_final_outputs(),
         MANIFEST,
+
+
+# A local run's jobs run their commands in processes forked from one server that has loaded
+# pandas and the rest once (workflow/navpartner/warm_server.py; NAVPARTNER_WARM_START=0 turns
+# it off). A cluster's jobs start their own.
+onstart:
+    if workflow.local_exec:
+        warm_server.start_server("logs/warm_start.log")
+
+
+onsuccess:
+    warm_server.stop_server()
+
+
+onerror:
+    warm_server.stop_server()

@@ -1,20 +1,23 @@
 """The default pipeline's wall time, cold and as a no-op rerun, and where the time goes: per
-rule from the `benchmark:` files the rules write (benchmarks/<rule>/...).
+rule from the `benchmark:` files the rules write (benchmarks/<rule>/...) and the jobs' logs.
 
     python tests/benchmarks/pipeline.py [--cores 2] [--runs 1]
 
-Runs the README's command on a fresh copy of the committed files (git ls-files), so no earlier
-results count, in its two parts: the workflow (`snakemake`, cold: empty results/) and then the
-report (`snakemake --report results/report.html`); their sum is what the README's command
-takes. Then the workflow again, with nothing to do (the no-op rerun; the report is made again
-only when asked for). CPU seconds are those of every process of the run (user + system); on a
-shared machine they show what wall time hides.
+Runs the README's first command (`snakemake --report results/report.html --report-after-run`)
+on a fresh copy of the committed files (git ls-files), so no earlier results count; then the
+workflow again with nothing to do (the no-op rerun, `snakemake`); then, on another fresh copy,
+the cold run with NAVPARTNER_WARM_START=0 (every job loads its own libraries), for comparison.
+CPU seconds are those of every process of the run (user + system); on a shared machine they
+show what wall time hides. A job run in a process forked from the run's warm server
+(navpartner/warm.py) is measured in that process: its log's last line gives its CPU seconds
+and peak memory, which Snakemake's benchmark (the job's own, waiting, process) does not see.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -26,13 +29,14 @@ import pandas as pd
 from compare import machine
 
 ROOT = Path(__file__).resolve().parents[2]
-REPORT = ["--report", "results/report.html"]
+REPORT = ["--report", "results/report.html", "--report-after-run"]
+WARM_LINE = re.compile(r"warm start: ran in process .*?([\d.]+) s CPU, peak ([\d.]+) MiB")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cores", type=int, default=2)
-    parser.add_argument("--runs", type=int, default=1, help="cold + no-op runs, each on a new copy")
+    parser.add_argument("--runs", type=int, default=1, help="each on a new copy")
     args = parser.parse_args()
     print(machine(), "\n")
     workflow = [sys.executable, "-m", "snakemake", "--cores", str(args.cores)]
@@ -40,14 +44,18 @@ def main() -> None:
         with tempfile.TemporaryDirectory(prefix="navpartner-pipeline-") as work:
             work = Path(work)
             copy_committed(work)
-            cold = timed(workflow, work)
-            report = timed([*workflow, *REPORT], work)
+            cold = timed([*workflow, *REPORT], work)
             noop = timed(workflow, work)
-            jobs = per_rule(work / "benchmarks")
+            jobs = per_rule(work)
+        with tempfile.TemporaryDirectory(prefix="navpartner-pipeline-") as work:
+            work = Path(work)
+            copy_committed(work)
+            alone = timed([*workflow, *REPORT], work, {"NAVPARTNER_WARM_START": "0"})
         print(
-            f"run {run + 1}: cold {cold[0] + report[0]:.1f} s wall = workflow {cold[0]:.1f} s "
-            f"({cold[1]:.1f} s CPU, {int(jobs['jobs'].sum())} jobs) + report {report[0]:.1f} s "
-            f"({report[1]:.1f} s CPU); no-op rerun {noop[0]:.2f} s wall, {noop[1]:.2f} s CPU"
+            f"run {run + 1}: cold {cold[0]:.1f} s wall ({cold[1]:.1f} s CPU, "
+            f"{int(jobs['jobs'].sum())} jobs, report included); no-op rerun {noop[0]:.2f} s "
+            f"wall ({noop[1]:.2f} s CPU); cold with each job in its own process "
+            f"{alone[0]:.1f} s wall ({alone[1]:.1f} s CPU)"
         )
     print("\nper rule (last run): jobs, wall s summed over its jobs, CPU s, peak MiB of a job")
     print(jobs.to_string(float_format=lambda x: f"{x:.2f}"))
@@ -63,12 +71,18 @@ def copy_committed(work: Path) -> None:
         shutil.copy2(ROOT / name, target)
 
 
-def timed(command: list[str], cwd: Path) -> tuple[float, float]:
+def timed(command: list[str], cwd: Path, env: dict | None = None) -> tuple[float, float]:
     """Wall and CPU seconds (user + system, the process and all it started)."""
     # Snakemake's log goes to a file: a pipe would fill and stall the run while we wait.
     with tempfile.TemporaryFile() as log:
         started = time.perf_counter()
-        process = subprocess.Popen(command, cwd=cwd, stdout=log, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(
+            command,
+            cwd=cwd,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, **(env or {})},
+        )
         _, status, usage = os.wait4(process.pid, 0)
         wall = time.perf_counter() - started
         if os.waitstatus_to_exitcode(status) != 0:
@@ -77,24 +91,29 @@ def timed(command: list[str], cwd: Path) -> tuple[float, float]:
     return wall, usage.ru_utime + usage.ru_stime
 
 
-def per_rule(benchmarks: Path) -> pd.DataFrame:
-    rows = [
-        pd.read_csv(path, sep="\t").assign(rule=path.relative_to(benchmarks).parts[0])
-        for path in sorted(benchmarks.rglob("*.tsv"))
-    ]
+def per_rule(work: Path) -> pd.DataFrame:
+    rows = [job(work, path) for path in sorted((work / "benchmarks").rglob("*.tsv"))]
     if not rows:
         return pd.DataFrame({"jobs": []})
     table = (
-        pd.concat(rows)
+        pd.DataFrame(rows)
         .groupby("rule")
-        .agg(
-            jobs=("s", "size"),
-            wall_s=("s", "sum"),
-            cpu_s=("cpu_time", "sum"),
-            max_rss=("max_rss", "max"),
-        )
+        .agg(jobs=("s", "size"), wall_s=("s", "sum"), cpu_s=("cpu", "sum"), peak_mib=("mib", "max"))
     )
     return table.sort_values("wall_s", ascending=False)
+
+
+def job(work: Path, benchmark: Path) -> dict:
+    """One job's wall time (its benchmark), CPU and peak memory (its log's warm-start line,
+    else its benchmark)."""
+    measured = pd.read_csv(benchmark, sep="\t").iloc[0]
+    relative = benchmark.relative_to(work / "benchmarks")
+    log = (work / "logs" / relative).with_suffix(".log")
+    warm = WARM_LINE.search(log.read_text(errors="replace")) if log.exists() else None
+    cpu, mib = (
+        (float(warm[1]), float(warm[2])) if warm else (measured["cpu_time"], measured["max_rss"])
+    )
+    return {"rule": relative.parts[0], "s": measured["s"], "cpu": cpu, "mib": mib}
 
 
 if __name__ == "__main__":

@@ -8,7 +8,7 @@ import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from navpartner.io import sha256_of, write_json
+from navpartner.files import sha256_of, write_json
 
 
 @dataclass

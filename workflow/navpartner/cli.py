@@ -17,6 +17,7 @@ log = logging.getLogger("navpartner")
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run the command in this process (navpartner/__main__.py decides where it runs)."""
     parser = argparse.ArgumentParser(prog="navpartner", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
 
@@ -184,11 +185,20 @@ def _add_publish_commands(commands) -> None:
         return command
 
     indicators = published(
-        "publish-indicators",
-        "every indicator's tables, figure and audit card, the comparison and change figures",
+        "publish-indicators", "each indicator's tables (CSV, XLSX, HTML), figure and audit card"
     )
-    indicators.add_argument("--changes", required=True, help="published changes CSV")
+    _add_names_argument(indicators, "indicators", "indicators")
     _add_publication_arguments(indicators)
+
+    comparisons = published(
+        "publish-comparisons", "the figures that compare indicators (publication.figures)"
+    )
+    _add_names_argument(comparisons, "comparisons", "comparison figures")
+    _add_publication_arguments(comparisons, folders=("figures",))
+
+    change = published("publish-change", "the change chart (publication.change)")
+    change.add_argument("--changes", required=True, help="published changes CSV")
+    _add_publication_arguments(change, folders=("figures",))
 
     methods = commands.add_parser(
         "publish-methods", help="the report's methods page (HTML) and the response rates table"
@@ -209,14 +219,18 @@ def _add_publish_commands(commands) -> None:
 def _add_findings_publish_commands(commands) -> None:
     """Distributions, contrasts and models, published."""
     distributions = commands.add_parser(
-        "publish-distributions",
-        help="suppress and label the answer distributions; each theme's chart and table",
+        "publish-distributions", help="suppress and label the answer distributions"
     )
-    distributions.add_argument("audits", nargs="+", help="estimates audit JSON files")
     distributions.add_argument("--config", default="config.yaml")
     distributions.add_argument("--estimates", required=True, help="distributions Parquet")
     distributions.add_argument("--published", required=True, help="published CSV")
-    _add_publication_arguments(distributions, folders=("tables", "figures"))
+
+    themes = commands.add_parser("publish-themes", help="each theme's distribution chart and table")
+    themes.add_argument("audits", nargs="+", help="estimates audit JSON files")
+    themes.add_argument("--config", default="config.yaml")
+    themes.add_argument("--published", required=True, help="published distributions CSV")
+    _add_names_argument(themes, "themes", "themes")
+    _add_publication_arguments(themes, folders=("tables", "figures"))
 
     contrasts = commands.add_parser("publish-contrasts", help="tested differences, published")
     contrasts.add_argument("audits", nargs="+", help="estimates audit JSON files")
@@ -232,12 +246,12 @@ def _add_findings_publish_commands(commands) -> None:
     models.add_argument(
         "--coefficients", nargs="*", default=[], help="coefficient CSVs, one per model"
     )
-    _add_publication_arguments(models, folders=("figures", "reports"), jobs=False)
+    _add_publication_arguments(models, folders=("figures", "reports"))
 
 
-def _add_publication_arguments(command, folders=("tables", "figures", "reports"), jobs=True):
+def _add_publication_arguments(command, folders=("tables", "figures", "reports")):
     """The folders a publication step writes into (results/tables, results/figures,
-    results/report where not given), and the processes it may draw on."""
+    results/report where not given)."""
     helps = {
         "tables": "tables folder",
         "figures": "figures folder",
@@ -245,8 +259,12 @@ def _add_publication_arguments(command, folders=("tables", "figures", "reports")
     }
     for name in folders:
         command.add_argument(f"--{name}", help=helps[name])
-    if jobs:
-        command.add_argument("--jobs", type=int, default=1, help="processes to draw figures on")
+
+
+def _add_names_argument(command, key: str, what: str) -> None:
+    command.add_argument(
+        f"--{key}", nargs="+", metavar="NAME", help=f"these {what} only (default: all)"
+    )
 
 
 def _add_document_commands(commands) -> None:
@@ -515,13 +533,43 @@ def _publish_indicators(args) -> int:
     from navpartner.publish import steps
 
     config = read_config(args.config)
-    steps.indicators(config, args.published, args.changes, args.audits, _folders(args), args.jobs)
-    log.info(
-        "%d indicators, %d comparison figures",
-        len(config["indicators"]),
-        len(config["publication"]["figures"]),
+    names = _chosen(args.indicators, config["indicators"], "indicators", args.config)
+    steps.indicators(config, args.published, args.audits, _folders(args), names)
+    log.info("%d indicators: %s", len(names), ", ".join(names))
+    return 0
+
+
+def _publish_comparisons(args) -> int:
+    from navpartner.config import read_config
+    from navpartner.publish import steps
+
+    config = read_config(args.config)
+    figures = config["publication"]["figures"]
+    names = _chosen(args.comparisons, figures, "publication.figures", args.config)
+    steps.comparisons(config, args.published, args.audits, _folders(args), names)
+    log.info("%d comparison figures: %s", len(names), ", ".join(names))
+    return 0
+
+
+def _publish_change(args) -> int:
+    from navpartner.config import read_config
+    from navpartner.publish import steps
+
+    steps.change(
+        read_config(args.config), args.published, args.changes, args.audits, _folders(args)
     )
     return 0
+
+
+def _chosen(names: list[str] | None, configured: dict, key: str, source: str) -> list[str]:
+    """The names asked for, each one configured under `key`; all of them if none were."""
+    unknown = sorted(set(names or []) - set(configured))
+    if unknown:
+        raise ConfigError(
+            f"{source}: {key}: nothing named {', '.join(unknown)} "
+            f"(configured: {', '.join(configured)})"
+        )
+    return list(names or configured)
 
 
 def _folders(args):
@@ -550,15 +598,20 @@ def _publish_distributions(args) -> int:
     from navpartner.config import read_config
     from navpartner.publish import steps
 
-    table = steps.distributions(
-        read_config(args.config),
-        args.estimates,
-        args.published,
-        args.audits,
-        _folders(args),
-        args.jobs,
-    )
+    table = steps.distributions(read_config(args.config), args.estimates, args.published)
     log.info("%d distribution cells, %d suppressed", len(table), (table["suppressed"] != "").sum())
+    return 0
+
+
+def _publish_themes(args) -> int:
+    from navpartner.config import read_config
+    from navpartner.publish import steps
+
+    config = read_config(args.config)
+    themes = config["publication"]["themes"]
+    names = _chosen(args.themes, themes, "publication.themes", args.config)
+    steps.themes(config, args.published, args.audits, _folders(args), names)
+    log.info("%d themes: %s", len(names), ", ".join(names))
     return 0
 
 
@@ -652,8 +705,11 @@ COMMANDS = {
     "combine-replicates": _combine_replicates,
     "publish-suppress": _publish_suppress,
     "publish-indicators": _publish_indicators,
+    "publish-comparisons": _publish_comparisons,
+    "publish-change": _publish_change,
     "publish-methods": _publish_methods,
     "publish-distributions": _publish_distributions,
+    "publish-themes": _publish_themes,
     "publish-contrasts": _publish_contrasts,
     "publish-models": _publish_models,
     "claims": _claims,

@@ -124,8 +124,8 @@ def check_config_files(paths) -> None:
 # an indicator its estimates onward, a wave's crosswalk that wave onward. A step cannot read a
 # setting outside its part, so no step can depend on config it does not declare.
 PART_KEY = "_part"
-# Set by the Snakefile for the Snakemake report's front page; not configuration.
-REPORT_ONLY_KEYS = ("report_synthetic",)
+# Set by the Snakefile for the Snakemake report (its front page, its captions); not configuration.
+REPORT_ONLY_KEYS = ("report_synthetic", "report_captions")
 SHARED_CODING = ["scales", "dont_know_code", "items"]
 STAGE_KEYS = {
     "harmonise": ["geography", "label_audit", *SHARED_CODING],

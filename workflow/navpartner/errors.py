@@ -31,17 +31,6 @@ class InputError(ValueError):
         super().__init__(" ".join(parts).replace(" )", ")"))
         self.file, self.variable, self.row, self.line = file, variable, row, line
 
-    def __reduce__(self):
-        # Rebuilt from its message when it crosses from a worker process (navpartner.parallel).
-        return _rebuilt, (type(self), str(self), self.file, self.variable, self.row, self.line)
-
-
-def _rebuilt(cls, message: str, file: str, variable, row, line) -> InputError:
-    error = cls.__new__(cls)
-    ValueError.__init__(error, message)
-    error.file, error.variable, error.row, error.line = file, variable, row, line
-    return error
-
 
 class ConfigError(ValueError):
     """The configuration is inconsistent with itself or with the data it describes."""

@@ -1,5 +1,8 @@
 # Helpers shared by the rules. The logic lives in the navpartner package. Planning imports only
 # light modules; a helper that needs the data libraries imports them when it is called.
+import re
+
+from navpartner.audit import manifest_problems
 from navpartner.config import (
     configured_inputs,
     survey_waves,
@@ -7,7 +10,7 @@ from navpartner.config import (
     write_config_part,
 )
 from navpartner.errors import InputError
-from navpartner.publish.labels import Labels, WhenAsked, is_synthetic
+from navpartner.publish.labels import Labels, ReportCaptions, WhenAsked, is_synthetic
 
 SURVEY_WAVES = survey_waves(config)
 
@@ -103,22 +106,11 @@ def get_final_outputs():
 LABELS = Labels(config)
 INDICATORS = list(config["indicators"])
 FIGURES = list(config["publication"]["figures"])
+THEMES = list(config["publication"]["themes"])
 
 
 def get_estimate_audits():
     return expand_survey_waves("results/estimates/{survey}_{wave}.audit.json")
-
-
-def get_caption(kind):
-    """A caption in the configured language (the .rst files insert it)."""
-
-    def caption(wildcards):
-        label = ""
-        if "model" in wildcards.keys():
-            label = config["models"][wildcards.model]["label"][LABELS.language]
-        return LABELS.text(f"caption_{kind}", label=label, **get_change_waves())
-
-    return caption
 
 
 def get_report_labels(kind):
@@ -145,11 +137,16 @@ def entry_labels(kind, shown):
 
 def report_entry(path, kind, shown, caption, **place):
     """An output in the Snakemake report: captioned by workflow/report/{caption}.rst, labelled
-    with what it is and shows, and placed by category and subcategory."""
+    with what it is and shows (`shown` may be a function of the job's wildcards), and placed by
+    category and subcategory."""
+    if callable(shown):
+        labels = lambda wildcards: entry_labels(kind, shown(wildcards))
+    else:
+        labels = entry_labels(kind, shown)
     return report(
         path,
         caption=f"../report/{caption}.rst",
-        labels=entry_labels(kind, shown),
+        labels=labels,
         **place,
     )
 
@@ -158,76 +155,75 @@ def theme_category(indicator):
     return LABELS.report_category(config["indicators"][indicator]["theme"])
 
 
-def drawing_threads():
-    """The processes a figure step draws on: half the run's cores, up to 8. On two cores that
-    is one: Snakemake holds a job of two threads until both cores are free, and the rest of the
-    workflow (models, tables, the other figure step) runs beside a one-thread step instead.
-    """
-    try:
-        cores = workflow.cores
-    except WorkflowError:
-        return 1  # no --cores given (e.g. a dry run without the default profile)
-    return max(1, min(8, cores // 2))
-
-
 def get_indicator_publication():
-    """The files publish_indicators writes: each indicator's tables, figure and card,
-    filed in the report under its theme and its own name; each comparison figure, under the
-    theme of its first indicator; the change chart, under the overview."""
-    outputs = []
-    for name in INDICATORS:
-        shown = LABELS.indicator(name)
-        place = {"category": theme_category(name), "subcategory": shown}
-        outputs += [
-            f"results/tables/{name}.csv",
-            f"results/tables/{name}.xlsx",
-            report_entry(
-                f"results/tables/{name}.html",
-                "table",
-                shown,
-                "indicator_table",
-                **place,
+    """The files publish_indicator writes for one indicator ({indicator}): its tables, figure
+    and card, filed in the report under its theme and its own name."""
+    return [
+        "results/tables/{indicator}.csv",
+        "results/tables/{indicator}.xlsx",
+        indicator_entry("results/tables/{indicator}.html", "table"),
+        indicator_entry("results/figures/{indicator}.png", "figure"),
+        "results/figures/{indicator}.svg",
+        indicator_entry("results/report/cards/{indicator}.html", "card"),
+    ]
+
+
+def indicator_entry(path, kind):
+    """An indicator's output in the report, captioned by workflow/report/indicator_{kind}.rst."""
+    return report_entry(
+        path,
+        kind,
+        lambda wildcards: LABELS.indicator(wildcards.indicator),
+        f"indicator_{kind}",
+        category=lambda wildcards: theme_category(wildcards.indicator),
+        subcategory=lambda wildcards: LABELS.indicator(wildcards.indicator),
+    )
+
+
+def get_comparison_publication():
+    """The figure publish_comparison draws ({figure}), under the theme of its first
+    indicator."""
+
+    def figure(wildcards):
+        return config["publication"]["figures"][wildcards.figure]
+
+    return [
+        report_entry(
+            "results/figures/{figure}.png",
+            "comparison",
+            lambda wildcards: figure(wildcards)["title"][LABELS.language],
+            "comparison",
+            category=lambda wildcards: theme_category(
+                figure(wildcards)["indicators"][0]
             ),
-            report_entry(
-                f"results/figures/{name}.png",
-                "figure",
-                shown,
-                "indicator_figure",
-                **place,
-            ),
-            f"results/figures/{name}.svg",
-            report_entry(
-                f"results/report/cards/{name}.html",
-                "card",
-                shown,
-                "indicator_card",
-                **place,
-            ),
-        ]
-    for name, spec in config["publication"]["figures"].items():
-        outputs += [
-            report_entry(
-                f"results/figures/{name}.png",
-                "comparison",
-                spec["title"][LABELS.language],
-                "comparison",
-                category=theme_category(spec["indicators"][0]),
-                subcategory=LABELS.text("comparisons"),
-            ),
-            f"results/figures/{name}.svg",
-        ]
-    if "change" in config["publication"]:
-        outputs += [
-            report_entry(
-                "results/figures/change.png",
-                "change",
-                LABELS.text("shows_change", **get_change_waves()),
-                "change",
-                category=LABELS.report_category("overview"),
-            ),
-            "results/figures/change.svg",
-        ]
-    return outputs
+            subcategory=LABELS.text("comparisons"),
+        ),
+        "results/figures/{figure}.svg",
+    ]
+
+
+def get_change_publication():
+    """The change chart (publish_change), under the overview."""
+    return [
+        report_entry(
+            "results/figures/change.png",
+            "change",
+            LABELS.text("shows_change", **get_change_waves()),
+            "change",
+            category=LABELS.report_category("overview"),
+        ),
+        "results/figures/change.svg",
+    ]
+
+
+def expand_each(patterns, **names):
+    """Each pattern (an output of a rule with one wildcard) for each of the names."""
+    [(wildcard, values)] = names.items()
+    return [
+        str(pattern).format(**{wildcard: value})
+        for value in values
+        for pattern in patterns
+    ]
 
 
 def get_change_waves():
@@ -240,7 +236,9 @@ def get_publication_outputs():
         "results/tables/indicators.csv",
         "results/tables/changes.csv",
         "results/report/methods.html",
-        *get_indicator_publication(),
+        *expand_each(get_indicator_publication(), indicator=INDICATORS),
+        *expand_each(get_comparison_publication(), figure=FIGURES),
+        *(get_change_publication() if "change" in config["publication"] else []),
     ]
     return [str(path) for path in outputs] + get_document_outputs()
 
@@ -290,33 +288,32 @@ def is_synthetic_input():
 # Publication of the findings (rules in findings.smk).
 
 
-def get_distribution_publication():
-    """Each theme's distribution chart and table, under Findings in a subcategory per theme
-    (named apart from the theme's own category)."""
-    outputs = []
-    for theme in config["publication"]["themes"]:
-        place = {
-            "category": LABELS.text("findings"),
-            "subcategory": f"{LABELS.text('kind_distribution')}: {LABELS.theme(theme)}",
-        }
-        outputs += [
-            report_entry(
-                f"results/figures/distribution_{theme}.png",
-                "distribution",
-                LABELS.text("kind_distribution"),
-                "figure",
-                **place,
-            ),
-            f"results/figures/distribution_{theme}.svg",
-            report_entry(
-                f"results/tables/distribution_{theme}.html",
-                "table",
-                LABELS.text("kind_table"),
-                "table",
-                **place,
-            ),
-        ]
-    return outputs
+def get_theme_publication():
+    """The distribution chart and table publish_theme makes for one theme ({theme}), under
+    Findings in a subcategory per theme (named apart from the theme's own category)."""
+    place = {
+        "category": LABELS.text("findings"),
+        "subcategory": lambda wildcards: (
+            f"{LABELS.text('kind_distribution')}: {LABELS.theme(wildcards.theme)}"
+        ),
+    }
+    return [
+        report_entry(
+            "results/figures/distribution_{theme}.png",
+            "distribution",
+            LABELS.text("kind_distribution"),
+            "distribution",
+            **place,
+        ),
+        "results/figures/distribution_{theme}.svg",
+        report_entry(
+            "results/tables/distribution_{theme}.html",
+            "table",
+            LABELS.text("kind_table"),
+            "distribution",
+            **place,
+        ),
+    ]
 
 
 def get_model_publication():
@@ -333,7 +330,7 @@ def get_model_publication():
                 f"results/report/models/{name}.html",
                 "model_table",
                 shown,
-                "table",
+                "model_table",
                 **place,
             ),
             report_entry(
@@ -349,7 +346,7 @@ def get_findings_publication_outputs():
         "results/tables/distributions.csv",
         "results/tables/contrasts.csv",
         "results/tables/response_rates.csv",
-        *get_distribution_publication(),
+        *expand_each(get_theme_publication(), theme=THEMES),
         *get_model_publication(),
     ]
     return [str(path) for path in outputs]
@@ -366,9 +363,6 @@ def get_configured_inputs():
 def get_provenance_category(wildcards):
     """The report's category for the provenance page; evaluated only when a report is made,
     it refuses one whose outputs were not made from the current config and inputs."""
-    # pandas: loaded only when a report is made
-    from navpartner.audit import manifest_problems
-
     problems = manifest_problems(
         MANIFEST, get_effective_config(), get_configured_inputs(), get_final_outputs()
     )

@@ -62,8 +62,6 @@ rule report_document:
     resources:
         mem_mb=1000,
         runtime=10,
-    params:
-        caption=get_caption("document"),
     shell:
         "navpartner document --config {input.config:q} --published {input.published:q}"
         " --estimates {input.estimates:q}"

@@ -8,31 +8,51 @@
 # each into the Snakemake report (the response rates table comes with the methods page).
 
 
-rule publish_distributions:
+rule tables_distributions:
     input:
         estimates="results/estimates/distributions.parquet",
-        audits=get_estimate_audits(),
         config=get_config_part("all"),
     output:
         "results/tables/distributions.csv",
-        get_distribution_publication(),
     log:
-        "logs/publish_distributions/distributions.log",
+        "logs/tables_distributions/distributions.log",
     benchmark:
-        "benchmarks/publish_distributions/distributions.tsv"
+        "benchmarks/tables_distributions/distributions.tsv"
     priority: BEFORE_THE_REPORT
     conda:
         "../envs/navpartner.yaml"
-    threads: drawing_threads()
+    threads: 1
     resources:
-        mem_mb=1500,
-        runtime=10,
-    params:
-        caption=LABELS.text("caption_distribution"),
+        mem_mb=500,
+        runtime=5,
     shell:
-        "navpartner publish-distributions {input.audits:q} --config {input.config:q}"
-        " --estimates {input.estimates:q} --published results/tables/distributions.csv"
-        " --tables results/tables --figures results/figures --jobs {threads} 2> {log:q}"
+        "navpartner publish-distributions --config {input.config:q}"
+        " --estimates {input.estimates:q} --published {output:q} 2> {log:q}"
+
+
+rule publish_theme:
+    input:
+        published="results/tables/distributions.csv",
+        audits=get_estimate_audits(),
+        config=get_config_part("all"),
+    output:
+        get_theme_publication(),
+    log:
+        "logs/publish_theme/{theme}.log",
+    benchmark:
+        "benchmarks/publish_theme/{theme}.tsv"
+    wildcard_constraints:
+        theme="|".join(map(re.escape, THEMES)),
+    priority: BEFORE_THE_REPORT
+    conda:
+        "../envs/navpartner.yaml"
+    threads: 1
+    resources:
+        mem_mb=500,
+        runtime=5,
+    shell:
+        "navpartner publish-themes {input.audits:q} --config {input.config:q}"
+        " --published {input.published:q} --themes {wildcards.theme:q} 2> {log:q}"
 
 
 rule tables_contrasts:
@@ -45,7 +65,7 @@ rule tables_contrasts:
         csv="results/tables/contrasts.csv",
         html=report(
             "results/tables/contrasts.html",
-            caption="../report/table.rst",
+            caption="../report/contrasts.rst",
             labels={LABELS.text("content"): LABELS.text("kind_contrasts")},
             category=LABELS.text("findings"),
             subcategory=LABELS.text("kind_contrasts"),
@@ -60,8 +80,6 @@ rule tables_contrasts:
     resources:
         mem_mb=500,
         runtime=5,
-    params:
-        caption=get_caption("contrasts"),
     shell:
         "navpartner publish-contrasts {input.audits:q} --config {input.config:q}"
         " --estimates {input.estimates:q} --published {input.published:q}"
@@ -85,9 +103,6 @@ rule publish_models:
     resources:
         mem_mb=500,
         runtime=10,
-    params:
-        caption=LABELS.text("caption_model_table"),
-        odds_caption=LABELS.text("caption_odds"),
     shell:
         "navpartner publish-models {input.audits:q} --config {input.config:q}"
         " --coefficients {input.coefficients:q} --figures results/figures"

@@ -20,8 +20,6 @@ rule model_fit:
     resources:
         mem_mb=500,
         runtime=5,
-    params:
-        caption=get_caption("model"),
     shell:
         "navpartner model --config {input.config:q} --model {wildcards.model:q}"
         " --output {output:q} 2> {log:q}"

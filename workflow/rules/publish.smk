@@ -1,6 +1,5 @@
 # Publication: disclosure control first; every table, figure and card reads its result.
-# The indicators' tables, figures and cards are one job, drawn side by side on its threads: one
-# start of pandas and matplotlib instead of one per indicator.
+# A job per indicator (its tables, figure and card), per comparison figure, and the change chart.
 
 
 rule tables_suppress:
@@ -29,35 +28,81 @@ rule tables_suppress:
         " --changes {output.changes:q} --audit {output.audit:q} 2> {log:q}"
 
 
-rule publish_indicators:
+rule publish_indicator:
+    input:
+        published="results/tables/indicators.csv",
+        audits=get_estimate_audits(),
+        config=get_config_part("all"),
+    output:
+        get_indicator_publication(),
+    log:
+        "logs/publish_indicator/{indicator}.log",
+    benchmark:
+        "benchmarks/publish_indicator/{indicator}.tsv"
+    wildcard_constraints:
+        indicator="|".join(map(re.escape, INDICATORS)),
+    priority: ON_THE_LONGEST_PATH
+    conda:
+        "../envs/navpartner.yaml"
+    threads: 1
+    resources:
+        mem_mb=500,
+        runtime=5,
+    shell:
+        "navpartner publish-indicators {input.audits:q} --config {input.config:q}"
+        " --published {input.published:q} --indicators {wildcards.indicator:q}"
+        " --tables results/tables --figures results/figures --reports results/report"
+        " 2> {log:q}"
+
+
+rule publish_comparison:
+    input:
+        published="results/tables/indicators.csv",
+        audits=get_estimate_audits(),
+        config=get_config_part("all"),
+    output:
+        get_comparison_publication(),
+    log:
+        "logs/publish_comparison/{figure}.log",
+    benchmark:
+        "benchmarks/publish_comparison/{figure}.tsv"
+    wildcard_constraints:
+        figure="|".join(map(re.escape, FIGURES)),
+    priority: ON_THE_LONGEST_PATH
+    conda:
+        "../envs/navpartner.yaml"
+    threads: 1
+    resources:
+        mem_mb=500,
+        runtime=5,
+    shell:
+        "navpartner publish-comparisons {input.audits:q} --config {input.config:q}"
+        " --published {input.published:q} --comparisons {wildcards.figure:q}"
+        " 2> {log:q}"
+
+
+rule publish_change:
     input:
         published="results/tables/indicators.csv",
         changes="results/tables/changes.csv",
         audits=get_estimate_audits(),
         config=get_config_part("all"),
     output:
-        get_indicator_publication(),
+        get_change_publication(),
     log:
-        "logs/publish_indicators/indicators.log",
+        "logs/publish_change/change.log",
     benchmark:
-        "benchmarks/publish_indicators/indicators.tsv"
+        "benchmarks/publish_change/change.tsv"
     priority: ON_THE_LONGEST_PATH
     conda:
         "../envs/navpartner.yaml"
-    threads: drawing_threads()
+    threads: 1
     resources:
-        mem_mb=1500,
-        runtime=10,
-    params:
-        table_caption=LABELS.text("caption_table"),
-        figure_caption=LABELS.text("caption_figure"),
-        card_caption=LABELS.text("caption_card"),
-        comparison_caption=LABELS.text("caption_comparison"),
-        change_caption=LABELS.text("caption_change", **get_change_waves()),
+        mem_mb=500,
+        runtime=5,
     shell:
-        "navpartner publish-indicators {input.audits:q} --config {input.config:q}"
-        " --published {input.published:q} --changes {input.changes:q} --tables results/tables"
-        " --figures results/figures --reports results/report --jobs {threads} 2> {log:q}"
+        "navpartner publish-change {input.audits:q} --config {input.config:q}"
+        " --published {input.published:q} --changes {input.changes:q} 2> {log:q}"
 
 
 rule report_methods:
@@ -91,9 +136,6 @@ rule report_methods:
     resources:
         mem_mb=500,
         runtime=5,
-    params:
-        caption=get_caption("methods"),
-        response_caption=get_caption("response"),
     shell:
         "navpartner publish-methods {input.audits:q} --config {input.config:q}"
         " --diagnostics {input.diagnostics:q} --rates {input.rates:q}"

@@ -48,8 +48,6 @@ rule weights_diagnostics:
     resources:
         mem_mb=500,
         runtime=5,
-    params:
-        caption=get_caption("diagnostics"),
     shell:
         "navpartner weights-diagnostics {input:q} --output {output.diagnostics:q}"
         " --response-rates {output.response_rates:q} 2> {log:q}"

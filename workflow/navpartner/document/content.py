@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 import pandas as pd
@@ -48,6 +49,25 @@ class Sources:
     contrasts: pd.DataFrame | None = None
     response_rates: pd.DataFrame | None = None
     distribution_themes: set[str] = field(default_factory=set)  # themes with an answer chart
+
+    def indicator_rows(self, name: str) -> pd.DataFrame:
+        """The published rows of one indicator, in the table's order."""
+        return self._by_indicator.get(name, self.published.iloc[:0])
+
+    @cached_property
+    def _by_indicator(self) -> dict[str, pd.DataFrame]:
+        return dict(tuple(self.published.groupby("indicator", sort=False)))
+
+    @cached_property
+    def shown_cells(self) -> set[tuple]:
+        """(indicator, breakdown, group, wave) of every published cell not suppressed."""
+        table = self.published
+        shown = table[table["percent"].notna()]
+        hidden = table[table["percent"].isna()]
+        keys = ["indicator", "breakdown", "group", "wave"]
+        return set(shown[keys].itertuples(index=False, name=None)) - set(
+            hidden[keys].itertuples(index=False, name=None)
+        )
 
 
 class Writer:
@@ -336,8 +356,8 @@ def _indicator_section(config: dict, sources: Sources, write: Writer, name: str)
 
 
 def _totals(sources: Sources, name: str) -> pd.DataFrame:
-    table = sources.published
-    rows = table[(table["indicator"] == name) & (table["breakdown"] == "total")]
+    table = sources.indicator_rows(name)
+    rows = table[table["breakdown"] == "total"]
     return rows.sort_values("wave")
 
 
@@ -414,17 +434,15 @@ def _change_is_significant(change: pd.Series, sources: Sources, write: Writer, n
 
 
 def _group_sentences(config: dict, sources: Sources, write: Writer, name: str, wave: int) -> list:
-    table = sources.published
+    table = sources.indicator_rows(name)
     labels = write.labels
     sentences = []
     for breakdown in config["indicators"][name]["breakdowns"]:
         if breakdown == "total":
             continue
-        rows = table[
-            (table["indicator"] == name)
-            & (table["breakdown"] == breakdown)
-            & (table["wave"] == wave)
-        ].dropna(subset=["percent"])
+        rows = table[(table["breakdown"] == breakdown) & (table["wave"] == wave)].dropna(
+            subset=["percent"]
+        )
         if len(rows) < 2:
             continue
         high, low = rows.loc[rows["percent"].idxmax()], rows.loc[rows["percent"].idxmin()]
@@ -444,7 +462,7 @@ def _group_sentences(config: dict, sources: Sources, write: Writer, name: str, w
 
 def _indicator_table(config: dict, sources: Sources, write: Writer, name: str) -> Table:
     labels = write.labels
-    table = sources.published[sources.published["indicator"] == name]
+    table = sources.indicator_rows(name)
     survey = config["indicators"][name]["survey"]
     waves = [w for s, w in survey_waves(config) if s == survey]
     flagged = "flagged" in table and table["flagged"].fillna(False).astype(bool).any()
@@ -452,6 +470,9 @@ def _indicator_table(config: dict, sources: Sources, write: Writer, name: str) -
     for breakdown in config["indicators"][name]["breakdowns"]:
         cells = table[table["breakdown"] == breakdown]
         groups = sorted(set(cells["group"]), key=lambda g: labels.group_rank(breakdown, g))
+        by_cell = {}
+        for _, row in cells.iterrows():
+            by_cell.setdefault((row["group"], row["wave"]), row)
         if breakdown != "total":
             rows.append([labels.breakdown(breakdown)] + [""] * (2 * len(waves)))
         for group in groups:
@@ -461,7 +482,7 @@ def _indicator_table(config: dict, sources: Sources, write: Writer, name: str) -
                 else labels.group(breakdown, group)
             ]
             for wave in waves:
-                row += _cell(cells[(cells["group"] == group) & (cells["wave"] == wave)], write)
+                row += _cell(by_cell.get((group, wave)), write)
             rows.append(row)
     notes = [labels.text("suppressed_note", minimum=config["publication"]["min_cell_size"])]
     if any(NOT_ASKED in row for row in rows):
@@ -482,10 +503,9 @@ def _indicator_table(config: dict, sources: Sources, write: Writer, name: str) -
     )
 
 
-def _cell(rows: pd.DataFrame, write: Writer) -> list[str]:
-    if rows.empty:
+def _cell(row: pd.Series | None, write: Writer) -> list[str]:
+    if row is None:
         return [NOT_ASKED, NOT_ASKED]
-    row = rows.iloc[0]
     if pd.isna(row["percent"]):
         return [SUPPRESSED, SUPPRESSED]
     flag = FLAG if bool(row.get("flagged", False)) else ""
@@ -496,14 +516,7 @@ def _cell(rows: pd.DataFrame, write: Writer) -> list[str]:
 
 
 def _shown(sources: Sources, name: str, breakdown: str, group: str, wave: int) -> bool:
-    table = sources.published
-    hit = table[
-        (table["indicator"] == name)
-        & (table["breakdown"] == breakdown)
-        & (table["group"] == group)
-        & (table["wave"] == wave)
-    ]
-    return not hit.empty and hit["percent"].notna().all()
+    return (name, breakdown, group, wave) in sources.shown_cells
 
 
 def _group_contrasts_table(config: dict, sources: Sources, write: Writer, name: str):

@@ -186,7 +186,7 @@ def _provenance(waves: list[dict], text: dict) -> str:
         rows.append(_row(audit["wave"], [_e(audit["step"]), _code(audit["function"]), inputs]))
     for rule, function in [
         ("tables_suppress", published_estimates),
-        ("publish_indicators", audit_card),
+        ("publish_indicator", audit_card),
     ]:
         rows.append(_row("", [rule, _code(f"{function.__module__}.{function.__qualname__}"), ""]))
     return (

@@ -367,3 +367,23 @@ class WhenAsked:
         if self._value is None:
             self._value = bool(self._answer())
         return self._value
+
+
+class ReportCaptions:
+    """The captions of the Snakemake report's entries in the configured language, which the
+    caption files (workflow/report/*.rst) insert: `report_captions("change", wildcards)`.
+    Kept in the config the report reads, not in the rules' params: a job with params makes
+    Snakemake load pandas to fingerprint them, half a second of every run."""
+
+    def __init__(self, config: dict):
+        self.config = config
+        self.labels = Labels(config)
+
+    def __call__(self, kind: str, wildcards) -> str:
+        language = self.labels.language
+        model = wildcards.get("model")
+        label = self.config["models"][model]["label"][language] if model else ""
+        change = self.config["publication"].get("change", {})
+        return self.labels.text(
+            f"caption_{kind}", label=label, first=change.get("from"), last=change.get("to")
+        )

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from functools import partial
 from pathlib import Path
 
 import pandas as pd
@@ -12,7 +11,6 @@ import pandas as pd
 from navpartner.config import survey_waves
 from navpartner.errors import InputError
 from navpartner.io import sha256_of, write_csv, write_json, write_text
-from navpartner.parallel import run_each
 from navpartner.publish import findings
 from navpartner.publish.cards import audit_card
 from navpartner.publish.labels import Labels, is_synthetic
@@ -98,30 +96,39 @@ class Folders:
 def indicators(
     config: dict,
     published: str,
-    changes: str,
     audits: list[str],
     folders: Folders,
-    jobs: int = 1,
+    names: list[str] | None = None,
 ) -> None:
-    """Every indicator's tables, figure and audit card, every comparison figure and the change
-    chart: one step, so pandas and matplotlib load once; its figures are drawn on `jobs`
-    processes."""
-    from navpartner.publish import figures  # noqa: F401 (loaded once, before the workers fork)
-
+    """Each indicator's tables, figure and audit card: the named ones, or all."""
     table = read_published(published)
     loaded = read_audits(audits)
     synthetic = _synthetic_labels(loaded)
-    tasks = [
-        partial(_indicator, config, table, loaded, synthetic, name, folders)
-        for name in config["indicators"]
-    ]
-    tasks += [
-        partial(_comparison, config, table, synthetic, name, folders)
-        for name in config["publication"]["figures"]
-    ]
-    if "change" in config["publication"]:
-        tasks.append(partial(_change, config, table, read_published(changes), synthetic, folders))
-    run_each(tasks, jobs)
+    for name in config["indicators"] if names is None else names:
+        _indicator(config, table, loaded, synthetic, name, folders)
+
+
+def comparisons(
+    config: dict,
+    published: str,
+    audits: list[str],
+    folders: Folders,
+    names: list[str] | None = None,
+) -> None:
+    """Each figure that compares indicators (publication.figures): the named ones, or all."""
+    table = read_published(published)
+    synthetic = _synthetic(audits)
+    for name in config["publication"]["figures"] if names is None else names:
+        _comparison(config, table, synthetic, name, folders)
+
+
+def change(config: dict, published: str, changes: str, audits: list[str], folders: Folders) -> None:
+    """The change chart: each indicator's change between the waves publication.change names."""
+    from navpartner.publish import figures  # matplotlib: figure steps only
+
+    table = read_published(published)
+    fig = figures.change_figure(read_published(changes), table, config, _synthetic(audits))
+    figures.save_figure(fig, *folders.figure("change"))
 
 
 def _indicator(
@@ -177,15 +184,6 @@ def _comparison(
     figures.save_figure(fig, *folders.figure(name))
 
 
-def _change(
-    config: dict, table: pd.DataFrame, changes: pd.DataFrame, synthetic: bool, folders: Folders
-) -> None:
-    from navpartner.publish import figures  # matplotlib: figure steps only
-
-    fig = figures.change_figure(changes, table, config, synthetic)
-    figures.save_figure(fig, *folders.figure("change"))
-
-
 @dataclass(frozen=True)
 class MethodsOutputs:
     page: str
@@ -238,26 +236,26 @@ def _synthetic_labels(audits: list[dict]) -> bool:
     return is_synthetic(audit.get("source_file_label", "") for audit in audits)
 
 
-def distributions(
-    config: dict, estimates: str, published: str, audits: list[str], folders: Folders, jobs: int = 1
-) -> pd.DataFrame:
-    """The answer distributions, suppressed and labelled (results/tables/distributions.csv),
-    then each theme's diverging stacked bar chart and distribution table, drawn on `jobs`
-    processes."""
-    from navpartner.publish import figures  # noqa: F401 (loaded once, before the workers fork)
-
+def distributions(config: dict, estimates: str, published: str) -> pd.DataFrame:
+    """The answer distributions, suppressed and labelled (results/tables/distributions.csv)."""
     table = findings.published_distributions(pd.read_parquet(estimates), config)
     write_csv(table, published)
-    written = findings.read_published_distributions(published)  # as the document reads it
-    synthetic = _synthetic(audits)
-    run_each(
-        [
-            partial(_theme, config, written, synthetic, theme, folders)
-            for theme in config["publication"]["themes"]
-        ],
-        jobs,
-    )
     return table
+
+
+def themes(
+    config: dict,
+    published: str,
+    audits: list[str],
+    folders: Folders,
+    names: list[str] | None = None,
+) -> None:
+    """Each theme's diverging stacked bar chart and distribution table: the named themes, or
+    all; from the published distributions, as the evaluation report reads them."""
+    table = findings.read_published_distributions(published)
+    synthetic = _synthetic(audits)
+    for theme in config["publication"]["themes"] if names is None else names:
+        _theme(config, table, synthetic, theme, folders)
 
 
 def _theme(
