@@ -60,8 +60,7 @@ def test_the_profile_repeats_the_default_profile_except_cores(profile):
 
 
 def test_the_profile_caps_threads_and_every_job_fits_its_memory(profile, declared):
-    # `cores` caps each job's threads (the figure steps ask for up to 8); every job must fit
-    # the memory the profile allows the run.
+    # `cores` caps each job's threads; every job must fit the memory the profile allows the run.
     caps = dict(entry.split("=") for entry in profile["resources"])
     assert isinstance(profile["cores"], int) and profile["cores"] >= 1
     assert declared["mem_mb"].max() <= int(caps["mem_mb"])

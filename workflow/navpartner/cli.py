@@ -7,6 +7,7 @@ the function: a job pays only for the libraries its step needs (tests/test_start
 from __future__ import annotations
 
 import argparse
+import functools
 import logging
 import sys
 from pathlib import Path
@@ -18,6 +19,29 @@ log = logging.getLogger("navpartner")
 
 def main(argv: list[str] | None = None) -> int:
     """Run the command in this process (navpartner/__main__.py decides where it runs)."""
+    args = parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s", stream=sys.stderr
+    )
+    from navpartner.io import protect
+
+    try:
+        protect(_protected_paths(args))
+        return COMMANDS[args.command](args)
+    except (InputError, ConfigError, WeightingError, DesignError) as err:
+        log.error("%s", err)
+        return 2
+    except OSError as err:  # e.g. an input that exists but cannot be read
+        log.error("%s: cannot be read (%s)", err.filename, err.strerror or err)
+        return 2
+    finally:
+        protect([])  # the protection belongs to this command, not to the process
+
+
+@functools.cache
+def parser() -> argparse.ArgumentParser:
+    """Every subcommand and its arguments; made once per process (the warm server makes it
+    before it forks the jobs' processes)."""
     parser = argparse.ArgumentParser(prog="navpartner", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
 
@@ -128,23 +152,7 @@ def main(argv: list[str] | None = None) -> int:
     _add_replicate_commands(commands)
     _add_publish_commands(commands)
     _add_document_commands(commands)
-    args = parser.parse_args(argv)
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s", stream=sys.stderr
-    )
-    from navpartner.io import protect
-
-    try:
-        protect(_protected_paths(args))
-        return COMMANDS[args.command](args)
-    except (InputError, ConfigError, WeightingError, DesignError) as err:
-        log.error("%s", err)
-        return 2
-    except OSError as err:  # e.g. an input that exists but cannot be read
-        log.error("%s: cannot be read (%s)", err.filename, err.strerror or err)
-        return 2
-    finally:
-        protect([])  # the protection belongs to this command, not to the process
+    return parser
 
 
 def _protected_paths(args) -> list[Path]:

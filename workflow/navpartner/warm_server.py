@@ -29,19 +29,20 @@ from pathlib import Path
 
 from navpartner.warm import SERVER, STANDARD_STREAMS, SWITCH, receive_message, send_message
 
-# Loaded before the server listens: what the first steps (harmonise, weight) need.
+# Loaded before the server listens: what the first steps (harmonise, weight, estimate) need.
 FIRST = (
     "ctypes",
+    "navpartner.cli",
     "pandas",
     "pyarrow.parquet",
     "pyreadstat",
     "navpartner.harmonise",
     "navpartner.weighting",
+    "navpartner.indicators",
+    "navpartner.findings",
 )
 # Loaded by the successor server, which then takes the socket over.
 LATER = (
-    "navpartner.indicators",
-    "navpartner.findings",
     "navpartner.publish.steps",
     "navpartner.publish.figures",
     "navpartner.publish.sheets",
@@ -144,6 +145,7 @@ class Server:
         loads the rest and then takes the socket over, so that no job waits for a library it
         does not use. This server keeps the jobs it started until they end."""
         _load(FIRST)
+        _warm_up()
         listener = self._listen("the first steps' libraries loaded")
         self.successor = os.fork()
         if self.successor == 0:
@@ -334,6 +336,13 @@ def _exit_status(exit: SystemExit) -> int:
         return exit.code or 0
     print(exit.code, file=sys.stderr)
     return 1
+
+
+def _warm_up() -> None:
+    """Work every job's command would repeat, done once: its argument parser."""
+    from navpartner.cli import parser
+
+    parser()
 
 
 def _load(modules) -> None:

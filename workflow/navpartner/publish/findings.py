@@ -249,7 +249,7 @@ def _segment_colours(low: list[int], high: list[int]) -> dict[int, str]:
 
 def distribution_figure(published: pd.DataFrame, theme: str, config: dict, synthetic: bool):
     """Per indicator of the theme, its totals by wave as a diverging stacked bar."""
-    import matplotlib.pyplot as plt
+    import matplotlib
 
     from navpartner.publish import figures  # matplotlib: figure steps only
 
@@ -266,12 +266,12 @@ def distribution_figure(published: pd.DataFrame, theme: str, config: dict, synth
         labels.flag_note(),
         labels.text("suppressed_note", minimum=config["publication"]["min_cell_size"]),
     ]
-    with plt.rc_context(figures.STYLE):
-        fig, axes = plt.subplots(
+    with matplotlib.rc_context(figures.STYLE):
+        fig, axes = figures.new_figure(
+            (figures.WIDTH, 1.9 + 0.32 * sum(heights) + figures._notes_height(notes)),
             len(indicators),
             2,
             squeeze=False,
-            figsize=(figures.WIDTH, 1.9 + 0.32 * sum(heights) + figures._notes_height(notes)),
             gridspec_kw={"height_ratios": heights, "width_ratios": [5, 1], "wspace": 0.08},
         )
         for (bars, dont_know), name in zip(axes, indicators, strict=True):
@@ -887,7 +887,7 @@ def term_order(terms: pd.Series, spec: dict, labels: Labels) -> np.ndarray:
 
 
 def odds_ratio_figure(table: pd.DataFrame, name: str, config: dict, synthetic: bool):
-    import matplotlib.pyplot as plt
+    import matplotlib
 
     from navpartner.publish import figures  # matplotlib: figure steps only
 
@@ -898,9 +898,9 @@ def odds_ratio_figure(table: pd.DataFrame, name: str, config: dict, synthetic: b
     terms = terms[terms["term"] != "intercept"]
     notes = [_model_note(table, name, config, labels)]
     colour = "#0072B2"
-    with plt.rc_context(figures.STYLE):
-        fig, ax = plt.subplots(
-            figsize=(figures.WIDTH, 1.9 + 0.34 * len(terms) + figures._notes_height(notes))
+    with matplotlib.rc_context(figures.STYLE):
+        fig, ax = figures.new_figure(
+            (figures.WIDTH, 1.9 + 0.34 * len(terms) + figures._notes_height(notes))
         )
         ax.axvline(1, color="#444444", lw=0.8)
         for position, row in enumerate(terms.itertuples()):
