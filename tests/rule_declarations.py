@@ -18,29 +18,37 @@ from snakemake.settings.types import OutputSettings, ResourceSettings
 
 RESOURCES = ("mem_mb", "runtime")
 RULE = re.compile(r"^(?:rule|checkpoint) (\w+):\n((?:[ \t]+.*\n|\n)*)", re.MULTILINE)
+# A rule made in a loop: `rule:` then `name: f"publish_theme_{theme}"`, indented in its loop.
+LOOP_RULE = re.compile(r"^([ \t]+)rule:\n((?:\1[ \t]+.*\n|\n)*)", re.MULTILINE)
+LOOP_NAME = re.compile(r"name:\s*f?\"([^\"]+)\"")
 
 
-def rules_saying(project: Path, directive: str) -> set[str]:
-    """Rules whose block in the Snakefile or a rule file has `directive:`.
+def rules_saying(project: Path, directive: str, names) -> set[str]:
+    """Those of the rules `names` whose block in the Snakefile or a rule file has `directive:`.
 
     Read from the text for `threads` (once parsed, Snakemake's default 1 cannot be told from a
-    declared 1) and `benchmark` (the file the rule's resources are sized from)."""
-    found = set()
+    declared 1) and `benchmark` (the file the rule's resources are sized from). A rule made in
+    a loop stands for every name its name template matches."""
+    patterns = []
     for path in [project / "Snakefile", *sorted((project / "workflow").rglob("*.smk"))]:
-        for name, body in RULE.findall(path.read_text(encoding="utf-8") + "\n"):
-            if re.search(rf"^\s+{directive}:", body, re.MULTILINE):
-                found.add(name)
-    return found
+        text = path.read_text(encoding="utf-8") + "\n"
+        blocks = [(re.escape(name), body) for name, body in RULE.findall(text)]
+        for _, body in LOOP_RULE.findall(text):
+            template = LOOP_NAME.search(body)
+            if template:
+                blocks.append((re.sub(r"\\\{\w+\\\}", r"\\w+", re.escape(template[1])), body))
+        patterns += [name for name, body in blocks if re.search(rf"^\s+{directive}:", body, re.M)]
+    return {name for name in names if any(re.fullmatch(p, name) for p in patterns)}
 
 
 def declared_resources(project: Path) -> pd.DataFrame:
     """One row per rule that runs something: threads, mem_mb, runtime (NaN: not declared)."""
-    threads = rules_saying(project, "threads")
     rows = []
     with _inside(project), SnakemakeApi(OutputSettings(quiet={"all"})) as api:
         workflow = api.workflow(
             resource_settings=ResourceSettings(), snakefile=Path("Snakefile"), workdir=Path(".")
         )._workflow
+        threads = rules_saying(project, "threads", [rule.name for rule in workflow.rules])
         for rule in workflow.rules:
             if rule.norun:
                 continue

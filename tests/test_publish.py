@@ -184,22 +184,61 @@ def published_files(estimates, differences, config, tmp_path) -> dict:
     return {**paths, "audits": audits}
 
 
+def answer_rows() -> pd.DataFrame:
+    """The indicator's answer distribution in both waves (its theme's chart and table)."""
+    rows = []
+    for wave in (2011, 2019):
+        for category, share in ((1, 0.2), (5, 0.7), (9, 0.1)):
+            rows.append(
+                {
+                    "indicator": INDICATOR,
+                    "survey": "kommune",
+                    "wave": wave,
+                    "breakdown": "total",
+                    "group": "total",
+                    "category": category,
+                    "n": 120,
+                    "n_category": round(120 * share),
+                    "estimate": share,
+                    "se": 0.04,
+                    "ci_low": share - 0.08,
+                    "ci_high": share + 0.08,
+                    "df": 100,
+                    "method": "korn_graubard",
+                    "unanswered": 2,
+                    "estimate_unweighted": share,
+                    "n_effective": 90,
+                    "flagged": False,
+                }
+            )
+    return pd.DataFrame(rows)
+
+
 def write_outputs(config: dict, files: dict, folder) -> list:
-    """The indicator's table (CSV, XLSX, HTML) and figure (PNG, SVG), a comparison figure of
-    it by size class, the change chart (PNG, SVG) and the indicator's card, as rules
-    publish_indicator, publish_comparison and publish_change write them."""
+    """The indicator's table (CSV, XLSX, HTML) and figure (PNG, SVG), the change chart (PNG,
+    SVG), the indicator's card, a comparison figure of it by size class and its theme's answer
+    chart (PNG, SVG) and table, as rules publish_theme_* and publish_change write them."""
     only = copy.deepcopy(config)
     only["indicators"] = {INDICATOR: config["indicators"][INDICATOR]}
     title = {"nb": "Sammenligning", "en": "Comparison"}
     comparison = {"title": title, "indicators": [INDICATOR], "breakdown": "size_class"}
     only["publication"]["figures"] = {"comparison": comparison}
+    theme = only["indicators"][INDICATOR]["theme"]
+    answers = folder / "distributions.csv"
+    folder.mkdir(parents=True)
+    answer_rows().to_parquet(folder / "distributions.parquet")
+    steps.distributions(only, str(folder / "distributions.parquet"), str(answers))
     folders = steps.Folders(*(str(folder / name) for name in ("tables", "figures", "report")))
-    steps.indicators(only, files["published.csv"], files["audits"], folders)
-    steps.comparisons(only, files["published.csv"], files["audits"], folders)
-    steps.change(only, files["published.csv"], files["changes.csv"], files["audits"], folders)
+    published, audits = files["published.csv"], files["audits"]
+    steps.themes(only, published, str(answers), audits, folders, [theme])
+    steps.change(only, published, files["changes.csv"], audits, folders)
     outputs = [folders.table(INDICATOR, suffix) for suffix in ("csv", "xlsx", "html")]
     outputs += [*folders.figure(INDICATOR), *folders.figure("change")]
     outputs += [folders.report("cards", INDICATOR), *folders.figure("comparison")]
+    outputs += [
+        *folders.figure(f"distribution_{theme}"),
+        folders.table(f"distribution_{theme}", "html"),
+    ]
     return [Path(path) for path in outputs]
 
 

@@ -33,6 +33,8 @@ def shell_commands(path: Path) -> list[tuple[str, int, str]]:
         following = tokens[index + 1]
         if token.string in ("rule", "checkpoint") and following.type == tokenize.NAME:
             rule = following.string
+        if token.string == "name" and following.string == ":":  # a rule made in a loop
+            rule = next(t.string for t in tokens[index + 2 :] if t.type == tokenize.STRING)
         if token.string == "shell" and following.string == ":" and rule is not None:
             commands.append((rule, token.start[0], _string_after(tokens, index + 2, path)))
     return commands
@@ -89,6 +91,18 @@ def test_the_check_finds_every_shell_command_and_an_unquoted_placeholder(tmp_pat
     assert [(rule, line) for rule, line, _ in commands] == [("good", 4), ("bad", 9)]
     assert unquoted(commands[0][2]) == []
     assert unquoted(commands[1][2]) == ["{wildcards.survey}", "{log}"]
+
+
+def test_a_rule_made_in_a_loop_is_read_under_its_name_template(tmp_path):
+    rules = tmp_path / "loop.smk"
+    rules.write_text(
+        'for theme in THEMES:\n\n    rule:\n        name:\n            f"show_{theme}"\n'
+        "        params:\n            theme=theme,\n"
+        '        shell:\n            "show --theme {params.theme} 2> {log:q}"\n',
+        encoding="utf-8",
+    )
+    [(rule, _, command)] = shell_commands(rules)
+    assert rule == 'f"show_{theme}"' and unquoted(command) == ["{params.theme}"]
 
 
 def test_every_workflow_file_has_its_rules_read():

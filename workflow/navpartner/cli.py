@@ -192,17 +192,16 @@ def _add_publish_commands(commands) -> None:
         command.add_argument("--published", required=True, help="published estimates CSV")
         return command
 
-    indicators = published(
-        "publish-indicators", "each indicator's tables (CSV, XLSX, HTML), figure and audit card"
+    themes = published(
+        "publish-themes",
+        "each theme's publication: its indicators' tables (CSV, XLSX, HTML), figures and audit "
+        "cards, the comparison figures filed under it, its answer distributions",
     )
-    _add_names_argument(indicators, "indicators", "indicators")
-    _add_publication_arguments(indicators)
-
-    comparisons = published(
-        "publish-comparisons", "the figures that compare indicators (publication.figures)"
+    themes.add_argument("--distributions", required=True, help="published distributions CSV")
+    themes.add_argument(
+        "--themes", nargs="+", metavar="NAME", help="these themes only (default: all)"
     )
-    _add_names_argument(comparisons, "comparisons", "comparison figures")
-    _add_publication_arguments(comparisons, folders=("figures",))
+    _add_publication_arguments(themes)
 
     change = published("publish-change", "the change chart (publication.change)")
     change.add_argument("--changes", required=True, help="published changes CSV")
@@ -233,13 +232,6 @@ def _add_findings_publish_commands(commands) -> None:
     distributions.add_argument("--estimates", required=True, help="distributions Parquet")
     distributions.add_argument("--published", required=True, help="published CSV")
 
-    themes = commands.add_parser("publish-themes", help="each theme's distribution chart and table")
-    themes.add_argument("audits", nargs="+", help="estimates audit JSON files")
-    themes.add_argument("--config", default="config.yaml")
-    themes.add_argument("--published", required=True, help="published distributions CSV")
-    _add_names_argument(themes, "themes", "themes")
-    _add_publication_arguments(themes, folders=("tables", "figures"))
-
     contrasts = commands.add_parser("publish-contrasts", help="tested differences, published")
     contrasts.add_argument("audits", nargs="+", help="estimates audit JSON files")
     contrasts.add_argument("--config", default="config.yaml")
@@ -267,12 +259,6 @@ def _add_publication_arguments(command, folders=("tables", "figures", "reports")
     }
     for name in folders:
         command.add_argument(f"--{name}", help=helps[name])
-
-
-def _add_names_argument(command, key: str, what: str) -> None:
-    command.add_argument(
-        f"--{key}", nargs="+", metavar="NAME", help=f"these {what} only (default: all)"
-    )
 
 
 def _add_document_commands(commands) -> None:
@@ -536,26 +522,14 @@ def _publish_suppress(args) -> int:
     return 0
 
 
-def _publish_indicators(args) -> int:
+def _publish_themes(args) -> int:
     from navpartner.config import read_config
     from navpartner.publish import steps
 
     config = read_config(args.config)
-    names = _chosen(args.indicators, config["indicators"], "indicators", args.config)
-    steps.indicators(config, args.published, args.audits, _folders(args), names)
-    log.info("%d indicators: %s", len(names), ", ".join(names))
-    return 0
-
-
-def _publish_comparisons(args) -> int:
-    from navpartner.config import read_config
-    from navpartner.publish import steps
-
-    config = read_config(args.config)
-    figures = config["publication"]["figures"]
-    names = _chosen(args.comparisons, figures, "publication.figures", args.config)
-    steps.comparisons(config, args.published, args.audits, _folders(args), names)
-    log.info("%d comparison figures: %s", len(names), ", ".join(names))
+    names = _chosen(args.themes, config["publication"]["themes"], "publication.themes", args.config)
+    steps.themes(config, args.published, args.distributions, args.audits, _folders(args), names)
+    log.info("%d themes: %s", len(names), ", ".join(names))
     return 0
 
 
@@ -608,18 +582,6 @@ def _publish_distributions(args) -> int:
 
     table = steps.distributions(read_config(args.config), args.estimates, args.published)
     log.info("%d distribution cells, %d suppressed", len(table), (table["suppressed"] != "").sum())
-    return 0
-
-
-def _publish_themes(args) -> int:
-    from navpartner.config import read_config
-    from navpartner.publish import steps
-
-    config = read_config(args.config)
-    themes = config["publication"]["themes"]
-    names = _chosen(args.themes, themes, "publication.themes", args.config)
-    steps.themes(config, args.published, args.audits, _folders(args), names)
-    log.info("%d themes: %s", len(names), ", ".join(names))
     return 0
 
 
@@ -712,12 +674,10 @@ COMMANDS = {
     "replicate-weights": _replicate_weights,
     "combine-replicates": _combine_replicates,
     "publish-suppress": _publish_suppress,
-    "publish-indicators": _publish_indicators,
-    "publish-comparisons": _publish_comparisons,
+    "publish-themes": _publish_themes,
     "publish-change": _publish_change,
     "publish-methods": _publish_methods,
     "publish-distributions": _publish_distributions,
-    "publish-themes": _publish_themes,
     "publish-contrasts": _publish_contrasts,
     "publish-models": _publish_models,
     "claims": _claims,

@@ -763,6 +763,21 @@ def survey_waves(config: dict) -> list[tuple[str, int]]:
     )
 
 
+def theme_indicators(config: dict, theme: str) -> list[str]:
+    """The theme's indicators, in config order."""
+    return [name for name, spec in config["indicators"].items() if spec["theme"] == theme]
+
+
+def theme_comparisons(config: dict, theme: str) -> list[str]:
+    """The comparison figures (publication.figures) filed under the theme: of its first
+    indicator's theme."""
+    return [
+        name
+        for name, spec in config["publication"]["figures"].items()
+        if config["indicators"][spec["indicators"][0]]["theme"] == theme
+    ]
+
+
 def _lookup_wave(waves: dict, wave: int | str) -> dict:
     for key, spec in waves.items():
         if str(key) == str(wave):

@@ -316,18 +316,3 @@ def parquet_metadata(path: str | Path) -> dict[str, str]:
 
 def write_csv(frame: pd.DataFrame, path: str | Path) -> None:
     write_atomically(path, lambda tmp: frame.to_csv(tmp, index=False, lineterminator="\n"))
-
-
-def file_label(path: str | Path, file_format: str, codebook: str | Path | None = None) -> str:
-    """A vendor file's own label, read from its metadata only (fast: no data rows)."""
-    import pyreadstat
-
-    try:
-        if file_format == "csv":
-            book = read_yaml(codebook) or {}
-            return book.get("file_label", "")
-        reader = pyreadstat.read_sav if file_format == "sav" else pyreadstat.read_dta
-        _, meta = reader(str(path), metadataonly=True)
-    except Exception as err:  # pyreadstat raises its own types for corrupt or foreign files
-        raise InputError(str(path), f"cannot be read ({err})") from err
-    return meta.file_label or ""

@@ -1,15 +1,16 @@
 # Helpers shared by the rules. The logic lives in the navpartner package. Planning imports only
 # light modules; a helper that needs the data libraries imports them when it is called.
-import re
+import json
 
 from navpartner.audit import manifest_problems
 from navpartner.config import (
     configured_inputs,
     survey_waves,
+    theme_comparisons,
+    theme_indicators,
     wave_spec,
     write_config_part,
 )
-from navpartner.errors import InputError
 from navpartner.publish.labels import Labels, ReportCaptions, WhenAsked, is_synthetic
 
 SURVEY_WAVES = survey_waves(config)
@@ -137,68 +138,83 @@ def entry_labels(kind, shown):
 
 def report_entry(path, kind, shown, caption, **place):
     """An output in the Snakemake report: captioned by workflow/report/{caption}.rst, labelled
-    with what it is and shows (`shown` may be a function of the job's wildcards), and placed by
-    category and subcategory."""
-    if callable(shown):
-        labels = lambda wildcards: entry_labels(kind, shown(wildcards))
-    else:
-        labels = entry_labels(kind, shown)
+    with what it is and shows, and placed by category and subcategory."""
     return report(
         path,
         caption=f"../report/{caption}.rst",
-        labels=labels,
+        labels=entry_labels(kind, shown),
         **place,
     )
 
 
-def theme_category(indicator):
-    return LABELS.report_category(config["indicators"][indicator]["theme"])
-
-
-def get_indicator_publication():
-    """The files publish_indicator writes for one indicator ({indicator}): its tables, figure
-    and card, filed in the report under its theme and its own name."""
-    return [
-        "results/tables/{indicator}.csv",
-        "results/tables/{indicator}.xlsx",
-        indicator_entry("results/tables/{indicator}.html", "table"),
-        indicator_entry("results/figures/{indicator}.png", "figure"),
-        "results/figures/{indicator}.svg",
-        indicator_entry("results/report/cards/{indicator}.html", "card"),
-    ]
-
-
-def indicator_entry(path, kind):
-    """An indicator's output in the report, captioned by workflow/report/indicator_{kind}.rst."""
-    return report_entry(
-        path,
-        kind,
-        lambda wildcards: LABELS.indicator(wildcards.indicator),
-        f"indicator_{kind}",
-        category=lambda wildcards: theme_category(wildcards.indicator),
-        subcategory=lambda wildcards: LABELS.indicator(wildcards.indicator),
-    )
-
-
-def get_comparison_publication():
-    """The figure publish_comparison draws ({figure}), under the theme of its first
-    indicator."""
-
-    def figure(wildcards):
-        return config["publication"]["figures"][wildcards.figure]
-
-    return [
-        report_entry(
-            "results/figures/{figure}.png",
-            "comparison",
-            lambda wildcards: figure(wildcards)["title"][LABELS.language],
-            "comparison",
-            category=lambda wildcards: theme_category(
-                figure(wildcards)["indicators"][0]
+def get_theme_publication(theme):
+    """The files publish_theme_{theme} writes: each of the theme's indicators' tables, figure
+    and card, filed in the report under the theme and the indicator's name; the comparison
+    figures filed under the theme; the theme's answer distributions, under Findings in a
+    subcategory of their own (named apart from the theme's own category)."""
+    category = LABELS.report_category(theme)
+    outputs = []
+    for name in theme_indicators(config, theme):
+        shown = LABELS.indicator(name)
+        place = {"category": category, "subcategory": shown}
+        outputs += [
+            f"results/tables/{name}.csv",
+            f"results/tables/{name}.xlsx",
+            report_entry(
+                f"results/tables/{name}.html",
+                "table",
+                shown,
+                "indicator_table",
+                **place,
             ),
-            subcategory=LABELS.text("comparisons"),
+            report_entry(
+                f"results/figures/{name}.png",
+                "figure",
+                shown,
+                "indicator_figure",
+                **place,
+            ),
+            f"results/figures/{name}.svg",
+            report_entry(
+                f"results/report/cards/{name}.html",
+                "card",
+                shown,
+                "indicator_card",
+                **place,
+            ),
+        ]
+    for name in theme_comparisons(config, theme):
+        outputs += [
+            report_entry(
+                f"results/figures/{name}.png",
+                "comparison",
+                config["publication"]["figures"][name]["title"][LABELS.language],
+                "comparison",
+                category=category,
+                subcategory=LABELS.text("comparisons"),
+            ),
+            f"results/figures/{name}.svg",
+        ]
+    answers = {
+        "category": LABELS.text("findings"),
+        "subcategory": f"{LABELS.text('kind_distribution')}: {LABELS.theme(theme)}",
+    }
+    return outputs + [
+        report_entry(
+            f"results/figures/distribution_{theme}.png",
+            "distribution",
+            LABELS.text("kind_distribution"),
+            "distribution",
+            **answers,
         ),
-        "results/figures/{figure}.svg",
+        f"results/figures/distribution_{theme}.svg",
+        report_entry(
+            f"results/tables/distribution_{theme}.html",
+            "table",
+            LABELS.text("kind_table"),
+            "distribution",
+            **answers,
+        ),
     ]
 
 
@@ -216,16 +232,6 @@ def get_change_publication():
     ]
 
 
-def expand_each(patterns, **names):
-    """Each pattern (an output of a rule with one wildcard) for each of the names."""
-    [(wildcard, values)] = names.items()
-    return [
-        str(pattern).format(**{wildcard: value})
-        for value in values
-        for pattern in patterns
-    ]
-
-
 def get_change_waves():
     change = config["publication"].get("change", {})
     return {"first": change.get("from"), "last": change.get("to")}
@@ -236,8 +242,7 @@ def get_publication_outputs():
         "results/tables/indicators.csv",
         "results/tables/changes.csv",
         "results/report/methods.html",
-        *expand_each(get_indicator_publication(), indicator=INDICATORS),
-        *expand_each(get_comparison_publication(), figure=FIGURES),
+        *[path for theme in THEMES for path in get_theme_publication(theme)],
         *(get_change_publication() if "change" in config["publication"] else []),
     ]
     return [str(path) for path in outputs] + get_document_outputs()
@@ -269,51 +274,20 @@ def get_document_figures():
 
 
 def is_synthetic_input():
-    """Whether the vendor files say they are synthetic (their own label), for the report's
-    front page; a file that cannot be read yet counts as not synthetic (harmonise names it).
-    """
-    # pyreadstat and pandas: loaded only when the report asks
-    from navpartner.io import file_label
-
+    """Whether the vendor files say they are synthetic (their own label, as harmonise recorded
+    it in each wave's audit), for the report's front page; a wave without an audit yet counts
+    as not synthetic (the report then refuses to be made: get_provenance_category)."""
     labels = []
-    for survey, wave in SURVEY_WAVES:
-        spec = wave_spec(config, survey, wave)
+    for path in expand_survey_waves("results/harmonised/{survey}_{wave}.audit.json"):
         try:
-            labels.append(file_label(spec.file, spec.format, spec.codebook))
-        except InputError:
+            with open(path, encoding="utf-8") as audit:
+                labels.append(json.load(audit).get("source_file_label", ""))
+        except (OSError, ValueError):
             labels.append("")
     return is_synthetic(labels)
 
 
 # Publication of the findings (rules in findings.smk).
-
-
-def get_theme_publication():
-    """The distribution chart and table publish_theme makes for one theme ({theme}), under
-    Findings in a subcategory per theme (named apart from the theme's own category)."""
-    place = {
-        "category": LABELS.text("findings"),
-        "subcategory": lambda wildcards: (
-            f"{LABELS.text('kind_distribution')}: {LABELS.theme(wildcards.theme)}"
-        ),
-    }
-    return [
-        report_entry(
-            "results/figures/distribution_{theme}.png",
-            "distribution",
-            LABELS.text("kind_distribution"),
-            "distribution",
-            **place,
-        ),
-        "results/figures/distribution_{theme}.svg",
-        report_entry(
-            "results/tables/distribution_{theme}.html",
-            "table",
-            LABELS.text("kind_table"),
-            "distribution",
-            **place,
-        ),
-    ]
 
 
 def get_model_publication():
@@ -346,7 +320,6 @@ def get_findings_publication_outputs():
         "results/tables/distributions.csv",
         "results/tables/contrasts.csv",
         "results/tables/response_rates.csv",
-        *expand_each(get_theme_publication(), theme=THEMES),
         *get_model_publication(),
     ]
     return [str(path) for path in outputs]

@@ -4,8 +4,9 @@
 # diagnostics (weights_diagnostics).
 
 
-# Publication of the findings: distributions per theme, tested differences and the models,
-# each into the Snakemake report (the response rates table comes with the methods page).
+# Publication of the findings: the distributions suppressed (each theme's chart and table come
+# with its publication, rules/publish.smk), tested differences and the models, each into the
+# Snakemake report (the response rates table comes with the methods page).
 
 
 rule tables_distributions:
@@ -18,7 +19,7 @@ rule tables_distributions:
         "logs/tables_distributions/distributions.log",
     benchmark:
         "benchmarks/tables_distributions/distributions.tsv"
-    priority: BEFORE_THE_REPORT
+    priority: ON_THE_LONGEST_PATH
     conda:
         "../envs/navpartner.yaml"
     threads: 1
@@ -28,31 +29,6 @@ rule tables_distributions:
     shell:
         "navpartner publish-distributions --config {input.config:q}"
         " --estimates {input.estimates:q} --published {output:q} 2> {log:q}"
-
-
-rule publish_theme:
-    input:
-        published="results/tables/distributions.csv",
-        audits=get_estimate_audits(),
-        config=get_config_part("all"),
-    output:
-        get_theme_publication(),
-    log:
-        "logs/publish_theme/{theme}.log",
-    benchmark:
-        "benchmarks/publish_theme/{theme}.tsv"
-    wildcard_constraints:
-        theme="|".join(map(re.escape, THEMES)),
-    priority: BEFORE_THE_REPORT
-    conda:
-        "../envs/navpartner.yaml"
-    threads: 1
-    resources:
-        mem_mb=500,
-        runtime=5,
-    shell:
-        "navpartner publish-themes {input.audits:q} --config {input.config:q}"
-        " --published {input.published:q} --themes {wildcards.theme:q} 2> {log:q}"
 
 
 rule tables_contrasts:

@@ -1,5 +1,5 @@
 # Publication: disclosure control first; every table, figure and card reads its result.
-# A job per indicator (its tables, figure and card), per comparison figure, and the change chart.
+# Then a job per theme (below) and one for the change chart.
 
 
 rule tables_suppress:
@@ -28,57 +28,37 @@ rule tables_suppress:
         " --changes {output.changes:q} --audit {output.audit:q} 2> {log:q}"
 
 
-rule publish_indicator:
-    input:
-        published="results/tables/indicators.csv",
-        audits=get_estimate_audits(),
-        config=get_config_part("all"),
-    output:
-        get_indicator_publication(),
-    log:
-        "logs/publish_indicator/{indicator}.log",
-    benchmark:
-        "benchmarks/publish_indicator/{indicator}.tsv"
-    wildcard_constraints:
-        indicator="|".join(map(re.escape, INDICATORS)),
-    priority: ON_THE_LONGEST_PATH
-    conda:
-        "../envs/navpartner.yaml"
-    threads: 1
-    resources:
-        mem_mb=500,
-        runtime=5,
-    shell:
-        "navpartner publish-indicators {input.audits:q} --config {input.config:q}"
-        " --published {input.published:q} --indicators {wildcards.indicator:q}"
-        " --tables results/tables --figures results/figures --reports results/report"
-        " 2> {log:q}"
+# One job per theme: what the report's chapter on it shows. Rules made in a loop: a rule's
+# outputs cannot depend on a wildcard's value.
+for theme in THEMES:
 
-
-rule publish_comparison:
-    input:
-        published="results/tables/indicators.csv",
-        audits=get_estimate_audits(),
-        config=get_config_part("all"),
-    output:
-        get_comparison_publication(),
-    log:
-        "logs/publish_comparison/{figure}.log",
-    benchmark:
-        "benchmarks/publish_comparison/{figure}.tsv"
-    wildcard_constraints:
-        figure="|".join(map(re.escape, FIGURES)),
-    priority: ON_THE_LONGEST_PATH
-    conda:
-        "../envs/navpartner.yaml"
-    threads: 1
-    resources:
-        mem_mb=500,
-        runtime=5,
-    shell:
-        "navpartner publish-comparisons {input.audits:q} --config {input.config:q}"
-        " --published {input.published:q} --comparisons {wildcards.figure:q}"
-        " 2> {log:q}"
+    rule:
+        name:
+            f"publish_theme_{theme}"
+        input:
+            published="results/tables/indicators.csv",
+            distributions="results/tables/distributions.csv",
+            audits=get_estimate_audits(),
+            config=get_config_part("all"),
+        output:
+            get_theme_publication(theme),
+        log:
+            f"logs/publish_theme_{theme}/{theme}.log",
+        benchmark:
+            f"benchmarks/publish_theme_{theme}/{theme}.tsv"
+        priority: ON_THE_LONGEST_PATH
+        conda:
+            "../envs/navpartner.yaml"
+        threads: 1
+        resources:
+            mem_mb=500,
+            runtime=5,
+        params:
+            theme=theme,  # bound now: the shell command is formatted when the job runs
+        shell:
+            "navpartner publish-themes {input.audits:q} --config {input.config:q}"
+            " --published {input.published:q} --distributions {input.distributions:q}"
+            " --themes {params.theme:q} 2> {log:q}"
 
 
 rule publish_change:

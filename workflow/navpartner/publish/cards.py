@@ -73,7 +73,7 @@ def audit_card(
         f"<h2>{text['estimates']}</h2>",
         _estimates_table(published, indicator, labels, text),
         f"<h2>{text['provenance']}</h2>",
-        _provenance(waves, text),
+        _provenance(waves, text, f"publish_theme_{spec['theme']}"),
         f'<p class="note">{_e(labels.text("suppressed_note", minimum=_minimum(config)))}</p>',
     ]
     return html_document(labels.indicator(indicator), "\n".join(filter(None, body)) + "\n", config)
@@ -175,7 +175,7 @@ def _format(value, column: str, labels: Labels) -> str:
     return labels.number(value, 2 if column in ("se", "deff") else 1)
 
 
-def _provenance(waves: list[dict], text: dict) -> str:
+def _provenance(waves: list[dict], text: dict, publishing_rule: str) -> str:
     """Estimating rule and function per wave (from its audit), then the publishing steps."""
     head = [text["rule"], text["function"], text["inputs"]]
     rows = []
@@ -186,7 +186,7 @@ def _provenance(waves: list[dict], text: dict) -> str:
         rows.append(_row(audit["wave"], [_e(audit["step"]), _code(audit["function"]), inputs]))
     for rule, function in [
         ("tables_suppress", published_estimates),
-        ("publish_indicator", audit_card),
+        (publishing_rule, audit_card),
     ]:
         rows.append(_row("", [rule, _code(f"{function.__module__}.{function.__qualname__}"), ""]))
     return (

@@ -372,8 +372,9 @@ class WhenAsked:
 class ReportCaptions:
     """The captions of the Snakemake report's entries in the configured language, which the
     caption files (workflow/report/*.rst) insert: `report_captions("change", wildcards)`.
-    Kept in the config the report reads, not in the rules' params: a job with params makes
-    Snakemake load pandas to fingerprint them, half a second of every run."""
+    Kept in the config the report reads, not in the rules' params: a caption is no setting of
+    the step, yet Snakemake fingerprints every job's params and the report lists them on the
+    job's page."""
 
     def __init__(self, config: dict):
         self.config = config

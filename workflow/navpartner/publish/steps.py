@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from navpartner.config import survey_waves
+from navpartner.config import survey_waves, theme_comparisons, theme_indicators
 from navpartner.errors import InputError
 from navpartner.io import sha256_of, write_csv, write_json, write_text
 from navpartner.publish import findings
@@ -93,33 +93,27 @@ class Folders:
         return f"{self.reports}/{kind}/{name}.html"
 
 
-def indicators(
+def themes(
     config: dict,
     published: str,
+    distributions: str,
     audits: list[str],
     folders: Folders,
     names: list[str] | None = None,
 ) -> None:
-    """Each indicator's tables, figure and audit card: the named ones, or all."""
+    """Each theme's publication (the named themes, or all), as the report's chapter shows it:
+    its indicators' tables, figures and audit cards, the comparison figures filed under it,
+    and its answer distributions' chart and table."""
     table = read_published(published)
+    answers = findings.read_published_distributions(distributions)  # as the document reads it
     loaded = read_audits(audits)
     synthetic = _synthetic_labels(loaded)
-    for name in config["indicators"] if names is None else names:
-        _indicator(config, table, loaded, synthetic, name, folders)
-
-
-def comparisons(
-    config: dict,
-    published: str,
-    audits: list[str],
-    folders: Folders,
-    names: list[str] | None = None,
-) -> None:
-    """Each figure that compares indicators (publication.figures): the named ones, or all."""
-    table = read_published(published)
-    synthetic = _synthetic(audits)
-    for name in config["publication"]["figures"] if names is None else names:
-        _comparison(config, table, synthetic, name, folders)
+    for theme in config["publication"]["themes"] if names is None else names:
+        for name in theme_indicators(config, theme):
+            _indicator(config, table, loaded, synthetic, name, folders)
+        for name in theme_comparisons(config, theme):
+            _comparison(config, table, synthetic, name, folders)
+        _theme(config, answers, synthetic, theme, folders)
 
 
 def change(config: dict, published: str, changes: str, audits: list[str], folders: Folders) -> None:
@@ -241,21 +235,6 @@ def distributions(config: dict, estimates: str, published: str) -> pd.DataFrame:
     table = findings.published_distributions(pd.read_parquet(estimates), config)
     write_csv(table, published)
     return table
-
-
-def themes(
-    config: dict,
-    published: str,
-    audits: list[str],
-    folders: Folders,
-    names: list[str] | None = None,
-) -> None:
-    """Each theme's diverging stacked bar chart and distribution table: the named themes, or
-    all; from the published distributions, as the evaluation report reads them."""
-    table = findings.read_published_distributions(published)
-    synthetic = _synthetic(audits)
-    for theme in config["publication"]["themes"] if names is None else names:
-        _theme(config, table, synthetic, theme, folders)
 
 
 def _theme(
