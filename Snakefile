@@ -83,10 +83,13 @@ rule all:
 
 # A local run's jobs run their commands in processes forked from one server that has loaded
 # pandas and the rest once (workflow/navpartner/warm_server.py; NAVPARTNER_WARM_START=0 turns
-# it off). A cluster's jobs start their own.
+# it off). A cluster's jobs start their own, as do jobs in a conda or container environment.
 onstart:
-    if workflow.local_exec:
-        warm_server.start_server("logs/warm_start.log")
+    warm_server.start_server(
+        "logs/warm_start.log",
+        wanted=workflow.local_exec
+        and not workflow.deployment_settings.deployment_method,
+    )
 
 
 onsuccess:

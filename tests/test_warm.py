@@ -7,6 +7,7 @@ run the real `navpartner` command through a server started as the Snakefile star
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -160,6 +161,28 @@ def gone(pid: int, wait: float = 10) -> bool:
     return False
 
 
+def test_two_messages_read_at_once_stay_two():
+    """A command that ends at once: its pid and its status may arrive in one read."""
+    one, two = socket.socketpair()
+    with one, two:
+        warm.send_message(one, {"pid": 7})
+        warm.send_message(one, {"status": 0, "cpu_s": 0.1, "peak_mib": 9})
+        assert warm.receive_message(two) == {"pid": 7}
+        assert warm.receive_message(two)["status"] == 0
+
+
+def test_a_job_without_stdin_runs_with_none(server):
+    code = "import sys; from navpartner import warm; sys.exit(warm.run_in_server(sys.argv[1:]))"
+    done = subprocess.run(
+        [sys.executable, "-c", code, "say", "hei"],
+        preexec_fn=lambda: os.close(0),  # as a job started without standard input
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert done.returncode == 0 and done.stdout == "out: hei\n"
+
+
 def test_without_a_server_the_command_runs_in_its_own_process(tmp_path, monkeypatch):
     monkeypatch.delenv(warm.SERVER, raising=False)
     assert warm.run_in_server(["say", "hei"]) is None
@@ -210,4 +233,10 @@ def test_switched_off_no_server_starts(tmp_path, monkeypatch):
     monkeypatch.setenv(warm.SWITCH, "0")
     monkeypatch.delenv(warm.SERVER, raising=False)
     warm_server.start_server(tmp_path / "warm_start.log")
+    assert warm.SERVER not in os.environ and warm_server._server is None
+
+
+def test_a_cluster_run_has_no_server_not_even_an_inherited_one(tmp_path, monkeypatch):
+    monkeypatch.setenv(warm.SERVER, str(tmp_path / "another_run.sock"))
+    warm_server.start_server(tmp_path / "warm_start.log", wanted=False)
     assert warm.SERVER not in os.environ and warm_server._server is None

@@ -42,10 +42,11 @@ def run_in_server(argv: list[str]) -> int | None:
     path = os.environ.get(SERVER)
     if not path:
         return None
+    # Before the socket is made: with a standard stream closed, the socket would take its number.
+    streams = [fd for fd in STANDARD_STREAMS if _is_open(fd)]
     with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as connection:
         try:
             connection.connect(path)
-            streams = [fd for fd in STANDARD_STREAMS if _is_open(fd)]
             send_message(connection, _request(argv, streams), fds=streams)
             child = receive_message(connection)["pid"]
         except (OSError, EOFError, ValueError, KeyError):
@@ -121,15 +122,21 @@ def send_message(connection: socket.socket, message: dict, fds: list[int] = ()) 
 
 
 def receive_message(connection: socket.socket, fds: list[int] | None = None) -> dict:
-    """One message; the descriptors sent with it are appended to `fds`."""
+    """One message, and no byte of the next; the descriptors sent with it are appended to
+    `fds`."""
+    size = int.from_bytes(_exactly(connection, HEADER, fds), "big")
+    return json.loads(_exactly(connection, size))
+
+
+def _exactly(connection: socket.socket, size: int, fds: list[int] | None = None) -> bytes:
     data = b""
-    while len(data) < HEADER or len(data) < HEADER + int.from_bytes(data[:HEADER], "big"):
-        if fds is not None and not data:
-            chunk, received, _, _ = socket.recv_fds(connection, 1 << 16, len(STANDARD_STREAMS))
+    while len(data) < size:
+        if fds is not None and not data:  # descriptors come with a message's first byte
+            chunk, received, _, _ = socket.recv_fds(connection, size, len(STANDARD_STREAMS))
             fds.extend(received)
         else:
-            chunk = connection.recv(1 << 16)
+            chunk = connection.recv(size - len(data))
         if not chunk:
             raise EOFError("connection closed mid-message")
         data += chunk
-    return json.loads(data[HEADER:])
+    return data

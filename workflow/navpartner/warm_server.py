@@ -51,17 +51,30 @@ LATER = (
     "navpartner.model",
 )
 PR_SET_PDEATHSIG = 1  # prctl(2): the signal a process gets when its parent ends
+THREAD_VARIABLES = (
+    "OMP_NUM_THREADS",
+    "GOTO_NUM_THREADS",
+    "OPENBLAS_NUM_THREADS",
+    "MKL_NUM_THREADS",
+    "VECLIB_MAXIMUM_THREADS",
+    "NUMEXPR_NUM_THREADS",
+)
+# Held back while forking a job's process, until it has its own handlers.
+FORK_SIGNALS = {signal.SIGTERM, signal.SIGINT, signal.SIGCHLD}
 
 
 _server: subprocess.Popen | None = None
 _folder: str | None = None
 
 
-def start_server(log: str | Path) -> None:
-    """Start the run's server (Snakemake's onstart, local runs only) and point jobs at it."""
+def start_server(log: str | Path, wanted: bool = True) -> None:
+    """Start the run's server (Snakemake's onstart) and point jobs at it; not `wanted` (a
+    cluster run, a conda or container environment per rule): none, and no server of another
+    run either."""
     global _server, _folder
+    os.environ.pop(SERVER, None)  # one inherited from an enclosing run is not this run's
     command = shutil.which("navpartner")
-    if os.environ.get(SWITCH) == "0" or _server is not None or command is None:
+    if not wanted or os.environ.get(SWITCH) == "0" or _server is not None or command is None:
         return
     _folder = tempfile.mkdtemp(prefix="navpartner-warm-")  # 0700: this user's jobs only
     path = os.path.join(_folder, "server.sock")
@@ -69,6 +82,9 @@ def start_server(log: str | Path) -> None:
     with open(log, "wb") as output:
         _server = subprocess.Popen(
             [command, "warm-serve", "--socket", path, "--parent", str(os.getpid())],
+            # As Snakemake sets them for a job of one thread (every rule here): the math
+            # libraries size their thread pools when loaded, and the jobs' processes keep them.
+            env={**os.environ, **dict.fromkeys(THREAD_VARIABLES, "1")},
             stdin=subprocess.DEVNULL,
             stdout=output,
             stderr=subprocess.STDOUT,
@@ -167,16 +183,22 @@ class Server:
         try:
             while os.getppid() == self.parent:
                 for key, _ in self.selector.select(timeout=1.0):
-                    if key.data == "job":
-                        self._start(listener)
-                    elif key.data == "signal":
-                        with contextlib.suppress(BlockingIOError):
-                            os.read(self.wake_read, 512)
-                    else:
-                        self._abandoned(key.data, key.fileobj)
+                    try:
+                        self._handle(key, listener)
+                    except Exception:  # one job's trouble (no fork, no descriptor) stays its own
+                        traceback.print_exc()
                 self._reap()
         finally:
             self._stop_children()
+
+    def _handle(self, key, listener: socket.socket) -> None:
+        if key.data == "job":
+            self._start(listener)
+        elif key.data == "signal":
+            with contextlib.suppress(BlockingIOError):
+                os.read(self.wake_read, 512)
+        else:
+            self._abandoned(key.data, key.fileobj)
 
     def _listen(self, state: str) -> socket.socket:
         listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -200,9 +222,20 @@ class Server:
             return
         connection.settimeout(None)
         sys.stdout.flush()
-        child = os.fork()
+        server = os.getpid()
+        held = signal.pthread_sigmask(signal.SIG_BLOCK, FORK_SIGNALS)
+        try:
+            child = os.fork()
+        except OSError:
+            for fd in fds:
+                os.close(fd)
+            connection.close()  # before its pid: the job's command runs the step itself
+            raise
+        finally:
+            if os.getpid() == server:
+                signal.pthread_sigmask(signal.SIG_SETMASK, held)
         if child == 0:
-            self._run_child(request, fds, connection, listener)
+            self._run_child(request, fds, connection, listener, server, held)
         with contextlib.suppress(OSError):  # also here: a stop may come before the child's own
             os.setpgid(child, child)
         for fd in fds:
@@ -228,8 +261,9 @@ class Server:
             if child == 0:
                 return
             connection = self.children.pop(child, None)
-            if connection is None:
-                continue  # the successor, stopped
+            if connection is None:  # the successor, stopped
+                self.successor = None
+                continue
             ended = {
                 "status": os.waitstatus_to_exitcode(status),
                 "cpu_s": usage.ru_utime + usage.ru_stime,
@@ -257,15 +291,20 @@ class Server:
             with contextlib.suppress(ChildProcessError):
                 os.waitpid(self.successor, 0)  # its CPU time counts in this run's
 
-    def _run_child(self, request, fds, connection, listener) -> None:
-        """In the forked child: become the job's process, run its command, exit. Never returns."""
+    def _run_child(self, request, fds, connection, listener, server: int, held) -> None:
+        """In the forked child: become the job's process, run its command, exit. Never returns.
+        The signals held back at the fork arrive once it has a new process's handlers."""
         status = 1
         try:
+            signal.set_wakeup_fd(-1)
+            signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
+            signal.signal(signal.SIGINT, signal.default_int_handler)
+            signal.pthread_sigmask(signal.SIG_SETMASK, held)
             os.setpgid(0, 0)  # the server stops the child and its workers as one group
             _end_with_server()
-            signal.set_wakeup_fd(-1)
-            for signum in (signal.SIGCHLD, signal.SIGTERM, signal.SIGINT):
-                signal.signal(signum, signal.SIG_DFL)
+            if os.getppid() != server:  # it ended before the child could ask to end with it
+                os._exit(1)
             self.selector.close()
             for other in (listener, connection, *self.children.values()):
                 other.close()
