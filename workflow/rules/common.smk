@@ -22,8 +22,8 @@ wildcard_constraints:
 
 
 # Which ready step starts first: those on the longest path (harmonise, weight, estimate,
-# combine, suppress, the indicators' publication, the evaluation report, the manifest); then
-# the report's other inputs (distributions, models, claims, diagnostics); then what only the
+# combine, suppress, each theme's publication, the change chart, the evaluation report, the
+# manifest); then the report's other inputs (models, claims, diagnostics); then what only the
 # manifest waits for (the models' tables and charts, methods, contrasts), which runs beside the
 # report.
 ON_THE_LONGEST_PATH = 20

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from navpartner.config import survey_waves
+from navpartner.config import survey_waves, theme_comparisons, theme_indicators
 from navpartner.document.blocks import (
     Bullets,
     Contents,
@@ -292,7 +292,7 @@ def _key_finding(config: dict, sources: Sources, write: Writer, theme: str) -> s
 
 
 def _chapter(config: dict, sources: Sources, write: Writer, theme: str) -> list:
-    names = [n for n, spec in config["indicators"].items() if spec["theme"] == theme]
+    names = theme_indicators(config, theme)
     if not names:
         return []
     labels = write.labels
@@ -307,11 +307,9 @@ def _chapter(config: dict, sources: Sources, write: Writer, theme: str) -> list:
     ]
     for name in names:
         blocks += _indicator_section(config, sources, write, name)
-    for figure, spec in config["publication"]["figures"].items():
-        if spec["indicators"][0] in names:
-            blocks.append(
-                Figure(str(sources.figures / f"{figure}.svg"), spec["title"][labels.language])
-            )
+    for figure in theme_comparisons(config, theme):
+        title = config["publication"]["figures"][figure]["title"][labels.language]
+        blocks.append(Figure(str(sources.figures / f"{figure}.svg"), title))
     blocks += _survey_contrasts(config, sources, write, names)
     for model, spec in config.get("models", {}).items():
         if spec["indicators"][0] in names and model in sources.models:
