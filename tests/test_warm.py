@@ -6,6 +6,7 @@ run the real `navpartner` command through a server started as the Snakefile star
 """
 
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -214,11 +215,20 @@ def test_the_real_command_runs_in_the_server_and_stops_with_its_message(real_ser
     assert done.returncode == 2
     assert str(config) in done.stderr and "Traceback" not in done.stderr
     assert "warm start: ran in process" in done.stderr
-    assert "check-config" in real_server.read_text()  # the server's log lists what it ran
+    # The server's log is the run's timeline: when each command started and ended, and how.
+    started = re.search(
+        r"^\d\d:\d\d:\d\d\.\d{3} (\d+): navpartner check-config$", log_of(real_server), re.M
+    )
+    assert started, log_of(real_server)
+    ended = rf"^\d\d:\d\d:\d\d\.\d{{3}} {started[1]}: ended, status 2, [\d.]+ s CPU$"
+    assert wait_for(lambda: re.search(ended, log_of(real_server), re.M)), log_of(real_server)
 
 
 def test_stopping_the_server_leaves_commands_to_their_own_processes(real_server):
     warm_server.stop_server()
+    # Both servers (the first, and the successor that loaded the rest) stopped, the first
+    # after the successor.
+    assert len(re.findall(r": stopped$", log_of(real_server), re.M)) == 2, log_of(real_server)
     assert warm.SERVER not in os.environ
     done = subprocess.run(
         ["navpartner", "check-config", "--config", "/nonexistent/config.yaml"],
@@ -240,3 +250,15 @@ def test_a_cluster_run_has_no_server_not_even_an_inherited_one(tmp_path, monkeyp
     monkeypatch.setenv(warm.SERVER, str(tmp_path / "another_run.sock"))
     warm_server.start_server(tmp_path / "warm_start.log", wanted=False)
     assert warm.SERVER not in os.environ and warm_server._server is None
+
+
+def log_of(path: Path) -> str:
+    return path.read_text(encoding="utf-8")
+
+
+def wait_for(condition, seconds: float = 10):
+    """The server logs a command's end after telling the command: it may come a moment later."""
+    deadline = time.monotonic() + seconds
+    while not (found := condition()) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    return found

