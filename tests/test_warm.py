@@ -239,6 +239,31 @@ def test_stopping_the_server_leaves_commands_to_their_own_processes(real_server)
     assert done.returncode == 2 and "warm start" not in done.stderr
 
 
+@pytest.mark.parametrize("delay", [0, 0.0005, 0.001, 0.002, 0.005])
+def test_a_stop_as_the_server_becomes_ready_stops_its_successor_too(tmp_path, monkeypatch, delay):
+    """The successor is forked right after the server listens; a stop then (Snakemake's run
+    ending at once) must end both, the successor reaped before the server itself ends."""
+    monkeypatch.setattr(warm_server, "FIRST", ())
+    monkeypatch.setattr(warm_server, "LATER", ())
+    for attempt in range(5):
+        path = str(tmp_path / f"server{attempt}.sock")
+        first = os.fork()
+        if first == 0:
+            try:
+                os.setpgid(0, 0)  # the servers' own group, to see that none is left
+                os.dup2(os.open(os.devnull, os.O_WRONLY), 1)
+                warm_server.serve_command(["--socket", path, "--parent", str(os.getppid())])
+            finally:
+                os._exit(1)  # serve_command ends the process itself; never back into pytest
+        while not os.path.exists(path):
+            time.sleep(0.0002)
+        time.sleep(delay)
+        os.kill(first, signal.SIGTERM)
+        assert os.waitpid(first, 0)[1] == 0
+        with pytest.raises(ProcessLookupError):
+            os.killpg(first, 0)
+
+
 def test_switched_off_no_server_starts(tmp_path, monkeypatch):
     monkeypatch.setenv(warm.SWITCH, "0")
     monkeypatch.delenv(warm.SERVER, raising=False)

@@ -60,8 +60,9 @@ THREAD_VARIABLES = (
     "VECLIB_MAXIMUM_THREADS",
     "NUMEXPR_NUM_THREADS",
 )
+STOP_SIGNALS = {signal.SIGTERM, signal.SIGINT}
 # Held back while forking a job's process, until it has its own handlers.
-FORK_SIGNALS = {signal.SIGTERM, signal.SIGINT, signal.SIGCHLD}
+FORK_SIGNALS = {*STOP_SIGNALS, signal.SIGCHLD}
 
 
 _server: subprocess.Popen | None = None
@@ -175,18 +176,26 @@ class Server:
         _load(FIRST)
         _warm_up()
         listener = self._listen("the first steps' libraries loaded")
-        # A stop during the fork reaches the successor once it is one, not in its fork hooks.
-        held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM, signal.SIGINT})
+        # A stop that comes during the fork is held until both processes can act on it: the
+        # successor outside its fork hooks, this server with the successor's pid to stop.
+        held = signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
         try:
             self.successor = os.fork()
-        finally:
+        except OSError:
             signal.pthread_sigmask(signal.SIG_SETMASK, held)
-        if self.successor == 0:
-            listener.close()
-            self.parent, self.successor = os.getppid(), None
-            _load(LATER)
-            listener = self._listen("all libraries loaded; taken over")
-        self._serve(listener)
+            raise
+        try:
+            successor = self.successor == 0
+            if successor:
+                self.parent, self.successor = os.getppid(), None
+            signal.pthread_sigmask(signal.SIG_SETMASK, held)  # a stop held back arrives here
+            if successor:
+                listener.close()
+                _load(LATER)
+                listener = self._listen("all libraries loaded; taken over")
+            self._serve(listener)
+        finally:
+            self._stop_children()
 
     def _serve(self, listener: socket.socket) -> None:
         # Its own pipe (not one shared with the successor): a signal wakes this server only.
@@ -197,16 +206,13 @@ class Server:
         signal.signal(signal.SIGCHLD, lambda signum, frame: None)  # wakes the select below
         self.selector.register(listener, selectors.EVENT_READ, "job")
         self.selector.register(self.wake_read, selectors.EVENT_READ, "signal")
-        try:
-            while os.getppid() == self.parent:
-                for key, _ in self.selector.select(timeout=1.0):
-                    try:
-                        self._handle(key, listener)
-                    except Exception:  # one job's trouble (no fork, no descriptor) stays its own
-                        traceback.print_exc()
-                self._reap()
-        finally:
-            self._stop_children()
+        while os.getppid() == self.parent:
+            for key, _ in self.selector.select(timeout=1.0):
+                try:
+                    self._handle(key, listener)
+                except Exception:  # one job's trouble (no fork, no descriptor) stays its own
+                    traceback.print_exc()
+            self._reap()
 
     def _handle(self, key, listener: socket.socket) -> None:
         if key.data == "job":
