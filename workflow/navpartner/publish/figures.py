@@ -367,6 +367,7 @@ def save_figure(fig, png: str, svg: str) -> None:
     """PNG and SVG without dates or random ids, so reruns give identical bytes. The PNG is
     compressed at zlib level 3: for these flat-coloured charts as small as the default 6, in
     two thirds of the time."""
+    _unplaced_axis_labels(fig)
     write_atomically(
         png,
         lambda tmp: fig.savefig(
@@ -379,3 +380,12 @@ def save_figure(fig, png: str, svg: str) -> None:
     )
     with matplotlib.rc_context(STYLE):
         write_atomically(svg, lambda tmp: fig.savefig(tmp, format="svg", metadata={"Date": None}))
+
+
+def _unplaced_axis_labels(fig) -> None:
+    """Axes without a label keep it where it is: matplotlib otherwise measures every tick
+    label of the axis and of those sharing it on each draw, to place a label that is empty."""
+    for ax in fig.axes:
+        for axis in (ax.xaxis, ax.yaxis):
+            if not axis.label.get_text():
+                axis.set_label_coords(0, 0)
