@@ -45,8 +45,7 @@ def stand_in(argv: list[str]) -> int:
 def server(tmp_path, monkeypatch):
     """A server forked from here, serving the stand-in commands; its socket is in the env."""
     monkeypatch.setattr(cli, "main", stand_in)
-    monkeypatch.setattr(warm_server, "FIRST", ())
-    monkeypatch.setattr(warm_server, "LATER", ())
+    monkeypatch.setattr(warm_server, "STAGES", (("first", ()), ("second", ())))
     path = str(tmp_path / "server.sock")
     parent = os.getpid()
     pid = os.fork()
@@ -226,9 +225,12 @@ def test_the_real_command_runs_in_the_server_and_stops_with_its_message(real_ser
 
 def test_stopping_the_server_leaves_commands_to_their_own_processes(real_server):
     warm_server.stop_server()
-    # Both servers (the first, and the successor that loaded the rest) stopped, the first
-    # after the successor.
-    assert len(re.findall(r": stopped$", log_of(real_server), re.M)) == 2, log_of(real_server)
+    # Every server that became ready stopped, the first one last, after its successors (one
+    # stopped while loading its stage was never ready, and stops as well).
+    log = log_of(real_server)
+    ready = re.findall(r"^\S+ (\d+): ready", log, re.M)
+    stopped = re.findall(r"^\S+ (\d+): stopped$", log, re.M)
+    assert set(ready) <= set(stopped) and stopped[-1] == ready[0], log
     assert warm.SERVER not in os.environ
     done = subprocess.run(
         ["navpartner", "check-config", "--config", "/nonexistent/config.yaml"],
@@ -241,10 +243,9 @@ def test_stopping_the_server_leaves_commands_to_their_own_processes(real_server)
 
 @pytest.mark.parametrize("delay", [0, 0.0005, 0.001, 0.002, 0.005])
 def test_a_stop_as_the_server_becomes_ready_stops_its_successor_too(tmp_path, monkeypatch, delay):
-    """The successor is forked right after the server listens; a stop then (Snakemake's run
-    ending at once) must end both, the successor reaped before the server itself ends."""
-    monkeypatch.setattr(warm_server, "FIRST", ())
-    monkeypatch.setattr(warm_server, "LATER", ())
+    """A successor is forked right after a server listens; a stop then (Snakemake's run
+    ending at once) must end every server, each successor reaped before its server ends."""
+    monkeypatch.setattr(warm_server, "STAGES", (("first", ()), ("second", ()), ("third", ())))
     for attempt in range(5):
         path = str(tmp_path / f"server{attempt}.sock")
         first = os.fork()

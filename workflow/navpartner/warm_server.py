@@ -1,12 +1,12 @@
 """Warm starts, the run's side: one server loads the libraries once for a local run's jobs.
 
 Started by the Snakefile's `onstart` (`start_server`), stopped by `onsuccess` and `onerror`
-(`stop_server`). The jobs start once it listens with the first steps' libraries loaded; a
-successor forked from it loads the rest and then takes the socket over. For each job that
-connects, the server forks a child that becomes the job's process: its streams, working
-directory, umask, environment and arguments (navpartner/warm.py is the job's side). The server
-keeps each child's connection to send its exit status, CPU time and peak memory, and stops the
-child with its workers when the job's command is gone. Standard library only.
+(`stop_server`). The jobs start once it listens with the first steps' libraries loaded;
+successors forked from it in turn load the rest (STAGES) and take the socket over. For each
+job that connects, the server forks a child that becomes the job's process: its streams,
+working directory, umask, environment and arguments (navpartner/warm.py is the job's side).
+The server keeps each child's connection to send its exit status, CPU time and peak memory,
+and stops the child with its workers when the job's command is gone. Standard library only.
 """
 
 from __future__ import annotations
@@ -30,26 +30,36 @@ from typing import NoReturn
 
 from navpartner.warm import SERVER, STANDARD_STREAMS, SWITCH, receive_message, send_message
 
-# Loaded before the server listens: what the first steps (harmonise, weight, estimate) need.
-FIRST = (
-    "ctypes",
-    "navpartner.cli",
-    "pandas",
-    "pyarrow.parquet",
-    "pyreadstat",
-    "navpartner.harmonise",
-    "navpartner.weighting",
-    "navpartner.indicators",
-    "navpartner.findings",
-)
-# Loaded by the successor server, which then takes the socket over.
-LATER = (
-    "navpartner.publish.steps",
-    "navpartner.publish.figures",
-    "navpartner.publish.sheets",
-    "navpartner.claims",
-    "navpartner.document.report",
-    "navpartner.model",
+# What each server loads, in the order the run's steps need it: the first listens once the
+# first steps' libraries are loaded; each later one is forked from the one before, loads its
+# stage, then takes the socket over (so the models' step, ready early, finds statsmodels
+# loaded without waiting for matplotlib).
+STAGES = (
+    (
+        "the first steps' libraries",
+        (
+            "ctypes",
+            "navpartner.cli",
+            "pandas",
+            "pyarrow.parquet",
+            "pyreadstat",
+            "navpartner.harmonise",
+            "navpartner.weighting",
+            "navpartner.indicators",
+            "navpartner.findings",
+        ),
+    ),
+    ("the models' libraries", ("navpartner.model",)),
+    (
+        "the publication's libraries",
+        (
+            "navpartner.publish.steps",
+            "navpartner.publish.figures",
+            "navpartner.publish.sheets",
+            "navpartner.claims",
+            "navpartner.document.report",
+        ),
+    ),
 )
 PR_SET_PDEATHSIG = 1  # prctl(2): the signal a process gets when its parent ends
 THREAD_VARIABLES = (
@@ -170,32 +180,43 @@ class Server:
         self.selector = selectors.PollSelector()  # no kernel object for a child to share
 
     def serve(self) -> None:
-        """Listen once the first steps' libraries are loaded; a successor forked from here
-        loads the rest and then takes the socket over, so that no job waits for a library it
-        does not use. This server keeps the jobs it started until they end."""
-        _load(FIRST)
+        """Listen once the first stage is loaded; a successor forked from here loads the next
+        stage and then takes the socket over, and so on, so that no job waits for a library
+        it does not use. Each server keeps the jobs it started until they end."""
+        (state, modules), *later = STAGES
+        _load(modules)
         _warm_up()
-        listener = self._listen("the first steps' libraries loaded")
+        listener = self._listen(f"{state} loaded")
+        try:
+            for state, modules in later:
+                if not self._fork_successor():
+                    break  # this one serves; its successor loads the next stage
+                listener.close()
+                _load(modules)
+                listener = self._listen(f"{state} loaded; taken over")
+            self._serve(listener)
+        finally:
+            self._stop_children()
+
+    def _fork_successor(self) -> bool:
+        """Fork the server that loads the next stage; True in it. Without one (no fork), this
+        server serves on, and jobs load what it lacks themselves."""
         # A stop that comes during the fork is held until both processes can act on it: the
         # successor outside its fork hooks, this server with the successor's pid to stop.
         held = signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
         try:
-            self.successor = os.fork()
-        except OSError:
-            signal.pthread_sigmask(signal.SIG_SETMASK, held)
-            raise
-        try:
-            successor = self.successor == 0
-            if successor:
+            pid = os.fork()
+        except OSError as error:
+            _say(f"{os.getpid()}: no successor ({error})")
+            return False
+        else:
+            if pid == 0:
                 self.parent, self.successor = os.getppid(), None
-            signal.pthread_sigmask(signal.SIG_SETMASK, held)  # a stop held back arrives here
-            if successor:
-                listener.close()
-                _load(LATER)
-                listener = self._listen("all libraries loaded; taken over")
-            self._serve(listener)
+            else:
+                self.successor = pid
+            return pid == 0
         finally:
-            self._stop_children()
+            signal.pthread_sigmask(signal.SIG_SETMASK, held)  # a stop held back arrives here
 
     def _serve(self, listener: socket.socket) -> None:
         # Its own pipe (not one shared with the successor): a signal wakes this server only.
