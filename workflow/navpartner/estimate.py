@@ -32,6 +32,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 from scipy import sparse, special
 
+from navpartner.codes import compact, first_rows
 from navpartner.errors import DesignError
 
 LONELY_PSU_RULES = ("fail", "remove", "certainty", "adjust", "average")
@@ -137,26 +138,8 @@ def _codes(labels, n: int) -> np.ndarray:
         return np.zeros(n, dtype=np.intp)
     labels = np.asarray(labels)
     if labels.dtype.kind in "iu" and labels.min() >= 0:
-        return _compact(labels)[1]
+        return compact(labels)[1]
     return np.unique(labels, return_inverse=True)[1].ravel()
-
-
-def _compact(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Codes 0..k-1 for non-negative integer keys (in key order), and a row of each code.
-
-    A bincount over the key range when that range is modest (one pass, no sort)."""
-    if keys.max() > 8 * len(keys) + 1_000_000:
-        _, first, codes = np.unique(keys, return_index=True, return_inverse=True)
-        return first, codes.ravel()
-    present = np.bincount(keys) > 0
-    codes = (np.cumsum(present) - 1)[keys]
-    return _first_rows(codes, int(present.sum())), codes
-
-
-def _first_rows(codes: np.ndarray, n_codes: int) -> np.ndarray:
-    first = np.empty(n_codes, dtype=np.intp)
-    first[codes[::-1]] = np.arange(len(codes) - 1, -1, -1)
-    return first
 
 
 def _psus_by_stratum(stratum: np.ndarray, label: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -165,19 +148,19 @@ def _psus_by_stratum(stratum: np.ndarray, label: np.ndarray) -> tuple[np.ndarray
     label: compact codes 0..k-1. Where every label lies in one stratum (the usual case) the
     labels are the PSUs, reordered by stratum; otherwise (stratum, label) pairs are."""
     n_labels = int(label.max()) + 1
-    stratum_of_label = stratum[_first_rows(label, n_labels)]
+    stratum_of_label = stratum[first_rows(label, n_labels)]
     if (stratum_of_label[label] == stratum).all():
         order = np.argsort(stratum_of_label, kind="stable")
         rank = np.empty(n_labels, dtype=np.intp)
         rank[order] = np.arange(n_labels)
         return rank[label], stratum_of_label[order]
-    first, psu = _compact(stratum * n_labels + label)
+    first, psu = compact(stratum * n_labels + label)
     return psu, stratum[first]
 
 
 def _calibration(margins, base, weights, psu, n_psu) -> Calibration:
     sizes = [int(codes.max()) + 1 for codes in margins]
-    first, cell = _compact(np.ravel_multi_index(np.stack(margins), sizes))
+    first, cell = compact(np.ravel_multi_index(np.stack(margins), sizes))
     n_cells = len(first)
     levels = [codes[first] for codes in margins]
     # Dummies for every level of every margin: rank-deficient, but the projection is unique.
@@ -245,9 +228,8 @@ def domain_shares(
     parts = []
     for item, answer in enumerate(answers_by_item):
         if item < len(domains_by_item):  # a shared domain is coded once for all items
-            inside = domains_by_item[item] >= 0
-            domain_slot = np.where(inside, domains_by_item[item], n_domains) * n_categories
-        parts.append(_item_shares(design, layout, answer, inside, domain_slot))
+            slots = _DomainSlots.of(layout, domains_by_item[item])
+        parts.append(_item_shares(design, layout, answer, slots))
     totals = np.hstack([part.totals for part in parts])
     if design.calibration is not None:
         cell_scores = np.hstack([part.cell_scores for part in parts])
@@ -303,9 +285,9 @@ class _ItemShares:
 
 @dataclass(frozen=True)
 class _Layout:
-    """The bins of one call: (domain, category) codes per row, and their offsets by PSU and by
-    calibration cell, computed once for all items. The last domain bin collects the rows in no
-    domain."""
+    """The bins of one call, (domain, category) codes per row, and each row's offsets by PSU
+    and by calibration cell, computed once for all items. The last domain bin collects the rows
+    in no domain."""
 
     n_domains: int
     n_categories: int
@@ -326,17 +308,36 @@ class _Layout:
         return (self.n_domains + 1) * self.n_categories
 
 
-def _item_shares(design, layout: _Layout, answer, inside, domain_slot) -> _ItemShares:
+@dataclass(frozen=True)
+class _DomainSlots:
+    """One domain column's bin of (domain, category 0) per row, overall, by PSU and by cell:
+    an item's bins are these plus its answer codes, one addition per pass."""
+
+    inside: np.ndarray | None  # rows in a domain; None where every row is
+    slot: np.ndarray
+    by_psu: np.ndarray
+    by_cell: np.ndarray | None
+
+    @classmethod
+    def of(cls, layout: _Layout, domain: np.ndarray) -> _DomainSlots:
+        inside = domain >= 0
+        slot = np.where(inside, domain, layout.n_domains) * layout.n_categories
+        by_cell = None if layout.cell_offset is None else layout.cell_offset + slot
+        return cls(None if inside.all() else inside, slot, layout.psu_offset + slot, by_cell)
+
+
+def _item_shares(design, layout: _Layout, answer, slots: _DomainSlots) -> _ItemShares:
     """One item's pass: counts, and weight sums by PSU (and cell) of each (domain, category)."""
-    code = np.where(inside, answer, 0)  # answers outside the domains do not matter
+    # Answers outside the domains do not matter.
+    code = answer if slots.inside is None else np.where(slots.inside, answer, 0)
     if code.min() < 0 or code.max() >= layout.n_categories:
         raise DesignError(
             f"answers must be category codes 0..{layout.n_categories - 1} for every respondent "
             "in a domain"
         )
-    slot = domain_slot + code
-    counts = np.bincount(slot, minlength=layout.bins).reshape(-1, layout.n_categories)[:-1]
-    psu_sums = _sums_by(layout.psu_offset + slot, design.weights, design.n_psu, layout)
+    counts = np.bincount(slots.slot + code, minlength=layout.bins)
+    counts = counts.reshape(-1, layout.n_categories)[:-1]
+    psu_sums = _sums_by(slots.by_psu + code, design.weights, design.n_psu, layout)
     in_psu = psu_sums.sum(axis=2)
     weight_sum = in_psu.sum(axis=0)
     reported, cal = layout.reported, design.calibration
@@ -345,7 +346,7 @@ def _item_shares(design, layout: _Layout, answer, inside, domain_slot) -> _ItemS
         totals = _score_totals(psu_sums, share, weight_sum, reported)
         cell_scores = None
         if cal is not None:
-            cell_sums = _sums_by(layout.cell_offset + slot, cal.base, len(cal.model), layout)
+            cell_sums = _sums_by(slots.by_cell + code, cal.base, len(cal.model), layout)
             cell_scores = _score_totals(cell_sums, share, weight_sum, reported)
     members = in_psu > 0
     strata_with = np.logical_or.reduceat(members, design.first_psu_of_stratum, axis=0)

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from navpartner.codes import compact
 from navpartner.errors import WeightingError
 
 
@@ -98,15 +99,16 @@ def _check_margins(base: np.ndarray, margins: list[Margin]) -> None:
 
 def _rake_free(weights, fixed, margins, tolerance, max_iterations):
     """Rake the rows not held fixed so that free + fixed weights meet every margin."""
-    free = ~fixed
-    codes = np.stack([m.codes for m in margins])
+    free = None if not fixed.any() else ~fixed  # None: every row (no copies of the rows)
     sizes = [len(m.levels) for m in margins]
-    cell_of_row = np.ravel_multi_index(codes, sizes)
-    cells, inverse = np.unique(cell_of_row[free], return_inverse=True)
-    cell_weight = np.bincount(inverse, weights[free], minlength=len(cells))
-    cell_codes = np.unravel_index(cells, sizes)
+    cell_of_row = np.ravel_multi_index([m.codes for m in margins], sizes)
+    free_cells = cell_of_row if free is None else cell_of_row[free]
+    free_weights = weights if free is None else weights[free]
+    first, inverse = compact(free_cells)
+    cell_weight = np.bincount(inverse, free_weights, minlength=len(first))
+    cell_codes = np.unravel_index(free_cells[first], sizes)
     targets = []
-    for margin in margins:
+    for margin, level_of_cell in zip(margins, cell_codes, strict=True):
         held = np.bincount(margin.codes[fixed], weights[fixed], minlength=len(margin.levels))
         remaining = margin.targets - held
         if (remaining < 0).any():
@@ -115,7 +117,7 @@ def _rake_free(weights, fixed, margins, tolerance, max_iterations):
                 f"margin '{margin.name}' level '{level}': trimmed weights "
                 "alone exceed its target; the bounds are too tight"
             )
-        free_weight = np.bincount(margin.codes[free], weights[free], minlength=len(margin.levels))
+        free_weight = np.bincount(level_of_cell, cell_weight, minlength=len(margin.levels))
         stuck = (free_weight == 0) & (remaining > margin.targets * 1e-12)
         if stuck.any():
             level = margin.levels[int(np.flatnonzero(stuck)[0])]
@@ -125,7 +127,7 @@ def _rake_free(weights, fixed, margins, tolerance, max_iterations):
             )
         targets.append(remaining)
 
-    factor = np.ones(len(cells))
+    factor = np.ones(len(first))
     for iterations in range(1, max_iterations + 1):
         for level_of_cell, target in zip(cell_codes, targets, strict=True):
             achieved = np.bincount(level_of_cell, cell_weight * factor, minlength=len(target))
@@ -135,8 +137,10 @@ def _rake_free(weights, fixed, margins, tolerance, max_iterations):
             for level, t in zip(cell_codes, targets, strict=True)
         )
         if error < tolerance:
+            if free is None:
+                return weights * factor[inverse], iterations
             raked = weights.copy()
-            raked[free] = weights[free] * factor[inverse]
+            raked[free] = free_weights * factor[inverse]
             return raked, iterations
     raise WeightingError(
         f"raking did not converge in {max_iterations} iterations "
