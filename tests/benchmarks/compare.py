@@ -3,13 +3,15 @@ core, R's survey package and the Python package svy, on the standard data set (s
 standard.py).
 
     python tests/benchmarks/compare.py                      # 10^6 respondents, every tool
-    python tests/benchmarks/compare.py --respondents 10000000 --tools navpartner
+    python tests/benchmarks/compare.py --respondents 10000000 --tools navpartner --repeats 1
 
 Each tool runs in a process of its own and reads the same files (Parquet; CSV for R), so its
 peak memory (the process's maximum resident set) is its own. Stages: load (reading the files;
 not compared), design, rake, estimate; "analysis" is design + rake + estimate, and the ratios
-compare it with navpartner's. R and svy are optional: where one is missing the table says
-"not installed" and the run goes on. Agreement is with R's estimates and SEs.
+compare it with navpartner's. Each tool runs --repeats times, the tools in turn, and its
+median run is shown: on a shared machine one run's figures vary by half. R and svy are
+optional: where one is missing the table says "not installed" and the run goes on. Agreement
+is with R's estimates and SEs.
 """
 
 from __future__ import annotations
@@ -44,6 +46,12 @@ def main() -> None:
     parser.add_argument(
         "--tools", default=",".join(TOOLS), help="comma-separated: " + ", ".join(TOOLS)
     )
+    parser.add_argument(
+        "--repeats",
+        type=int,
+        default=3,
+        help="runs of each tool, interleaved; the median run is shown (default 3)",
+    )
     parser.add_argument("--run", choices=("navpartner", "svy"), help=argparse.SUPPRESS)
     parser.add_argument("--work", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -62,8 +70,16 @@ def main() -> None:
             f"{', '.join(map(str, MARGIN_LEVELS.values()))} levels, {len(OUTCOMES)} binary "
             f"outcomes (seed {args.seed}; written in {time.perf_counter() - started:.1f} s)\n"
         )
-        results = {tool: run_tool(tool, work) for tool in tools}
-    print(table(results))
+        runs = {tool: [] for tool in tools}
+        for _ in range(args.repeats):  # interleaved: a slow spell of the machine hits every tool
+            for tool in tools:
+                if None not in runs[tool]:
+                    runs[tool].append(run_tool(tool, work))
+    print(
+        f"each tool run {args.repeats} times, interleaved: the run with the median analysis "
+        "time is shown, with the largest peak memory of its runs\n"
+    )
+    print(table({tool: median_run(tool_runs) for tool, tool_runs in runs.items()}))
 
 
 def machine() -> str:
@@ -129,6 +145,14 @@ def run_tool(tool: str, work: Path) -> dict | None:
         "se": outcomes["se"].to_numpy(float),
         "peak_mib": usage.ru_maxrss / 1024,  # Linux: kilobytes
     }
+
+
+def median_run(runs: list[dict | None]) -> dict | None:
+    """The run of median analysis time (the lower of the middle two), with the runs' peak."""
+    if None in runs:
+        return None  # not installed
+    median = sorted(runs, key=analysis_of)[(len(runs) - 1) // 2]
+    return median | {"peak_mib": max(run["peak_mib"] for run in runs)}
 
 
 def table(results: dict[str, dict | None]) -> str:
