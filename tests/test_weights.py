@@ -181,6 +181,12 @@ def test_bounds_that_cannot_hold_stop_the_run():
         rake(np.ones(10), [margin("g", group, {"a": 10.0, "b": 90.0})], bounds=(0.1, 5.0))
 
 
+def test_every_respondent_at_a_bound_stops_the_run():
+    group = np.array(["a", "a", "b", "b"])
+    with pytest.raises(WeightingError, match="margin 'g' level 'a': every respondent is held"):
+        rake(np.ones(4), [margin("g", group, {"a": 50.0, "b": 50.0})], bounds=(0.1, 5.0))
+
+
 def changed_margins(root, tmp_path, change):
     population = read_margins(root / "data_raw/margins/kontor_2019.csv")
     change(population).to_csv(tmp_path / "m.csv", index=False)

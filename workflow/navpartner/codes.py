@@ -12,7 +12,7 @@ import numpy as np
 
 def compact(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Codes 0..k-1 for non-negative integer keys (in key order), and a row of each code."""
-    if keys.max() > 8 * len(keys) + 1_000_000:
+    if len(keys) == 0 or keys.max() > 8 * len(keys) + 1_000_000:
         _, first, codes = np.unique(keys, return_index=True, return_inverse=True)
         return first, codes.ravel()
     present = np.bincount(keys) > 0
