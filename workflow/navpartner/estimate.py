@@ -285,9 +285,8 @@ class _ItemShares:
 
 @dataclass(frozen=True)
 class _Layout:
-    """The bins of one call, (domain, category) codes per row, and each row's offsets by PSU
-    and by calibration cell, computed once for all items. The last domain bin collects the rows
-    in no domain."""
+    """The (domain, category) bins of one call, and each row's offset by PSU and by calibration
+    cell, computed once for all items. The last domain bin collects the rows in no domain."""
 
     n_domains: int
     n_categories: int
