@@ -1,3 +1,4 @@
+import sys
 from pathlib import Path
 
 import pandas as pd
@@ -5,6 +6,8 @@ import pytest
 from navpartner.config import read_config
 
 ROOT = Path(__file__).resolve().parents[1]
+# The coverage study (validation, not the product) is imported by its tests from beside them.
+sys.path.insert(0, str(ROOT / "tests" / "validation"))
 
 
 @pytest.fixture(scope="session")

@@ -236,8 +236,8 @@ BOOTSTRAP_DRAWS, BOOTSTRAP_REPLICATES = 60, 60
 
 @pytest.fixture(scope="module")
 def bootstrap_study(config, populations):
-    from navpartner.coverage import DEFAULT_TARGETS, coverage
     from navpartner.synth import load_parameters
+    from study import DEFAULT_TARGETS, coverage
 
     clusters = {s: spec["design"]["cluster"] for s, spec in config["surveys"].items()}
     return coverage(

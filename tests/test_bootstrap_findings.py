@@ -18,9 +18,11 @@ from navpartner.indicators import (
     read_survey_wave,
     survey_design,
 )
-from navpartner.model import fit_model_files, model_data
+from navpartner.model import fit_model, fit_model_files, model_data
 from numpy.testing import assert_allclose
 from rscript import needs_r, run_r
+from statsmodels.genmod import families as sm_families
+from statsmodels.genmod.generalized_linear_model import GLM
 from test_bootstrap import bootstrap_config, make_replicates
 
 # (survey, wave, indicator, breakdown): a two-group breakdown (the other group as reference)
@@ -119,6 +121,74 @@ def test_model_matches_r_svyglm_on_a_replicate_design(config, prepared, root, tm
     assert_allclose(ours["estimate"], linearised["estimate"], rtol=0, atol=1e-12)
     assert (ours["df"] == linearised["df"]).all()  # the design's df under both variances
     assert not np.allclose(ours["std_error"], linearised["std_error"])
+
+
+@needs_r
+def test_a_replicate_that_leaves_a_term_without_weight_is_dropped_as_r_does(
+    config, prepared, root, tmp_path
+):
+    """R's svyglm gives NA for the aliased term in such a replicate and svrVar drops it
+    (scale still 1/(R-1)); ours drops it too and counts it, instead of stopping."""
+    name = "likeverdig_kontorledere"
+    cut = bootstrap_config(config, replicates=30, chunks=1)
+    matrices = {}
+    for wave in (2011, 2019):
+        path = make_replicates(cut, root, prepared, "kontor", wave, tmp_path)
+        data = read_survey_wave(*prepared["kontor", wave])
+        matrix = read_replicates(path, data, cut).weights.copy()
+        matrix[(data["leadership"] == "todelt").to_numpy(), :2] = 0.0  # replicates 1 and 2
+        matrices[wave] = data, matrix
+
+    def read(survey, wave):
+        data, matrix = matrices[wave]
+        return data.assign(**{f"replicate_{i + 1:04d}": matrix[:, i] for i in range(30)})
+
+    frame = model_data(cut, name, read)
+    ours = fit_model(cut, name, frame)
+    assert (ours["replicates_dropped"] == 2).all()
+    columns = {"weight": frame["weight"], "y": frame["y"], "category": np.nan, "domain": np.nan}
+    for number, term in enumerate(ours["term"], start=1):
+        columns[f"x{number}"] = 1.0 if term == "intercept" else _dummy(frame, term)
+    replicate_weights = frame.filter(like="replicate_").to_numpy()
+    expected = r_results(pd.DataFrame(columns), replicate_weights, "replicate_mean", tmp_path)
+    expected = expected[expected["what"] == "model"]
+    assert_allclose(ours["std_error"], expected["se"], rtol=0, atol=1e-8)
+
+
+def test_a_replicate_with_separation_is_dropped_and_counted():
+    """A replicate in which every respondent of a level answers alike has no finite maximum;
+    the SEs are then the svrVar of the other replicates' refits (statsmodels' GLM here)."""
+    rng = np.random.default_rng(4)
+    n = 400
+    group = rng.integers(0, 2, n)
+    y = rng.binomial(1, np.where(group == 1, 0.6, 0.3)).astype(float)
+    factors = rng.poisson(1.0, (n, 20)).astype(float) + 0.5
+    factors[(group == 1) & (y == 0), 0] = 0.0  # replicate 1: group 1 answers yes, all of them
+    frame = pd.DataFrame(
+        {"y": y, "weight": 1.0, "cluster": np.arange(n), "stratum": "s", "g": group.astype(str)}
+    ).assign(**{f"replicate_{i + 1:04d}": factors[:, i] for i in range(20)})
+    config = {
+        "estimation": {
+            "confidence_level": 0.95,
+            "lonely_psu": "fail",
+            "variance": "bootstrap",
+            "bootstrap": {"replicates": 20, "centre": "replicate_mean"},
+        },
+        "models": {"m": {"terms": ["g"], "reference": {}}},
+    }
+    ours = fit_model(config, "m", frame)
+    assert (ours["replicates_dropped"] == 1).all()
+    x = np.column_stack([np.ones(n), group])
+    refits = np.array(
+        [
+            GLM(y, x, family=sm_families.Binomial(), var_weights=factors[:, i])
+            .fit(tol=1e-13)
+            .params
+            for i in range(1, 20)
+        ]
+    )
+    variance = ((refits - refits.mean(axis=0)) ** 2).sum(axis=0) / 19  # scale 1/(R-1), R = 20
+    assert_allclose(ours["std_error"], np.sqrt(variance), rtol=1e-8)
 
 
 def _dummy(frame: pd.DataFrame, term: str) -> pd.Series:

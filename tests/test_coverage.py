@@ -2,7 +2,7 @@
 the time. (tests/validation/coverage.py runs the full study with 500 draws.)"""
 
 import pytest
-from navpartner.coverage import DEFAULT_TARGETS, contrast_coverage, coverage
+from study import DEFAULT_TARGETS, contrast_coverage, coverage
 
 DRAWS = 60
 

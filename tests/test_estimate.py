@@ -6,8 +6,10 @@ import pandas as pd
 import pytest
 from navpartner.estimate import (
     DesignError,
+    beta_interval,
     difference_independent,
     domain_proportions,
+    korn_graubard_bounds,
     korn_graubard_interval,
     logit_interval,
     make_design,
@@ -42,7 +44,7 @@ def ours(data: pd.DataFrame, margins: pd.DataFrame | None, lonely: str = "fail")
         lonely_psu=lonely,
     )
     est = domain_proportions(design, data["y"].fillna(0).to_numpy(), domain, len(levels))
-    logit, beta = logit_interval(est), korn_graubard_interval(est)
+    logit, beta = logit_interval(est), beta_interval(est)
     return pd.DataFrame(
         {
             "domain": levels,
@@ -193,10 +195,13 @@ def test_korn_graubard_is_clopper_pearson_at_the_effective_size():
     est = domain_proportions(
         make_design(np.ones(40)), np.r_[np.ones(4), np.zeros(36)], np.zeros(40, np.intp), 1
     )
-    low, high = korn_graubard_interval(est)
     n_eff = 39  # p(1-p)/var; the t ratio is 1 when df = n - 1
-    assert_allclose(low, stats.beta.ppf(0.025, 0.1 * n_eff, 0.9 * n_eff + 1))
-    assert_allclose(high, stats.beta.ppf(0.975, 0.1 * n_eff + 1, 0.9 * n_eff))
+    expected = [
+        stats.beta.ppf(0.025, 0.1 * n_eff, 0.9 * n_eff + 1),
+        stats.beta.ppf(0.975, 0.1 * n_eff + 1, 0.9 * n_eff),
+    ]
+    for interval in (korn_graubard_interval, beta_interval):  # n_eff < n: no cap to apply
+        assert_allclose(np.ravel(interval(est)), expected)
 
 
 def test_korn_graubard_at_zero_gives_the_one_sided_exact_bound():
@@ -204,6 +209,49 @@ def test_korn_graubard_at_zero_gives_the_one_sided_exact_bound():
     low, high = korn_graubard_interval(est)
     assert low[0] == 0.0
     assert_allclose(high, 1 - 0.025 ** (1 / 20))
+
+
+# Stata 18 + kg_nchs (Ward 2019, Stata Journal 19(3)), as printed to four decimals in the tests
+# of the Python package svy (tests/svy/estimation/test_proportions.py): (p, se, n, df) and the
+# NCHS Korn-Graubard interval.
+KG_NCHS = [
+    ((0.507348258357226, 0.0167712595840644, 922, 56), (0.4732, 0.5414)),  # strata + clusters
+    ((0.471999767708621, 0.0348828290040279, 276, 56), (0.4008, 0.5441)),  # a subpopulation
+    ((0.507348258357226, 0.0192309892530454, 922, 921), (0.4690, 0.5457)),  # SRS
+    ((0.0157735, 0.0013157, 45710, 2129), (0.0133, 0.0186)),  # Ward's NAMCS example
+    ((1.0, 0.0, 100, 5), (0.9400, 1.0)),  # p = 1: n* = n (t_99 / t_5)^2 = 59.58
+]
+
+
+@pytest.mark.parametrize(("given", "expected"), KG_NCHS)
+def test_korn_graubard_equals_stata_kg_nchs(given, expected):
+    p, se, n, df = given
+    low, high = korn_graubard_bounds(p, se**2, df, n, n, cap=n)
+    assert_allclose([low, high], expected, atol=5e-5)
+
+
+def test_a_design_effect_below_one_counts_as_one():
+    # p = 0.5, n = 100, se = 0.03: p(1-p)/var = 277.8, far above n (deff 0.36). The NCHS rule
+    # caps the effective size at n = 100: exactly Clopper-Pearson with 50 of 100.
+    low, high = korn_graubard_bounds(0.5, 0.03**2, 50, 100, 100, cap=100)
+    assert_allclose([low, high], [stats.beta.ppf(0.025, 50, 51), stats.beta.ppf(0.975, 51, 50)])
+    uncapped = korn_graubard_bounds(0.5, 0.03**2, 50, 100, 100)
+    assert uncapped[1] - uncapped[0] < (high - low) * 0.7
+
+
+def test_nchs_interval_of_a_small_domain_is_never_narrower_than_its_srs_interval():
+    # 12 domain members in 4 PSUs, answers mixed alike in every PSU: the PSU totals barely
+    # vary, so the design effect is far below 1 by chance; 40 respondents outside the domain.
+    psu = np.r_[np.repeat(np.arange(4), 3), np.arange(4, 44)]
+    positive = np.r_[1, 1, 0, 1, 1, 0, 1, 0, 0, 1, 1, 0, np.zeros(40)]
+    domain = np.r_[np.zeros(12, np.intp), -np.ones(40, np.intp)]
+    est = domain_proportions(make_design(np.ones(52), psu=psu), positive, domain, 1)
+    assert est.deff[0] < 0.5
+    exact = (stats.beta.ppf(0.025, 7, 6), stats.beta.ppf(0.975, 8, 5))  # Clopper-Pearson 7/12
+    low, high = korn_graubard_interval(est)
+    assert low[0] <= exact[0] + 1e-12 and high[0] >= exact[1] - 1e-12
+    r_low, r_high = beta_interval(est)
+    assert r_high[0] - r_low[0] < high[0] - low[0]  # R's uncapped interval is narrower
 
 
 def test_wave_difference_of_independent_samples():

@@ -67,8 +67,8 @@ def test_default_data_matches_r(
     ours = got["logit"].assign(
         logit_low=got["logit"]["ci_low"],
         logit_high=got["logit"]["ci_high"],
-        beta_low=got["korn_graubard"]["ci_low"],
-        beta_high=got["korn_graubard"]["ci_high"],
+        beta_low=got["beta"]["ci_low"],
+        beta_high=got["beta"]["ci_high"],
     )
     for column in COMPARED:
         assert_allclose(ours[column], expected[column], rtol=0, atol=1e-8, err_msg=column)
@@ -91,7 +91,7 @@ def test_every_indicator_wave_and_breakdown_is_estimated(config, prepared, tmp_p
             asked = not (name == "teammal_klare" and wave == 2011)  # not in the 2011 form
             for breakdown in spec["breakdowns"]:
                 assert ((name, wave, breakdown) in seen) == asked, (name, wave, breakdown)
-    assert set(table["method"]) == {"korn_graubard", "logit"}
+    assert set(table["method"]) == {"korn_graubard", "beta", "logit"}
     assert (table["ci_low"] <= table["estimate"]).all()
     assert (table["estimate"] <= table["ci_high"]).all()
     differences = pd.read_csv(tmp_path / "d.csv")

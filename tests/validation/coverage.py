@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pandas as pd
 from navpartner.config import read_config
-from navpartner.coverage import DEFAULT_TARGETS, contrast_coverage, coverage
 from navpartner.synth import load_parameters, populations
+from study import DEFAULT_TARGETS, contrast_coverage, coverage
 
 ROOT = Path(__file__).resolve().parents[2]
 

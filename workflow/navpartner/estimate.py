@@ -203,6 +203,7 @@ def domain_shares(
     n_domains: int,
     n_categories: int,
     categories: list[int] | None = None,
+    with_rest: bool = False,
 ) -> DomainEstimates:
     """Weighted share of each answer category in each domain, for one item or several.
 
@@ -211,7 +212,9 @@ def domain_shares(
     population, or no answer that counts); shared by the items, or respondents x items.
     categories: the categories to report (default all); the shares are always of all answers
     in the domain. Results have shape (domains, categories), or (items, domains, categories)
-    for several items; `totals` has one column per result, in that order.
+    for several items; `totals` has one column per result, in that order. with_rest: each
+    domain's results are followed by those of its rest (all other domains together): shape
+    (domains, 2, categories), side 0 the domain, 1 its rest.
     """
     answers, domain = np.asarray(answers), np.asarray(domain)
     by_item = answers.reshape(len(answers), -1)
@@ -221,7 +224,7 @@ def domain_shares(
             f"answers {answers.shape} and domain {domain.shape} must have a row per "
             f"respondent of the design ({design.n_rows}), the domain one column or one per item"
         )
-    layout = _Layout.of(design, n_domains, n_categories, categories)
+    layout = _Layout.of(design, n_domains, n_categories, categories, with_rest)
     # One contiguous row per item: each item's pass reads its answers in sequence.
     answers_by_item = np.ascontiguousarray(by_item.T)
     domains_by_item = np.ascontiguousarray(domain_by_item.T)
@@ -235,7 +238,7 @@ def domain_shares(
         cell_scores = np.hstack([part.cell_scores for part in parts])
         totals -= _calibration_fit(design.calibration, cell_scores)
     totals = np.nan_to_num(totals)
-    shape = (n_domains, len(layout.reported))
+    shape = (n_domains, *((2,) if with_rest else ()), len(layout.reported))
     if answers.ndim == 2:
         shape = (by_item.shape[1], *shape)
     n, estimate = _stack(parts, "n", shape), _stack(parts, "estimate", shape)
@@ -258,7 +261,7 @@ def domain_shares(
 
 def _stack(parts: list[_ItemShares], name: str, shape: tuple[int, ...]) -> np.ndarray:
     """One field of every item, per domain or per (domain, category), in the result's shape."""
-    per_item = shape[-2:]
+    per_item = (len(parts[0].n), shape[-1])  # domain rows (with their rests), categories
     return np.stack(
         [np.broadcast_to(getattr(part, name).reshape(per_item[0], -1), per_item) for part in parts]
     ).reshape(shape)
@@ -293,14 +296,15 @@ class _Layout:
     reported: np.ndarray
     psu_offset: np.ndarray
     cell_offset: np.ndarray | None
+    with_rest: bool = False  # each domain followed by its rest (all the other domains)
 
     @classmethod
-    def of(cls, design, n_domains, n_categories, categories) -> _Layout:
+    def of(cls, design, n_domains, n_categories, categories, with_rest=False) -> _Layout:
         reported = np.arange(n_categories) if categories is None else np.asarray(categories)
         bins = (n_domains + 1) * n_categories
         cal = design.calibration
         cell_offset = None if cal is None else cal.cell * bins
-        return cls(n_domains, n_categories, reported, design.psu * bins, cell_offset)
+        return cls(n_domains, n_categories, reported, design.psu * bins, cell_offset, with_rest)
 
     @property
     def bins(self) -> int:
@@ -335,7 +339,7 @@ def _item_shares(design, layout: _Layout, answer, slots: _DomainSlots) -> _ItemS
             "in a domain"
         )
     counts = np.bincount(slots.slot + code, minlength=layout.bins)
-    counts = counts.reshape(-1, layout.n_categories)[:-1]
+    counts = _sides(counts.reshape(-1, layout.n_categories)[:-1], layout)
     psu_sums = _sums_by(slots.by_psu + code, design.weights, design.n_psu, layout)
     in_psu = psu_sums.sum(axis=2)
     weight_sum = in_psu.sum(axis=0)
@@ -363,7 +367,17 @@ def _item_shares(design, layout: _Layout, answer, slots: _DomainSlots) -> _ItemS
 def _sums_by(index, values, n_groups, layout: _Layout) -> np.ndarray:
     """Sums of values by (group, domain, category) in one pass; the 'no domain' bin dropped."""
     sums = np.bincount(index, values, minlength=n_groups * layout.bins)
-    return sums.reshape(n_groups, -1, layout.n_categories)[:, :-1]
+    return _sides(sums.reshape(n_groups, -1, layout.n_categories)[:, :-1], layout)
+
+
+def _sides(sums: np.ndarray, layout: _Layout) -> np.ndarray:
+    """Sums by (..., domain, category) as they are or, with the layout's `with_rest`, by
+    (..., domain and then its rest, category): a rest's sums are all domains' less its own, so
+    every domain's contrast with the rest comes from the one pass."""
+    if not layout.with_rest:
+        return sums
+    rest = sums.sum(axis=-2, keepdims=True) - sums
+    return np.stack([sums, rest], axis=-2).reshape(*sums.shape[:-2], -1, sums.shape[-1])
 
 
 def _score_totals(sums, share, weight_sum, reported) -> np.ndarray:
@@ -431,25 +445,42 @@ def logit_interval(est: DomainEstimates, level: float = 0.95) -> tuple[np.ndarra
 def korn_graubard_interval(
     est: DomainEstimates, level: float = 0.95
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Clopper-Pearson with the effective sample size, df-adjusted: svyciprop(method = "beta").
+    """Korn-Graubard interval under the NCHS data presentation standards for proportions
+    (Parker et al. 2017), as Stata's kg_nchs (Ward 2019) and the NCHS SAS macro compute it.
 
-    As R: n_eff = p(1-p)/var * (t_{n-1} / t_df)^2 with n the rows of the design (for a domain
-    that is the whole design, as domains are never subset). Where p is 0 or 1 the variance is 0
-    and R gives NaN; here n_eff falls back to the domain's respondents, giving the exact
-    one-sided Clopper-Pearson bound at that n.
+    The effective sample size p(1-p)/var (the domain's respondents n where p is 0 or 1) is
+    df-adjusted by (t_{n-1} / t_df)^2 with n the domain's respondents, and may not exceed n: a
+    design effect below 1, which a small domain in few PSUs often shows by chance, is taken
+    as 1. R's svyciprop(method = "beta") has no such cap: `beta_interval`.
     """
-    p, alpha = est.estimate, 1 - level
+    return korn_graubard_bounds(est.estimate, est.variance, est.df, est.n, est.n, level, cap=est.n)
+
+
+def beta_interval(est: DomainEstimates, level: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
+    """Clopper-Pearson at the df-adjusted effective sample size, exactly R's
+    svyciprop(method = "beta"): the t ratio's n is the rows of the design (for a domain that
+    is the whole design, as domains are never subset), and the effective size is not capped.
+    Where p is 0 or 1 the variance is 0 and R gives NaN; here the effective size falls back to
+    the domain's respondents, giving the exact one-sided Clopper-Pearson bound at that n."""
+    rows = np.full(np.shape(est.n), est.n_rows)
+    return korn_graubard_bounds(est.estimate, est.variance, est.df, est.n, rows, level)
+
+
+def korn_graubard_bounds(p, variance, df, respondents, t_rows, level=0.95, cap=None):
+    """Clopper-Pearson bounds at n* = p(1-p)/variance * (t_{t_rows-1} / t_df)^2, n* at most
+    `cap`; where the variance is 0, n* starts from the respondents."""
+    p, variance, df = (np.asarray(a, dtype=float) for a in (p, variance, df))
+    alpha = 1 - level
     with np.errstate(invalid="ignore", divide="ignore"):
-        n_eff = p * (1 - p) / est.variance
-        n_eff = np.where(est.variance > 0, n_eff, est.n)
-        ratio = special.stdtrit(est.n_rows - 1, alpha / 2) / special.stdtrit(
-            _positive(est.df), alpha / 2
-        )
-        n_eff = n_eff * ratio**2
+        n_eff = np.where(variance > 0, p * (1 - p) / variance, respondents)
+        ratio = special.stdtrit(t_rows - 1, alpha / 2) / special.stdtrit(_positive(df), alpha / 2)
+        n_eff = np.where(np.asarray(t_rows) > 1, n_eff * ratio**2, n_eff)
+        if cap is not None:
+            n_eff = np.minimum(n_eff, cap)
         x = n_eff * p
         low = np.where(x > 0, special.betaincinv(x, n_eff - x + 1, alpha / 2), 0.0)
         high = np.where(n_eff - x > 0, special.betaincinv(x + 1, n_eff - x, 1 - alpha / 2), 1.0)
-    undefined = np.isnan(p) | ~(est.df > 0)
+    undefined = np.isnan(p) | ~(df > 0)
     return np.where(undefined, np.nan, low), np.where(undefined, np.nan, high)
 
 
@@ -506,13 +537,11 @@ def against_rest(
 ) -> DomainEstimates:
     """Each domain's share of `category` and that of the rest (all other domains together), in
     one call: results (domains, 2, 1), side 0 the domain, 1 its rest; `totals` columns in that
-    order. answers, domain: per respondent, as for `domain_shares` (-1: in no domain)."""
-    inside = np.asarray(domain) >= 0
-    side = np.where(
-        inside[:, None], (np.asarray(domain)[:, None] != np.arange(n_domains)).astype(np.intp), -1
+    order. answers, domain: per respondent, as for `domain_shares` (-1: in no domain). One
+    pass over the respondents for all domains: a rest's sums are the total's less the domain's."""
+    return domain_shares(
+        design, answers, domain, n_domains, n_categories, categories=[category], with_rest=True
     )
-    replicated = np.broadcast_to(np.asarray(answers)[:, None], side.shape)
-    return domain_shares(design, replicated, side, 2, n_categories, categories=[category])
 
 
 @dataclass(frozen=True)
@@ -535,10 +564,14 @@ def differences_from_rest(
     level: float = 0.95,
 ) -> Contrast:
     """Each domain's share of `category` against the rest of the domains together; the t
-    reference has the df of all the domains (the two sides together)."""
+    reference has the two sides' Welch-Satterthwaite df (`contrast_df`)."""
     both = against_rest(design, answers, domain, n_domains, n_categories, category)
     totals = both.totals.reshape(design.n_psu, n_domains, 2)
-    df = np.full(n_domains, domain_df(design, np.asarray(domain) >= 0))
+    df = contrast_df(
+        (both.variance[:, 0, 0], both.df[:, 0, 0]),
+        (both.variance[:, 1, 0], both.df[:, 1, 0]),
+        domain_df(design, np.asarray(domain) >= 0),
+    )
     diff = difference_within(
         design,
         (both.estimate[:, 0, 0], totals[:, :, 0]),
@@ -560,12 +593,14 @@ def differences_from_reference(
     level: float = 0.95,
 ) -> Contrast:
     """Each domain's share of `category` against the reference domain's (that domain itself
-    included, with difference 0); the t reference has the df of each pair together."""
+    included, with difference 0); the t reference has the pair's `contrast_df`."""
     shares = domain_shares(design, answers, domain, n_domains, n_categories, categories=[category])
     domain = np.asarray(domain)
-    df = np.array(
+    joint = np.array(
         [domain_df(design, (domain == d) | (domain == reference)) for d in range(n_domains)]
     )
+    variance, own_df = shares.variance[:, 0], shares.df[:, 0]
+    df = contrast_df((variance, own_df), (variance[reference], own_df[reference]), joint)
     estimate = shares.estimate[:, 0]
     diff = difference_within(
         design,
@@ -575,6 +610,19 @@ def differences_from_reference(
         level,
     )
     return Contrast(estimate, np.full(n_domains, estimate[reference]), diff)
+
+
+def contrast_df(first, second, joint) -> np.ndarray:
+    """Degrees of freedom of a contrast of two domains of one design: Welch-Satterthwaite
+    (Satterthwaite 1946) from each side's (variance, df), at most `joint`, the df of the two
+    domains together. A small side's variance is estimated from its few PSUs only; the df of
+    both sides together would overstate how well the contrast's variance is known, and the
+    interval under-covers (tests/validation/coverage.py). Where neither side varies: `joint`.
+    """
+    (v1, df1), (v2, df2) = first, second
+    with np.errstate(invalid="ignore", divide="ignore"):
+        df = (v1 + v2) ** 2 / (v1**2 / df1 + v2**2 / df2)
+    return np.where(np.isnan(df), joint, np.minimum(df, joint))
 
 
 def domain_df(design: Design, inside: np.ndarray) -> int:

@@ -12,6 +12,7 @@ from navpartner.errors import ConfigError, InputError
 from navpartner.estimate import (
     Design,
     Replicates,
+    beta_interval,
     difference_independent,
     domain_proportions,
     korn_graubard_interval,
@@ -39,7 +40,13 @@ ESTIMATE_COLUMNS = [
     "variance",
     "estimate_unweighted",
 ]
-INTERVALS = {"korn_graubard": korn_graubard_interval, "logit": logit_interval}
+# korn_graubard: the NCHS standard's (effective size at most the respondents); beta: R's
+# svyciprop(method = "beta"), uncapped; logit: svyciprop(method = "logit").
+INTERVALS = {
+    "korn_graubard": korn_graubard_interval,
+    "beta": beta_interval,
+    "logit": logit_interval,
+}
 
 
 def survey_indicators(config: dict, survey: str) -> dict[str, dict]:
@@ -301,11 +308,12 @@ def replicates_for(config: dict, path: str | None, data: pd.DataFrame) -> Replic
 
 
 def reliability_flags(table: pd.DataFrame, thresholds: dict) -> pd.DataFrame:
-    """NCHS-style flags (Parker et al. 2017) on proportions: effective sample size p(1-p)/var
-    (the respondents where the variance is 0, at p = 0 or 1), df, and the interval's width."""
-    p, variance = table["estimate"], table["variance"]
+    """Flags after the NCHS standards for proportions (Parker et al. 2017): effective sample
+    size p(1-p)/var, at most the respondents (a design effect below 1 counts as 1; the
+    respondents where the variance is 0, at p = 0 or 1), df, and the interval's width."""
+    p, variance, n = table["estimate"], table["variance"], table["n"]
     with np.errstate(invalid="ignore", divide="ignore"):
-        n_effective = np.where(variance > 0, p * (1 - p) / variance, table["n"])
+        n_effective = np.minimum(np.where(variance > 0, p * (1 - p) / variance, n), n)
     flags = {
         "n_effective": n_effective,
         "flag_low_n_effective": n_effective < thresholds["min_effective_n"],

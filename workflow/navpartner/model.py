@@ -106,8 +106,11 @@ def fit_model(config: dict, name: str, frame: pd.DataFrame) -> pd.DataFrame:
     fitted = model.fit(tol=1e-13, maxiter=100)  # to the last digits R is checked at
     coefficients = fitted.params.to_numpy()
     covariance, df = _design_covariance(config, frame, design.to_numpy(), y, weights, fitted)
+    dropped = 0
     if config["estimation"]["variance"] == "bootstrap":
-        covariance = _replicate_covariance(config, name, frame, design.to_numpy(), coefficients)
+        covariance, dropped = _replicate_covariance(
+            config, name, frame, design.to_numpy(), coefficients
+        )
     se = np.sqrt(np.diag(covariance))
     quantile = stats.t.ppf(0.5 + level / 2, df)
     return pd.DataFrame(
@@ -127,6 +130,7 @@ def fit_model(config: dict, name: str, frame: pd.DataFrame) -> pd.DataFrame:
             "n": len(frame),
             "clusters": frame["cluster"].nunique(),
             "strata": frame["stratum"].nunique(),
+            "replicates_dropped": dropped,
         }
     )
 
@@ -152,8 +156,16 @@ def _replicates_in(data: pd.DataFrame) -> list[str]:
     return [column for column in data.columns if column.startswith("replicate_")]
 
 
-def _replicate_covariance(config, name, frame, x, coefficients) -> np.ndarray:
-    """svrVar of the coefficients refitted with each replicate's weights."""
+def _replicate_covariance(config, name, frame, x, coefficients) -> tuple[np.ndarray, int]:
+    """svrVar of the coefficients refitted with each replicate's weights, and how many
+    replicates were dropped from it.
+
+    A replicate that leaves a term without weight (every PSU of a level's respondents left out)
+    cannot estimate that term: R's svyglm gives NA there and svrVar drops the replicate
+    (na.omit; the scale stays 1/(R-1)). So do we, and the model table counts them. A replicate
+    whose refit has no finite maximum because a level's respondents all answer alike
+    (separation) is dropped too: R keeps the coefficient where glm.fit's iterations stopped,
+    an artefact that would swamp the variance."""
     bootstrap = config["estimation"]["bootstrap"]
     columns = replicate_columns(bootstrap["replicates"])
     if _replicates_in(frame) != columns:
@@ -168,33 +180,41 @@ def _replicate_covariance(config, name, frame, x, coefficients) -> np.ndarray:
         frame[columns].to_numpy(float), full_sample_centre=bootstrap["centre"] == "full_sample"
     )
     y = frame["y"].to_numpy(float)
-    refits = np.array(
-        [
-            _logistic_fit(x, y, weights, coefficients, f"model '{name}', {column}")
-            for column, weights in zip(columns, replicates.weights.T, strict=True)
-        ]
-    )
-    return replicate_covariance(replicates, refits, coefficients)
+    refits = [_refit(x, y, weights, coefficients) for weights in replicates.weights.T]
+    kept = np.array([refit for refit in refits if refit is not None]).reshape(-1, x.shape[1])
+    if len(kept) < 2:
+        raise InputError(
+            "(model data)",
+            f"model '{name}': too few bootstrap replicates can estimate every term",
+            expected="at least 2 replicates whose refit has a finite maximum",
+            found=f"{len(kept)} of {len(columns)}",
+        )
+    return replicate_covariance(replicates, kept, coefficients), len(columns) - len(kept)
 
 
-def _logistic_fit(x, y, weights, start, what: str, tolerance=1e-12, iterations=100):
-    """Weighted logistic regression by Newton's method (IRLS) from `start`, as glm.fit."""
+def _refit(x, y, weights, start, tolerance=1e-12, iterations=100) -> np.ndarray | None:
+    """Weighted logistic regression by Newton's method (IRLS) from `start`, as glm.fit; None
+    where the likelihood has no finite maximum: a term without weight (aliased) or whose
+    respondents all answer alike (separation: the iterations do not settle)."""
+    if np.linalg.matrix_rank(x[weights > 0]) < x.shape[1]:
+        return None
     weights = weights / weights.sum()
     beta = start
-    for _ in range(iterations):
-        mu = special.expit(x @ beta)
-        step = np.linalg.solve(
-            x.T @ (x * (weights * mu * (1 - mu))[:, None]), x.T @ (weights * (y - mu))
-        )
-        beta = beta + step
-        if np.max(np.abs(step)) < tolerance * (1 + np.max(np.abs(beta))):
-            return beta
-    raise InputError(
-        "(model data)",
-        f"{what}: the refit does not converge (a replicate may leave a term's level with only "
-        "one kind of answer)",
-        expected=f"convergence within {iterations} iterations",
-    )
+    with np.errstate(over="ignore", invalid="ignore"):
+        for _ in range(iterations):
+            mu = special.expit(x @ beta)
+            try:
+                step = np.linalg.solve(
+                    x.T @ (x * (weights * mu * (1 - mu))[:, None]), x.T @ (weights * (y - mu))
+                )
+            except np.linalg.LinAlgError:
+                return None
+            if not np.isfinite(step).all():
+                return None
+            beta = beta + step
+            if np.max(np.abs(step)) < tolerance * (1 + np.max(np.abs(beta))):
+                return beta
+    return None
 
 
 def _dummies(term: str, reference: dict, frame: pd.DataFrame) -> pd.DataFrame:

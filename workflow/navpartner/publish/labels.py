@@ -60,8 +60,12 @@ TEXTS = {
         "en": "bootstrap with {replicates} replicates",
     },
     "korn_graubard": {
-        "nb": "Korn–Graubard-intervall (beta)",
-        "en": "Korn–Graubard (beta) interval",
+        "nb": "Korn–Graubard-intervall (NCHS-standarden)",
+        "en": "Korn–Graubard interval (NCHS standard)",
+    },
+    "beta": {
+        "nb": "Korn–Graubard-intervall (R, beta)",
+        "en": "Korn–Graubard interval (R, beta)",
     },
     "logit": {"nb": "logit-intervall", "en": "logit interval"},
     "cluster_kommunenummer": {"nb": "kommunen", "en": "the municipality"},

@@ -15,7 +15,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-
 from navpartner.estimate import (
     Replicates,
     differences_from_rest,
@@ -163,10 +162,12 @@ def contrast_coverage(
     draws: int,
     seed: int,
     level: float = 0.95,
+    min_respondents: int = 6,
 ) -> pd.DataFrame:
     """Per target with a breakdown and group: coverage of the interval of the group's difference
     from the rest of the population (covariance of the two domains in one design), against the
-    model's expected difference (the mean of the draws' population differences)."""
+    model's expected difference (the mean of the draws' population differences), over the
+    draws in which the group has at least `min_respondents` (`draws` counts them)."""
     rng = np.random.default_rng(seed)
     shifts = answer_shifts(population, params)
     targets = [t for t in targets if t.breakdown != "total"]
@@ -194,6 +195,7 @@ def contrast_coverage(
                             "target": target.name,
                             "group": groups,
                             "draw": draw,
+                            "n": np.bincount(domain[domain >= 0], minlength=len(groups)),
                             "finite_difference": _rest_differences(
                                 positive[valid], group[valid], len(groups)
                             ),
@@ -206,6 +208,8 @@ def contrast_coverage(
                 )
     draws_table = pd.concat(records, ignore_index=True)
     expected = draws_table.groupby(["target", "group"])["finite_difference"].transform("mean")
+    draws_table = draws_table.assign(expected=expected)[draws_table["n"] >= min_respondents]
+    expected = draws_table.pop("expected")
     draws_table = draws_table.assign(
         expected_difference=expected,
         covered=(draws_table["ci_low"] <= expected) & (expected <= draws_table["ci_high"]),
@@ -214,7 +218,10 @@ def contrast_coverage(
         draws_table.groupby(["target", "group"], sort=False)
         .agg(
             draws=("draw", "size"),
+            mean_n=("n", "mean"),
+            min_n=("n", "min"),
             expected_difference=("expected_difference", "first"),
+            mean_difference=("difference", "mean"),
             mean_se=("se", "mean"),
             sd_difference=("difference", "std"),
             coverage=("covered", "mean"),
