@@ -4,7 +4,7 @@ import shutil
 
 import pandas as pd
 import pytest
-from workflow_run import digests, snakemake
+from workflow_run import copy_project, digests, snakemake
 
 pytestmark = pytest.mark.slow
 
@@ -87,3 +87,15 @@ def test_bad_vendor_file_stops_the_run_and_leaves_no_output(project, full_run, t
 def test_lint_is_clean(project):
     result = snakemake(project, "--lint")
     assert result.returncode == 0, result.stdout[-3000:]
+
+
+def test_bootstrap_with_the_default_500_replicates_runs_the_whole_pipeline(root, tmp_path):
+    """A replicate that leaves a model term without respondents (2 of the default 500 do on
+    the default data) is dropped and counted, not a stop."""
+    project = copy_project(root, tmp_path)
+    run = snakemake(project, "--config", "estimation={variance: bootstrap}")
+    assert run.returncode == 0, run.stderr[-3000:]
+    models = pd.read_csv(project / "results/models/likeverdig_kontorledere.csv")
+    assert (models["replicates_dropped"] > 0).all()
+    page = (project / "results/report/models/likeverdig_kontorledere.html").read_text()
+    assert "500 bootstrap-replikater" in page

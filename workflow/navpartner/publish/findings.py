@@ -113,6 +113,14 @@ TEXTS = {
         "sandwich with clusters ({clusters}) and strata (each survey and wave), t with {df} "
         "degrees of freedom. n = {n} responses in {psus} clusters. Reference: {reference}.",
     },
+    "model_note_bootstrap": {
+        "nb": " Standardfeilene er i stedet fra {replicates} bootstrap-replikater; {dropped} av "
+        "dem kunne ikke anslå alle ledd (en gruppe uten svar, eller der alle svarte likt) og er "
+        "utelatt, slik R-funksjonen svrVar gjør.",
+        "en": " The standard errors come from {replicates} bootstrap replicates instead; "
+        "{dropped} of them could not estimate every term (a group without respondents, or "
+        "all answering alike) and are left out, as R's svrVar does.",
+    },
     "intercept": {"nb": "Konstantledd", "en": "Intercept"},
 }
 
@@ -871,12 +879,19 @@ def _model_note(table, name, config, labels: Labels) -> str:
         else labels.population(level)
         for term, level in spec.get("reference", {}).items()
     )
-    return labels.choose(TEXTS)["model_note"].format(
+    texts = labels.choose(TEXTS)
+    note = texts["model_note"].format(
         clusters="; ".join(dict.fromkeys(labels.cluster(s) for s in surveys)),
         df=labels.number(table["df"].iat[0], 0),
         n=labels.number(table["n"].iat[0], 0),
         psus=labels.number(table["clusters"].iat[0], 0),
         reference=reference or "-",
+    )
+    if config["estimation"]["variance"] != "bootstrap":
+        return note
+    return note + texts["model_note_bootstrap"].format(
+        replicates=labels.number(config["estimation"]["bootstrap"]["replicates"], 0),
+        dropped=labels.number(table["replicates_dropped"].iat[0], 0),
     )
 
 
