@@ -42,6 +42,7 @@ def ours(data: pd.DataFrame, margins: pd.DataFrame | None, lonely: str = "fail")
         margins=calibration,
         base_weights=data["w"].to_numpy(),
         lonely_psu=lonely,
+        fpc=data["fpc"].to_numpy(float) if "fpc" in data else None,
     )
     est = domain_proportions(design, data["y"].fillna(0).to_numpy(), domain, len(levels))
     logit, beta = logit_interval(est), beta_interval(est)
@@ -122,6 +123,44 @@ def test_cluster_sample_domains_match_r(clus1, tmp_path):
 @needs_r
 def test_raked_cluster_sample_matches_r_calibrate(clus1, clus1_margins, tmp_path):
     compare(clus1, clus1_margins, tmp_path)
+
+
+@needs_r
+@pytest.mark.parametrize("raked", [False, True])
+def test_finite_population_correction_matches_r_svydesign_fpc(
+    clus1, clus1_margins, raked, tmp_path
+):
+    # apiclus1: 15 of the 757 school districts (R's apiclus1$fpc)
+    compare(clus1.assign(fpc=757.0), clus1_margins if raked else None, tmp_path)
+
+
+@needs_r
+def test_stratified_finite_population_correction_matches_r(root, tmp_path):
+    api = pd.read_csv(root / "tests/data/api_strat.csv", dtype=str)
+    data = pd.DataFrame(
+        {
+            "y": (api["comp.imp"] == "Yes").astype(float),
+            "domain": api["sch.wide"],
+            "psu": api["cds"],
+            "stratum": api["stype"],
+            "w": api["pw"].astype(float),
+            "fpc": api["stype"].map({"E": 4421.0, "H": 755.0, "M": 1018.0}),  # apistrat$fpc
+        }
+    )
+    compare(data, None, tmp_path)
+
+
+def test_the_correction_shrinks_each_stratum_by_its_unsampled_fraction():
+    rng = np.random.default_rng(2)
+    y, stratum = rng.integers(0, 2, 60), np.repeat([0, 1], 30)
+    domain = np.zeros(60, np.intp)
+    plain = domain_proportions(make_design(np.ones(60), strata=stratum), y, domain, 1)
+    census = make_design(np.ones(60), strata=stratum, fpc=np.full(60, 30))
+    assert_allclose(domain_proportions(census, y, domain, 1).variance, 0.0, atol=1e-18)
+    halved = make_design(np.ones(60), strata=stratum, fpc=np.full(60, 60))
+    assert_allclose(domain_proportions(halved, y, domain, 1).variance, plain.variance / 2)
+    with pytest.raises(DesignError, match="30 sampled PSUs but a population count of 20"):
+        make_design(np.ones(60), strata=stratum, fpc=np.full(60, 20))
 
 
 @needs_r

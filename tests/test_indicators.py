@@ -182,3 +182,37 @@ def test_weights_that_do_not_match_the_respondents_are_named(prepared, tmp_path)
     pd.read_parquet(weights).iloc[1:].to_parquet(short)
     with pytest.raises(InputError, match="respondent_id"):
         read_survey_wave(harmonised, str(short))
+
+
+def test_the_frame_correction_counts_the_waves_municipalities(config, prepared, root, monkeypatch):
+    """estimation.fpc: frame multiplies the variance by 1 - n/N, N the municipalities of the
+    wave's frame (no strata: one count), n those with respondents; points do not move."""
+    monkeypatch.chdir(root)
+    data = read_survey_wave(*prepared["kommune", 2019])
+    corrected = copy.deepcopy(config)
+    corrected["estimation"]["fpc"] = "frame"
+    plain = estimate_indicator(
+        config, "likeverdig_radmenn", data, survey_design(config, "kommune", data), "x"
+    )[0]
+    fpc = estimate_indicator(
+        corrected, "likeverdig_radmenn", data, survey_design(corrected, "kommune", data), "x"
+    )[0]
+    frame = pd.read_csv(root / "data_raw/frames/municipalities_2019.csv")
+    factor = 1 - data["kommunenummer"].nunique() / len(frame)
+    assert 0 < factor < 1
+    assert_allclose(fpc["estimate"], plain["estimate"], rtol=0, atol=0)
+    assert_allclose(fpc["variance"], plain["variance"] * factor, rtol=1e-12)
+
+
+@pytest.mark.bad_input
+def test_a_stratum_with_more_municipalities_than_its_frame_is_named(
+    config, prepared, root, monkeypatch
+):
+    monkeypatch.chdir(root)
+    data = read_survey_wave(*prepared["kommune", 2019])
+    corrected = copy.deepcopy(config)
+    corrected["estimation"]["fpc"] = "frame"
+    corrected["surveys"]["kommune"]["design"]["strata"] = "region"
+    data.loc[data.index[:3], "region"] = "atlantis"
+    with pytest.raises(InputError, match="kommune 2019: stratum 'atlantis' of 'region'"):
+        survey_design(corrected, "kommune", data)

@@ -1,7 +1,8 @@
 # Domain proportions with R's survey package, the reference our estimation core is checked against.
 # Usage: Rscript proportions.R data.csv margins.csv|- lonely_psu out.csv
 #   data.csv:    y (0/1, empty = no valid answer), domain (empty = in no domain), psu, stratum,
-#                w (base weight), and one column per calibration variable
+#                w (base weight), optional fpc (the population's PSUs in the stratum), and one
+#                column per calibration variable
 #   margins.csv: variable, level, count; '-' for weights used as fixed
 #   out.csv:     per domain: n, estimate, se, logit and beta CIs, deff, df, the final weights' sum
 suppressMessages(library(survey))
@@ -10,7 +11,13 @@ data <- read.csv(args[1], colClasses = "character", na.strings = "")
 data$y <- as.numeric(data$y)
 data$w <- as.numeric(data$w)
 options(survey.lonely.psu = args[3])
-design <- svydesign(ids = ~psu, strata = ~stratum, weights = ~w, data = data, nest = TRUE)
+if ("fpc" %in% names(data)) {
+  data$fpc <- as.numeric(data$fpc)
+  design <- svydesign(ids = ~psu, strata = ~stratum, weights = ~w, fpc = ~fpc, data = data,
+                      nest = TRUE)
+} else {
+  design <- svydesign(ids = ~psu, strata = ~stratum, weights = ~w, data = data, nest = TRUE)
+}
 if (args[2] != "-") {
   margins <- read.csv(args[2], colClasses = c("character", "character", "numeric"))
   variables <- unique(margins$variable)

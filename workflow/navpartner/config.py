@@ -131,7 +131,7 @@ STAGE_KEYS = {
     "harmonise": ["geography", "label_audit", *SHARED_CODING],
     "weight": ["geography", "weighting"],
     "replicate": ["geography", "weighting", "estimation"],
-    "estimate": ["estimation", *SHARED_CODING],
+    "estimate": ["estimation", "geography", *SHARED_CODING],
     "combine": ["estimation", "indicators", *SHARED_CODING],
     "model": ["estimation", "indicators", "weighting", *SHARED_CODING],
 }

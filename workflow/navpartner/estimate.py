@@ -57,6 +57,8 @@ class Design:
     psus_in_stratum: np.ndarray  # per stratum: number of PSUs in the design
     calibration: Calibration | None
     lonely_psu: str
+    # per stratum: 1 - n_h/N_h, the finite population correction (1 without one)
+    sampled_fraction_left: np.ndarray | None = None
 
     @property
     def n_rows(self) -> int:
@@ -102,6 +104,7 @@ def make_design(
     margins: list[np.ndarray] | None = None,
     base_weights: np.ndarray | None = None,
     lonely_psu: str = "fail",
+    fpc: np.ndarray | None = None,
 ) -> Design:
     """A design from per-respondent arrays.
 
@@ -109,6 +112,9 @@ def make_design(
     are nested in strata: the same label in two strata names two PSUs.
     margins: per calibration variable, each respondent's level code (0..k-1); None for weights
     used as fixed.
+    fpc: per respondent, the population's number of PSUs in its stratum, as R's
+    svydesign(fpc = ...): each stratum's variance is multiplied by 1 - n_h/N_h. None: sampling
+    with replacement (no correction).
     """
     weights = np.asarray(weights, dtype=float)
     n = len(weights)
@@ -123,14 +129,33 @@ def make_design(
     if margins is not None:
         base = np.ones(n) if base_weights is None else np.asarray(base_weights, dtype=float)
         calibration = _calibration(margins, base, weights, psu_of_row, len(stratum_of_psu))
+    psus_in_stratum = np.bincount(stratum_of_psu)
     return Design(
         weights=weights,
         psu=psu_of_row,
         stratum_of_psu=stratum_of_psu,
-        psus_in_stratum=np.bincount(stratum_of_psu),
+        psus_in_stratum=psus_in_stratum,
         calibration=calibration,
         lonely_psu=lonely_psu,
+        sampled_fraction_left=None if fpc is None else _unsampled(fpc, stratum, psus_in_stratum),
     )
+
+
+def _unsampled(fpc, stratum: np.ndarray, psus_in_stratum: np.ndarray) -> np.ndarray:
+    """Per stratum 1 - n_h/N_h from the per-row population counts N_h."""
+    fpc = np.asarray(fpc, dtype=float)
+    population = np.full(len(psus_in_stratum), np.nan)
+    population[stratum] = fpc
+    if not (population[stratum] == fpc).all():
+        raise DesignError("fpc: the population count differs within a stratum")
+    short = ~(population >= psus_in_stratum)
+    if short.any():
+        at = int(np.flatnonzero(short)[0])
+        raise DesignError(
+            f"fpc: stratum {at} has {psus_in_stratum[at]} sampled PSUs but a population "
+            f"count of {population[at]:g}"
+        )
+    return 1.0 - psus_in_stratum / population
 
 
 def _codes(labels, n: int) -> np.ndarray:
@@ -426,6 +451,8 @@ def _deviations(design: Design, totals: np.ndarray) -> tuple[np.ndarray, np.ndar
     if design.lonely_psu == "adjust":
         centre[lonely] = 0.0  # as R: a lonely PSU deviates from the grand mean of scores, 0
     scale = np.where(lonely, 1.0, n_h / np.maximum(n_h - 1, 1))
+    if design.sampled_fraction_left is not None:
+        scale = scale * design.sampled_fraction_left
     if design.lonely_psu == "average" and lonely.any():
         # As R: lonely strata contribute nothing and the rest are scaled up to all strata.
         kept = (~lonely).sum()

@@ -20,6 +20,7 @@ from navpartner.estimate import (
     make_design,
     replicate_proportions,
 )
+from navpartner.geo import read_municipality_frame, read_regions, region_of, size_class
 from navpartner.io import parquet_metadata, sha256_of, write_csv, write_json, write_parquet
 
 ESTIMATE_COLUMNS = [
@@ -88,8 +89,68 @@ def survey_design(config: dict, survey: str, data: pd.DataFrame) -> Design:
         psu=None if cluster is None else data[cluster].to_numpy(str),
         strata=None if strata is None else data[strata].to_numpy(str),
         margins=margins,
+        fpc=population_psus(config, survey, data),
         base_weights=data["base_weight"].to_numpy(float),
         lonely_psu=settings["lonely_psu"],
+    )
+
+
+# The municipality-level variables a frame gives, which can stratify a design whose PSU is the
+# municipality when the finite population correction is taken from the frame.
+FRAME_STRATA = ("fylkesnummer", "region", "size_class")
+
+
+def population_psus(config: dict, survey: str, data: pd.DataFrame) -> np.ndarray | None:
+    """With estimation.fpc: frame, each respondent's stratum's number of municipalities in the
+    wave's frame (the population's PSUs, R's svydesign(fpc = ...)); None without a correction.
+
+    Every municipality of the frame was invited, so the design is a census of PSUs with
+    nonresponse; counting the PSUs with respondents as sampled from the frame's is the one-stage
+    view of it (the staff within a municipality are not a sample, so no second stage)."""
+    if config["estimation"].get("fpc", "none") == "none":
+        return None
+    if config["estimation"]["variance"] == "bootstrap":
+        raise ConfigError(
+            "estimation.fpc: frame corrects the linearised variance; the Rao-Wu replicates of "
+            "estimation.variance: bootstrap have no such correction (set fpc: none)"
+        )
+    design = config["surveys"][survey].get("design", {})
+    wave = int(data["wave"].iat[0])
+    if design.get("cluster") != "kommunenummer" or design.get("strata", "region") not in (
+        FRAME_STRATA
+    ):
+        raise ConfigError(
+            f"estimation.fpc is frame, but {survey} {wave} is clustered by "
+            f"'{design.get('cluster')}' and stratified by '{design.get('strata')}': the frame "
+            f"counts municipalities (design.cluster: kommunenummer, strata one of {FRAME_STRATA})"
+        )
+    path = config["surveys"][survey]["waves"][wave]["municipalities"]
+    frame = municipality_strata(config, read_municipality_frame(path))
+    strata = design.get("strata")
+    if strata is None:
+        return np.full(len(data), float(len(frame)))
+    counts = frame[strata].value_counts()
+    sampled = data.groupby(strata)["kommunenummer"].nunique()
+    for stratum, psus in sampled.items():
+        found = counts.get(stratum, 0)
+        if found < psus:
+            raise InputError(
+                path,
+                f"{survey} {wave}: stratum '{stratum}' of '{strata}' has respondents in {psus} "
+                "municipalities, more than the frame lists",
+                variable=strata,
+                expected=f"at least {psus} municipalities in stratum '{stratum}'",
+                found=int(found),
+            )
+    return data[strata].map(counts).to_numpy(float)
+
+
+def municipality_strata(config: dict, frame: pd.DataFrame) -> pd.DataFrame:
+    """The frame with each municipality's region and size class, as records get them."""
+    size = config["geography"]["municipality_size"]
+    return frame.assign(
+        region=region_of(frame["fylkesnummer"], read_regions(config["geography"]["regions"])),
+        size_class=size_class(frame["population"], size["lower_bounds"], size["labels"]),
     )
 
 

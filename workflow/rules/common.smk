@@ -368,6 +368,17 @@ def get_replicate_weights(wildcards):
     return f"results/weights/{wildcards.survey}_{wildcards.wave}.replicates.parquet"
 
 
+def get_fpc_frame(wildcards):
+    """The wave's municipality frame where the finite population correction counts its
+    municipalities (estimation.fpc: frame), else nothing."""
+    if config["estimation"].get("fpc", "none") == "none":
+        return []
+    return lookup(
+        dpath=f"surveys/{wildcards.survey}/waves/{wildcards.wave}/municipalities",
+        within=config,
+    )
+
+
 def get_replicate_outputs():
     if not is_bootstrap():
         return []

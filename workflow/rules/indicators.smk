@@ -3,6 +3,7 @@ rule indicators_estimate:
         harmonised="results/harmonised/{survey}_{wave}.parquet",
         weights="results/weights/{survey}_{wave}.parquet",
         replicates=get_replicate_weights,
+        frame=get_fpc_frame,
         config=get_config_part("estimate"),
     output:
         estimates="results/estimates/{survey}_{wave}.parquet",

@@ -86,7 +86,15 @@ TEXTS = {
             "utvalget, ikke ved å dele opp designet, slik at variansen tar hensyn til at "
             "gruppens størrelse også er tilfeldig.",
             "Intervallene er {level} % {method}. Designeffekten (deff) sammenligner variansen "
-            "med et enkelt tilfeldig utvalg av samme størrelse.",
+            "med et enkelt tilfeldig utvalg av samme størrelse. Etter NCHS-standarden for "
+            "andeler (Parker mfl. 2017) kan det effektive antallet svar aldri overstige det "
+            "faktiske: en designeffekt under 1, som små grupper i få kommuner ofte får ved en "
+            "tilfeldighet, regnes som 1, både i intervallet og i merkingen av usikre tall.",
+            "En gruppe sammenlignes med resten av populasjonen (eller en referansegruppe) i samme "
+            "utvalg, med kovariansen mellom dem. Frihetsgradene følger Welch–Satterthwaite ut fra "
+            "hver sides varians og frihetsgrader, slik at en liten gruppe gir få frihetsgrader "
+            "og et bredere intervall.",
+            "Alle kommuner ble invitert, og om lag en tredjedel svarte. {fpc}",
             "Endring mellom to år er differansen mellom årenes andeler; årgangene er "
             "uavhengige utvalg, og frihetsgradene følger Welch–Satterthwaite.",
             "Personvern: celler med færre enn {minimum} svar vises ikke (:), og en celle til "
@@ -100,13 +108,40 @@ TEXTS = {
             "whole sample, never by subsetting the design, so the variance allows for the "
             "group's size being random too.",
             "Intervals are {level}% {method}. The design effect (deff) compares the variance "
-            "with that of a simple random sample of the same size.",
+            "with that of a simple random sample of the same size. Following the NCHS standard "
+            "for proportions (Parker et al. 2017), the effective number of responses never "
+            "exceeds the actual one: a design effect below 1, which small groups in few "
+            "municipalities often show by chance, counts as 1, in the interval and in the "
+            "reliability flags.",
+            "A group is compared with the rest of the population (or a reference group) in the "
+            "same sample, with the covariance between them. The degrees of freedom are "
+            "Welch–Satterthwaite's from each side's variance and degrees of freedom, so a small "
+            "group gives few degrees of freedom and a wider interval.",
+            "Every municipality was invited and about a third answered. {fpc}",
             "A change between two waves is the difference of the waves' shares; the waves are "
             "independent samples, with Welch–Satterthwaite degrees of freedom.",
             "Confidentiality: cells with fewer than {minimum} respondents are not shown (:), "
             "and one more cell is hidden where a total would otherwise reveal it. Published "
             "tables and figures hold aggregates only.",
         ],
+    },
+    "fpc_none": {
+        "nb": "Variansen regner kommunene som trukket med tilbakelegging, uten "
+        "endelighetskorreksjon: svarene ses som ett av mange mulige utfall av hvem som svarer, "
+        "og det gir forsiktige (noe for brede) intervaller.",
+        "en": "The variance treats the municipalities as drawn with replacement, without a "
+        "finite population correction: the answers are seen as one of many possible outcomes "
+        "of who responds, which gives cautious (somewhat wide) intervals.",
+    },
+    "fpc_frame": {
+        "nb": "Variansen har endelighetskorreksjon: hvert stratums varians ganges med 1 − n/N, "
+        "der n er kommunene med svar og N kommunene i årets kommuneliste (R: svydesign(fpc)). "
+        "Det forutsetter at de som svarte, står for kommunen sin; modellene regnes uten "
+        "korreksjonen.",
+        "en": "The variance has a finite population correction: each stratum's variance is "
+        "multiplied by 1 − n/N, n the municipalities with respondents and N those in the "
+        "wave's frame (R: svydesign(fpc)). It assumes that those who answered stand for their "
+        "municipality; the models are computed without the correction.",
     },
     "variance_calibrated": {
         "nb": "den tar hensyn til rakingen (som R-pakken survey gjør for calibrate).",
@@ -244,6 +279,7 @@ def _estimation_text(config: dict, labels: Labels, text: dict) -> list[str]:
         "clusters": clusters,
         "variance": text[f"variance_{config['estimation']['variance']}"],
         "method": labels.text(config["estimation"]["interval"]),
+        "fpc": text[f"fpc_{config['estimation'].get('fpc', 'none')}"],
         "minimum": config["publication"]["min_cell_size"],
         "level": labels.level,
     }
