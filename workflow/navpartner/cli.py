@@ -93,6 +93,9 @@ def parser() -> argparse.ArgumentParser:
     weight.add_argument("--margins", required=True, help="frame margins CSV")
     weight.add_argument("--output", required=True, help="weights Parquet file")
     weight.add_argument("--diagnostics", required=True, help="diagnostics CSV")
+    weight.add_argument(
+        "--representativity", required=True, help="R-indicator and partial indicators CSV"
+    )
     weight.add_argument("--audit", required=True, help="row-accounting JSON file")
 
     estimate = commands.add_parser(
@@ -140,6 +143,15 @@ def parser() -> argparse.ArgumentParser:
     diagnostics.add_argument("inputs", nargs="+", help="diagnostics CSVs of the survey waves")
     diagnostics.add_argument("--output", required=True, help="diagnostics CSV")
     diagnostics.add_argument("--response-rates", required=True, help="response rates CSV")
+    diagnostics.add_argument(
+        "--representativity",
+        nargs="+",
+        required=True,
+        help="the survey waves' R-indicator CSVs, then --representativity-output",
+    )
+    diagnostics.add_argument(
+        "--representativity-output", required=True, help="every survey wave's R-indicators CSV"
+    )
 
     manifest = commands.add_parser(
         "manifest", help="record the fingerprint of config and inputs and every output's sha256"
@@ -421,6 +433,7 @@ def _weight(args) -> int:
         args.output,
         args.diagnostics,
         args.audit,
+        representativity=args.representativity,
     )
     log.info("%s %s: weighted %d respondents", args.survey, args.wave, account.rows_out)
     return 0
@@ -502,6 +515,10 @@ def _weights_diagnostics(args) -> int:
         pd.concat([pd.read_csv(path) for path in args.inputs], ignore_index=True), args.output
     )
     table = response_rates(args.output, args.response_rates)
+    write_csv(
+        pd.concat([pd.read_csv(path) for path in args.representativity], ignore_index=True),
+        args.representativity_output,
+    )
     log.info("%d survey waves, %d response rates", len(args.inputs), len(table))
     return 0
 

@@ -13,6 +13,7 @@ from navpartner.config import group_values
 from navpartner.errors import InputError
 from navpartner.geo import read_regions
 from navpartner.io import read_table, write_csv, write_parquet
+from navpartner.representativity import cell_table, r_indicators
 from navpartner.weights import (
     Margin,
     WeightingError,
@@ -106,7 +107,10 @@ def weight_survey_wave(
     diagnostics: str,
     audit: str,
     root: str | Path = ".",
+    representativity: str | None = None,
 ) -> RowAccount:
+    """Rake one survey wave to its frame margins; write the weights, their diagnostics, the
+    row account and, where a path is given, the response's R-indicators."""
     where = f"{margins_file}: {survey} {wave}"
     settings = config["weighting"]
     variables = config["surveys"][survey]["weighting"]["margins"]
@@ -139,8 +143,29 @@ def weight_survey_wave(
     write_csv(
         diagnostics_table(survey, wave, result, margins, population["count"].sum()), diagnostics
     )
+    if representativity is not None:
+        write_csv(
+            representativity_table(survey, wave, respondents, population, variables, where),
+            representativity,
+        )
     account.write(audit, survey=survey, wave=wave, output=str(output))
     return account
+
+
+def representativity_table(survey, wave, respondents, population, variables, source):
+    """The R-indicator and the partial indicators of one survey wave's response."""
+    cells = cell_table(population, respondents, variables, source)
+    rows = r_indicators(
+        cells["count"].to_numpy(),
+        cells["respondents"].to_numpy(),
+        {variable: cells[variable].to_numpy(str) for variable in variables},
+    )
+    table = pd.DataFrame(rows)
+    table.insert(0, "survey", survey)
+    table.insert(1, "wave", wave)
+    return table.assign(
+        frame_count=int(cells["count"].sum()), respondents=int(cells["respondents"].sum())
+    )
 
 
 def _bounds(trim: dict | None, base: np.ndarray, margins: list[Margin]):

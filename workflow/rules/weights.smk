@@ -6,6 +6,7 @@ rule survey_weight:
     output:
         weights="results/weights/{survey}_{wave}.parquet",
         diagnostics="results/weights/{survey}_{wave}.diagnostics.csv",
+        representativity="results/weights/{survey}_{wave}.representativity.csv",
         audit="results/weights/{survey}_{wave}.audit.json",
     log:
         "logs/survey_weight/{survey}_{wave}.log",
@@ -21,13 +22,18 @@ rule survey_weight:
     shell:
         "navpartner weight --config {input.config:q} --survey {wildcards.survey:q}"
         " --wave {wildcards.wave:q} --harmonised {input.harmonised:q} --margins {input.margins:q}"
-        " --output {output.weights:q} --diagnostics {output.diagnostics:q} --audit {output.audit:q}"
-        " 2> {log:q}"
+        " --output {output.weights:q} --diagnostics {output.diagnostics:q}"
+        " --representativity {output.representativity:q} --audit {output.audit:q} 2> {log:q}"
 
 
 rule weights_diagnostics:
     input:
-        expand_survey_waves("results/weights/{survey}_{wave}.diagnostics.csv"),
+        diagnostics=expand_survey_waves(
+            "results/weights/{survey}_{wave}.diagnostics.csv"
+        ),
+        representativity=expand_survey_waves(
+            "results/weights/{survey}_{wave}.representativity.csv"
+        ),
     output:
         diagnostics=report(
             "results/weights/diagnostics.csv",
@@ -36,6 +42,7 @@ rule weights_diagnostics:
             category=LABELS.report_category("methods"),
         ),
         response_rates="results/estimates/response_rates.csv",
+        representativity="results/estimates/representativity.csv",
     log:
         "logs/weights_diagnostics/diagnostics.log",
     benchmark:
@@ -49,5 +56,7 @@ rule weights_diagnostics:
         mem_mb=500,
         runtime=5,
     shell:
-        "navpartner weights-diagnostics {input:q} --output {output.diagnostics:q}"
-        " --response-rates {output.response_rates:q} 2> {log:q}"
+        "navpartner weights-diagnostics {input.diagnostics:q} --output {output.diagnostics:q}"
+        " --response-rates {output.response_rates:q}"
+        " --representativity {input.representativity:q}"
+        " --representativity-output {output.representativity:q} 2> {log:q}"
