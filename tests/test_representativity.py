@@ -40,7 +40,10 @@ def test_propensities_equal_an_independent_logistic_fit_on_the_units():
     # statsmodels on one row per frame member: responded or not, main effects of v0-v2
     units = pd.DataFrame(levels).loc[np.repeat(np.arange(len(cells)), frame.astype(int))]
     answered = np.concatenate(
-        [np.r_[np.ones(int(r)), np.zeros(int(n - r))] for n, r in zip(frame, respondents)]
+        [
+            np.r_[np.ones(int(r)), np.zeros(int(n - r))]
+            for n, r in zip(frame, respondents, strict=True)
+        ]
     )
     design = pd.get_dummies(units, drop_first=True).astype(float).assign(const=1.0)
     rho = GLM(answered, design, family=families.Binomial()).fit(tol=1e-13).fittedvalues
@@ -78,7 +81,7 @@ def test_the_standard_error_is_the_spread_of_redrawn_responses():
 def test_respondents_outside_the_frames_cells_are_named():
     population = pd.DataFrame({"role": ["a", "b"], "count": [10.0, 10.0]})
     respondents = pd.DataFrame({"role": ["a", "c"]})
-    with pytest.raises(InputError, match="m.csv: variable 'role' - respondents in a cell"):
+    with pytest.raises(InputError, match=r"m\.csv: variable 'role' - respondents in a cell"):
         cell_table(population, respondents, ["role"], "m.csv")
     with pytest.raises(InputError, match="more respondents than the frame counts"):
         cell_table(
