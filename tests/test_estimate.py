@@ -271,9 +271,14 @@ def test_korn_graubard_equals_stata_kg_nchs(given, expected):
 
 def test_a_design_effect_below_one_counts_as_one():
     # p = 0.5, n = 100, se = 0.03: p(1-p)/var = 277.8, far above n (deff 0.36). The NCHS rule
-    # caps the effective size at n = 100: exactly Clopper-Pearson with 50 of 100.
+    # takes the design effect as 1: n = 100, then the df adjustment (t_99 / t_50)^2.
     low, high = korn_graubard_bounds(0.5, 0.03**2, 50, 100, 100, cap=100)
-    assert_allclose([low, high], [stats.beta.ppf(0.025, 50, 51), stats.beta.ppf(0.975, 51, 50)])
+    size = 100 * (stats.t.ppf(0.975, 99) / stats.t.ppf(0.975, 50)) ** 2
+    expected = [
+        stats.beta.ppf(0.025, size / 2, size / 2 + 1),
+        stats.beta.ppf(0.975, size / 2 + 1, size / 2),
+    ]
+    assert_allclose([low, high], expected)
     uncapped = korn_graubard_bounds(0.5, 0.03**2, 50, 100, 100)
     assert uncapped[1] - uncapped[0] < (high - low) * 0.7
 

@@ -2,8 +2,10 @@
 
 import shutil
 
+import numpy as np
 import pandas as pd
 import pytest
+from scipy import stats
 from workflow_run import copy_project, digests, snakemake
 
 pytestmark = pytest.mark.slow
@@ -57,6 +59,27 @@ def test_workflow_estimates_every_indicator_and_fits_the_models(project, full_ru
     for model in config["models"]:
         table = pd.read_csv(project / f"results/models/{model}.csv")
         assert table["term"].iloc[0] == "intercept" and table["std_error"].gt(0).all()
+
+
+def test_published_intervals_obey_the_nchs_rule(project, full_run):
+    """No published Korn-Graubard interval is narrower than the exact (Clopper-Pearson)
+    interval of its share among its own respondents, df-adjusted as the standard says: the
+    effective size never exceeds the respondents. R's uncapped 'beta' is narrower somewhere
+    on the default data, which is why the rule matters."""
+    estimates = pd.read_parquet(project / "results/estimates/indicators.parquet")
+    estimates = estimates[(estimates["estimate"] > 0) & (estimates["estimate"] < 1)]
+    kg = estimates[estimates["method"] == "korn_graubard"].reset_index(drop=True)
+    beta = estimates[estimates["method"] == "beta"].reset_index(drop=True)
+    n, p = kg["n"].to_numpy(float), kg["estimate"].to_numpy()
+    ratio = (stats.t.ppf(0.975, n - 1) / stats.t.ppf(0.975, kg["df"])) ** 2
+    size = n * np.minimum(1.0, ratio)
+    low = stats.beta.ppf(0.025, size * p, size * (1 - p) + 1)
+    high = stats.beta.ppf(0.975, size * p + 1, size * (1 - p))
+    assert (kg["ci_low"] <= low + 1e-9).all() and (kg["ci_high"] >= high - 1e-9).all()
+    narrower = (beta["ci_high"] - beta["ci_low"]) < (kg["ci_high"] - kg["ci_low"]) - 1e-9
+    assert narrower.any()
+    published = pd.read_csv(project / "results/tables/indicators.csv")
+    assert set(published["interval"]) == {"korn_graubard"}
 
 
 def test_workflow_never_writes_to_data_raw(project, full_run):

@@ -409,7 +409,9 @@ def _score_totals(sums, share, weight_sum, reported) -> np.ndarray:
     """By group (PSU or cell): totals of the scores (1[answer = k] - p_k) / W of the domain
     members, weighted as `sums` is; groups x (domains x reported categories)."""
     in_group = sums.sum(axis=2, keepdims=True)
-    totals = (sums[:, :, reported] - share[:, reported] * in_group) / weight_sum[:, None]
+    totals = sums[:, :, reported]  # a copy: `sums` is not changed
+    totals -= share[:, reported] * in_group  # in place: these arrays are PSUs x columns large
+    totals /= weight_sum[:, None]
     return totals.reshape(len(sums), -1)
 
 
@@ -475,10 +477,12 @@ def korn_graubard_interval(
     """Korn-Graubard interval under the NCHS data presentation standards for proportions
     (Parker et al. 2017), as Stata's kg_nchs (Ward 2019) and the NCHS SAS macro compute it.
 
-    The effective sample size p(1-p)/var (the domain's respondents n where p is 0 or 1) is
-    df-adjusted by (t_{n-1} / t_df)^2 with n the domain's respondents, and may not exceed n: a
-    design effect below 1, which a small domain in few PSUs often shows by chance, is taken
-    as 1. R's svyciprop(method = "beta") has no such cap: `beta_interval`.
+    The effective sample size p(1-p)/var may not exceed the domain's respondents n (a design
+    effect below 1, which a small domain in few PSUs often shows by chance, is taken as 1; n
+    where p is 0 or 1), and is then df-adjusted by (t_{n-1} / t_df)^2. (The NCHS SAS macro caps
+    after the adjustment instead, min(n, n_eff (t_{n-1} / t_df)^2), which is narrower where the
+    design effect is below 1 and df < n - 1.) R's svyciprop(method = "beta") has no cap:
+    `beta_interval`.
     """
     return korn_graubard_bounds(est.estimate, est.variance, est.df, est.n, est.n, level, cap=est.n)
 
@@ -494,16 +498,16 @@ def beta_interval(est: DomainEstimates, level: float = 0.95) -> tuple[np.ndarray
 
 
 def korn_graubard_bounds(p, variance, df, respondents, t_rows, level=0.95, cap=None):
-    """Clopper-Pearson bounds at n* = p(1-p)/variance * (t_{t_rows-1} / t_df)^2, n* at most
-    `cap`; where the variance is 0, n* starts from the respondents."""
+    """Clopper-Pearson bounds at n* = min(p(1-p)/variance, cap) * (t_{t_rows-1} / t_df)^2;
+    where the variance is 0, n* starts from the respondents."""
     p, variance, df = (np.asarray(a, dtype=float) for a in (p, variance, df))
     alpha = 1 - level
     with np.errstate(invalid="ignore", divide="ignore"):
         n_eff = np.where(variance > 0, p * (1 - p) / variance, respondents)
-        ratio = special.stdtrit(t_rows - 1, alpha / 2) / special.stdtrit(_positive(df), alpha / 2)
-        n_eff = np.where(np.asarray(t_rows) > 1, n_eff * ratio**2, n_eff)
         if cap is not None:
             n_eff = np.minimum(n_eff, cap)
+        ratio = special.stdtrit(t_rows - 1, alpha / 2) / special.stdtrit(_positive(df), alpha / 2)
+        n_eff = np.where(np.asarray(t_rows) > 1, n_eff * ratio**2, n_eff)
         x = n_eff * p
         low = np.where(x > 0, special.betaincinv(x, n_eff - x + 1, alpha / 2), 0.0)
         high = np.where(n_eff - x > 0, special.betaincinv(x + 1, n_eff - x, 1 - alpha / 2), 1.0)
