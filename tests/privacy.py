@@ -27,6 +27,11 @@ CAPTION = re.compile(r'"caption": "((?:[^"\\]|\\.)*)"')
 TOKEN = re.compile(r"[A-Za-z0-9_-]+")
 DATA_SVG = re.compile(r"data:image/svg\+xml;base64,([A-Za-z0-9+/=]+)")
 FOUR_DIGITS = re.compile(r"(?<![\w.,\u00a0])\d{4}(?!\w|[.,\u00a0]\d)")
+# A year in a citation ("Parker et al. 2017", "Parker mfl. (2017)", "Korn & Graubard 1998"),
+# which may coincide with a municipality number but is not one.
+CITATION_YEAR = re.compile(
+    r"(?:et al\.|mfl\.|& [A-ZÆØÅ][\wæøå-]+|[A-ZÆØÅ][\wæøå-]+,)[\s\u00a0]+\(?(\d{4})\)?"
+)
 
 
 @dataclass(frozen=True)
@@ -139,7 +144,7 @@ def scan_text(text: str, secrets: Secrets) -> list[str]:
     # the column and row checks cover them)
     found += [
         f"municipality number '{number}'"
-        for number in set(FOUR_DIGITS.findall(text))
+        for number in set(FOUR_DIGITS.findall(CITATION_YEAR.sub(" ", text)))
         if number in secrets.numbers and number not in secrets.waves
     ]
     for label in secrets.labels:

@@ -75,6 +75,9 @@ def test_the_scan_finds_what_it_looks_for(project, full_run, config, tmp_path):
     assert findings(html, found) == [f"municipality number '{number}'"]
     assert findings(svg, found) == [f"municipality name '{name}'"]
     assert findings(xlsx, found) == [f"identifier '{respondent}'"]
+    cited = tmp_path / "cited.html"  # 2017 and 2004 are also municipality numbers
+    cited.write_text("<p>(Parker mfl. 2017; Lumley, 2004) i 2017: 40 %</p>", encoding="utf-8")
+    assert findings(cited, found) == ["municipality number '2017'"]
 
 
 def test_publication_is_byte_identical_when_run_again(project, full_run):

@@ -93,9 +93,7 @@ def parser() -> argparse.ArgumentParser:
     weight.add_argument("--margins", required=True, help="frame margins CSV")
     weight.add_argument("--output", required=True, help="weights Parquet file")
     weight.add_argument("--diagnostics", required=True, help="diagnostics CSV")
-    weight.add_argument(
-        "--representativity", required=True, help="R-indicator and partial indicators CSV"
-    )
+    weight.add_argument("--representativity", help="R-indicator and partial indicators CSV")
     weight.add_argument("--audit", required=True, help="row-accounting JSON file")
 
     estimate = commands.add_parser(
