@@ -32,8 +32,7 @@ from navpartner.errors import ConfigError
 from navpartner.files import sha256_of
 from navpartner.findings import distributions, group_contrasts
 from navpartner.indicators import estimate_indicator, load_survey_wave, reliability_flags
-from navpartner.model import fit_model, model_data
-from navpartner.publish.suppress import suppression_marks
+from navpartner.publish.suppress import PRIMARY, SECONDARY, suppression_marks
 from navpartner.weighting import replicate_columns
 
 # Columns that name a respondent, an office or a municipality: never groups, never filters.
@@ -144,6 +143,8 @@ class Run:
     ) -> pd.DataFrame:
         """The pipeline's weighted logistic regression of the positive answer on `terms`, over
         `waves` of the survey (all by default; each wave a stratum, `wave` may be a term)."""
+        from navpartner.model import fit_model, model_data  # statsmodels: only when asked
+
         chosen = [self.wave(survey, w) for w in (waves or self._waves_of(survey))]
         first = chosen[0]
         terms = list(terms)
@@ -288,17 +289,21 @@ class Wave:
         rest = counts.sum() - counts
         marks = self._suppressed(cells, SHARE_COLUMNS).set_index("group")["suppressed"]
         table = table.assign(n=table["group"].map(counts).astype("Int64"))
-        reference_hidden = np.where(
-            table["reference"] == "rest",
-            table["group"].map(rest) < self.run.config["publication"]["min_cell_size"],
-            table["reference"].map(marks).fillna("") != "",
+        # As published: hidden where a compared cell is (primary if either is); a rest too
+        # small to show counts as a primary cell.
+        small_rest = table["group"].map(rest) < self.run.config["publication"]["min_cell_size"]
+        other = table["reference"].map(marks).fillna("").where(~small_rest, PRIMARY)
+        own = table["group"].map(marks)
+        table = table[CONTRAST_COLUMNS].assign(
+            suppressed=np.where(
+                (own == PRIMARY) | (other == PRIMARY),
+                PRIMARY,
+                np.where((own != "") | (other != ""), SECONDARY, ""),
+            )
         )
-        hidden = (table["group"].map(marks) != "") | reference_hidden
-        table = table.reset_index(drop=True)[CONTRAST_COLUMNS]
-        table["suppressed"] = np.where(hidden, "hidden", "")
         values = [c for c in CONTRAST_COLUMNS if c not in ("group", "reference")]
-        table[values] = table[values].astype("Float64")
-        table.loc[hidden.to_numpy(), values] = pd.NA
+        table[values[1:]] = table[values[1:]].astype("Float64")  # values[0] is n, Int64
+        table.loc[table["suppressed"] != "", values] = pd.NA
         return table
 
     def model(self, item: str, terms: Iterable[str], **question) -> pd.DataFrame:
@@ -465,3 +470,122 @@ def _parquet_columns(path: str) -> list[str]:
     import pyarrow.parquet as pq
 
     return list(pq.read_schema(path).names)
+
+
+# --- The crosstab command's question and answer ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Answer:
+    heading: str  # the question in one line
+    table: pd.DataFrame
+
+
+def crosstab(
+    wave: Wave,
+    item: str,
+    by: list[str],
+    where: dict[str, list],
+    positive: list[int],
+    dont_know: str = "exclude",
+    contrasts: bool = False,
+) -> Answer:
+    """Without positive codes the answer distribution, with them the share, with contrasts
+    each group against the rest."""
+    if contrasts and not positive:
+        raise QuestionError("--contrasts compare shares: give the positive codes (--positive)")
+    if contrasts:
+        table = wave.contrasts(item, by, where, positive, dont_know)
+    elif positive:
+        table = wave.shares(item, by, where, positive, dont_know)
+    else:
+        table = wave.distribution(item, by, where, dont_know)
+    config = wave.run.config
+    said = [
+        f"{wave.survey} {wave.wave}: {item}",
+        f"by {' x '.join(by)}" if by else "all",
+        *(f"where {c}={','.join(map(str, v))}" for c, v in where.items()),
+        f"positive {','.join(map(str, positive))}" if positive else "distribution",
+        f"don't know {dont_know}d",
+        f"{config['estimation']['interval']} {100 * config['estimation']['confidence_level']:g} %",
+        f"cells under {config['publication']['min_cell_size']} respondents suppressed",
+    ]
+    return Answer("; ".join(said), table)
+
+
+def where_from_text(texts: list[str]) -> dict[str, list[str]]:
+    """["role=kontorleder,veileder", ...] as {"role": ["kontorleder", "veileder"], ...}."""
+    where = {}
+    for text in texts:
+        column, equals, values = text.partition("=")
+        if not equals or not column or not values:
+            raise QuestionError(f"--where {text}: expected COLUMN=VALUE[,VALUE...]")
+        if column in where:
+            raise QuestionError(f"--where {column} is given twice: list its values in one")
+        where[column] = values.split(",")
+    return where
+
+
+def codes_from_text(text: str | None) -> list[int]:
+    if text is None:
+        return []
+    try:
+        return [int(code) for code in text.split(",")]
+    except ValueError:
+        raise QuestionError(
+            f"--positive {text}: expected whole-number codes separated by commas, e.g. 4,5"
+        ) from None
+
+
+def write_answer(answer: Answer, form: str, output: str | None) -> None:
+    """text (readable, percent), csv (full precision, proportions) or xlsx (a file)."""
+    from navpartner.files import write_atomically, write_text
+
+    if form == "xlsx":
+        if output is None:
+            raise QuestionError("--format xlsx writes a file: give it with --output")
+        write_atomically(output, lambda tmp: _xlsx(answer, tmp))
+        return
+    text = (
+        answer.table.to_csv(index=False, lineterminator="\n")
+        if form == "csv"
+        else f"{answer.heading}\n\n{_readable(answer.table)}\n"
+    )
+    if output is None:
+        import sys
+
+        sys.stdout.write(text)
+    else:
+        write_text(text, output)
+
+
+def _xlsx(answer: Answer, path: str) -> None:
+    with pd.ExcelWriter(path, engine="xlsxwriter") as book:
+        answer.table.to_excel(book, sheet_name="crosstab", index=False, startrow=2)
+        book.sheets["crosstab"].write(0, 0, answer.heading)
+
+
+PERCENT = ["estimate", "estimate_reference", "difference", "se", "ci_low", "ci_high"]
+SUPPRESSED = ":"  # Statistics Norway's symbol, as in the published tables
+
+
+def _readable(table: pd.DataFrame) -> str:
+    """Shares in percent (one decimal; SEs two), p to three digits, suppressed cells as ':'."""
+    shown = pd.DataFrame(index=table.index)
+    for column in table.columns:
+        values = table[column]
+        if column in PERCENT:
+            digits = 2 if column == "se" else 1
+            shown[column] = values.map(lambda v, d=digits: _number(100 * v, f".{d}f"))
+        elif column == "p_value":
+            shown[column] = values.map(lambda v: _number(v, ".3g"))
+        elif column in ("df", "deff"):
+            form = ".0f" if column == "df" else ".2f"
+            shown[column] = values.map(lambda v, f=form: _number(v, f))
+        else:
+            shown[column] = values.map(lambda v: SUPPRESSED if pd.isna(v) else str(v))
+    return shown.to_string(index=False)
+
+
+def _number(value, form: str) -> str:
+    return SUPPRESSED if pd.isna(value) else format(float(value), form)
