@@ -560,9 +560,14 @@ def write_answer(answer: Answer, form: str, output: str | None) -> None:
 
 
 def _xlsx(answer: Answer, path: str) -> None:
-    with pd.ExcelWriter(path, engine="xlsxwriter") as book:
+    import io
+
+    buffer = io.BytesIO()  # pandas names the format by the file's suffix; the temporary's is .part
+    with pd.ExcelWriter(buffer, engine="xlsxwriter") as book:
         answer.table.to_excel(book, sheet_name="crosstab", index=False, startrow=2)
         book.sheets["crosstab"].write(0, 0, answer.heading)
+    with open(path, "wb") as handle:
+        handle.write(buffer.getvalue())
 
 
 PERCENT = ["estimate", "estimate_reference", "difference", "se", "ci_low", "ci_high"]
