@@ -549,7 +549,7 @@ def write_answer(answer: Answer, form: str, output: str | None) -> None:
     text = (
         answer.table.to_csv(index=False, lineterminator="\n")
         if form == "csv"
-        else f"{answer.heading}\n\n{_readable(answer.table)}\n"
+        else f"{answer.heading}\n{TEXT_NOTE}\n\n{_readable(answer.table)}\n"
     )
     if output is None:
         import sys
@@ -572,6 +572,7 @@ def _xlsx(answer: Answer, path: str) -> None:
 
 PERCENT = ["estimate", "estimate_reference", "difference", "se", "ci_low", "ci_high"]
 SUPPRESSED = ":"  # Statistics Norway's symbol, as in the published tables
+TEXT_NOTE = f"(shares, SEs and intervals in percent; {SUPPRESSED} = suppressed)"
 
 
 def _readable(table: pd.DataFrame) -> str:
