@@ -96,7 +96,11 @@ def test_every_published_distribution_is_recomputed(finished, run):
         mine = mine.set_index(["group", "category"])
         rows = rows.set_index(["group", "category"])
         mine = mine.loc[rows.index]
-        assert (mine["suppressed"] == rows["suppressed"]).all(), (name, wave, breakdown)
+        assert (mine["suppressed"].to_numpy() == rows["suppressed"].to_numpy()).all(), (
+            name,
+            wave,
+            breakdown,
+        )
         shown = rows.index[rows["suppressed"] == ""]
         expected = estimates.loc[[(name, wave, breakdown, *key) for key in shown]]
         for column in VALUES:

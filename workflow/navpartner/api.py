@@ -118,12 +118,7 @@ class Run:
 
     @functools.cache  # noqa: B019 (a run is opened once per notebook; its waves stay loaded)
     def wave(self, survey: str, wave: int) -> Wave:
-        if survey not in self.config["surveys"]:
-            raise QuestionError(
-                f"survey '{survey}' is not in this run (expected one of "
-                f"{sorted(self.config['surveys'])})"
-            )
-        waves = sorted(int(w) for w in self.config["surveys"][survey]["waves"])
+        waves = self._waves_of(survey)
         if int(wave) not in waves:
             raise QuestionError(
                 f"wave {wave} is not a wave of survey '{survey}' (expected one of {waves})"
@@ -146,7 +141,8 @@ class Run:
         from navpartner.model import fit_model, model_data  # statsmodels: only when asked
 
         chosen = [self.wave(survey, w) for w in (waves or self._waves_of(survey))]
-        first = chosen[0]
+        # The question is checked in a wave that asked the item (model_data skips the others).
+        first = next((w for w in chosen if w._asked(item)), chosen[0])
         terms = list(terms)
         for term in terms:
             first._require_column(term, "a model term")
@@ -166,9 +162,12 @@ class Run:
         return fit_model(config, QUESTION, frame).drop(columns="model")
 
     def _waves_of(self, survey: str) -> list[int]:
-        return [wave for name, wave in self.survey_waves if name == survey] or [
-            self.wave(survey, 0).wave  # an unknown survey: named there
-        ]
+        if survey not in self.config["surveys"]:
+            raise QuestionError(
+                f"survey '{survey}' is not in this run (expected one of "
+                f"{sorted(self.config['surveys'])})"
+            )
+        return [wave for name, wave in self.survey_waves if name == survey]
 
     def _refuse_small_levels(self, frame: pd.DataFrame, terms: list[str]) -> None:
         """A coefficient of a level held by few respondents would describe them: refused."""
@@ -312,15 +311,18 @@ class Wave:
 
     # --- the question as an indicator of the estimation stage ----------------------------------
 
+    def _asked(self, item: str) -> bool:
+        return item in self.items and bool(self._loaded.data[item].notna().any())
+
     def _question(self, item, by, where, positive, dont_know, need_positive=False) -> Question:
         if item not in self.items:
             raise QuestionError(
                 f"item '{item}' is not an item of survey '{self.survey}' (expected one of "
                 f"{self.items})"
             )
-        data = self._loaded.data
-        if data[item].isna().all():
+        if not self._asked(item):
             raise QuestionError(f"item '{item}' was not asked in {self.survey} {self.wave}")
+        data = self._loaded.data
         positive = self._positive(item, positive, need_positive)
         if dont_know not in ("exclude", "include"):
             raise QuestionError(
@@ -432,9 +434,7 @@ class Wave:
         table[numbers] = table[numbers].astype("Float64")
         table["flagged"] = table["flagged"].astype("boolean")
         table.loc[hidden, values] = pd.NA
-        for column in ("n", "category"):
-            if column in table:
-                table[column] = table[column].astype("Int64")
+        table["n"] = table["n"].astype("Int64")
         return table
 
     def _rows(self) -> pd.DataFrame:
