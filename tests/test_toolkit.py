@@ -247,3 +247,33 @@ def test_a_results_folder_of_another_run_is_refused(own_results, caplog, damage,
     assert len(message.splitlines()) == 1 and "Traceback" not in message, message
     for word in words:
         assert word in message, message
+
+
+def test_a_bootstrap_run_uses_its_replicate_weights(root, config, prepared, own_results):
+    """Closed form: the replicates' shares per group, their variance around their mean."""
+    from test_bootstrap import bootstrap_config, make_replicates
+
+    effective = own_results / "config/effective.yaml"
+    text = effective.read_text("utf-8").replace("variance: calibrated", "variance: bootstrap")
+    effective.write_text(text.replace("replicates: 500", "replicates: 30"), encoding="utf-8")
+    boot = bootstrap_config(config, replicates=30, chunks=4)
+    boot["estimation"]["bootstrap"]["seed"] = config["estimation"]["bootstrap"]["seed"]
+    made = make_replicates(boot, root, prepared, "kontor", 2019, own_results.parent)
+    target = own_results / "weights/kontor_2019.replicates.parquet"
+    shutil.move(made, target)
+    manifest = json.loads((own_results / "manifest.json").read_text("utf-8"))
+    manifest["config"] = {"results/config/effective.yaml": sha256_of(effective)}
+    manifest["outputs"]["results/weights/kontor_2019.replicates.parquet"] = sha256_of(target)
+    (own_results / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+
+    table = open_run(own_results).wave("kontor", 2019).shares(ITEM, "employer", LEADERS, POSITIVE)
+    data = _respondents(prepared, "kontor", 2019)
+    replicates = pd.read_parquet(target).drop(columns="respondent_id").to_numpy()
+    counted = ((data["role"] == "kontorleder") & data[ITEM].notna() & (data[ITEM] != 9)).to_numpy()
+    positive = data[ITEM].isin(POSITIVE).to_numpy(float)
+    for group, row in table.set_index("group").iterrows():
+        member = counted & (data["employer"] == group).to_numpy()
+        shares = (replicates[member] * positive[member, None]).sum(0) / replicates[member].sum(0)
+        assert row["se"] == pytest.approx(np.std(shares, ddof=1), rel=1e-10)
+        weights = data["weight"].to_numpy()[member]
+        assert row["estimate"] == pytest.approx((weights * positive[member]).sum() / weights.sum())
