@@ -207,4 +207,4 @@ def test_the_readme_examples_run_as_written(root, finished):
         [sys.executable, "-c", python], cwd=finished, capture_output=True, text=True, env=env
     )
     assert result.returncode == 0, result.stderr[-3000:]
-    assert "estimate" in result.stdout and "odds_ratio" in result.stdout
+    assert "oslo_og_viken" in result.stdout and "leadership[todelt]" in result.stdout
