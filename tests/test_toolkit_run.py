@@ -202,6 +202,11 @@ def test_the_readme_examples_run_as_written(root, finished):
             ["bash", "-c", command], cwd=finished, capture_output=True, text=True, env=env
         )
         assert result.returncode == 0 and "Traceback" not in result.stderr, (command, result)
+    shown = re.search(r"```\n(kontor 2019: .*?)```", section, flags=re.DOTALL).group(1)
+    first = subprocess.run(
+        ["bash", "-c", commands[0]], cwd=finished, capture_output=True, text=True, env=env
+    )
+    assert [line.rstrip() for line in first.stdout.splitlines()] == shown.splitlines()
     python = re.search(r"```python\n(.*?)```", section, flags=re.DOTALL).group(1)
     result = subprocess.run(
         [sys.executable, "-c", python], cwd=finished, capture_output=True, text=True, env=env
