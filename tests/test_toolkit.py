@@ -233,13 +233,19 @@ def _edit_weights(results):
 
 BAD_RUNS = [
     (lambda results: (results / "manifest.json").unlink(), ["manifest.json: missing"]),
+    (
+        lambda results: (results / "manifest.json").write_text("[1, 2", encoding="utf-8"),
+        ["manifest.json: not a manifest", "'outputs'"],
+    ),
     (_edit_config, ["effective.yaml: not the file of the run", "rerun snakemake"]),
     (_edit_weights, ["kontor_2019.parquet: not the file of the run", "rerun snakemake"]),
 ]
 
 
 @pytest.mark.bad_input
-@pytest.mark.parametrize(("damage", "words"), BAD_RUNS, ids=["no_manifest", "config", "weights"])
+@pytest.mark.parametrize(
+    ("damage", "words"), BAD_RUNS, ids=["no_manifest", "bad_manifest", "config", "weights"]
+)
 def test_a_results_folder_of_another_run_is_refused(own_results, caplog, damage, words):
     damage(own_results)
     assert _crosstab(own_results, "--item", ITEM, "--by", "employer") == 2

@@ -20,6 +20,7 @@ cell), and identifier columns cannot form groups.
 from __future__ import annotations
 
 import functools
+import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -73,15 +74,22 @@ def open_run(results: str | Path = "results") -> Run:
 
 
 def _read_manifest(folder: Path) -> dict:
-    import json
-
     path = folder / "manifest.json"
     if not path.is_file():
         raise QuestionError(
             f"{path}: missing - not the results folder of a finished run (run snakemake first)"
         )
-    with open(path, encoding="utf-8") as handle:
-        return json.load(handle)
+    try:
+        with open(path, encoding="utf-8") as handle:
+            manifest = json.load(handle)
+        if all(isinstance(manifest.get(k), dict) for k in ("config", "outputs")):
+            return manifest
+    except (ValueError, AttributeError):
+        pass
+    raise QuestionError(
+        f"{path}: not a manifest of the workflow (expected JSON with 'config' and 'outputs' "
+        "checksums)"
+    )
 
 
 def _check_recorded(manifest: dict, folder: Path, path: Path, kind: str) -> None:
@@ -91,7 +99,8 @@ def _check_recorded(manifest: dict, folder: Path, path: Path, kind: str) -> None
     if digest is None or not path.is_file() or sha256_of(path) != digest:
         raise QuestionError(
             f"{path}: not the file of the run {folder / 'manifest.json'} records (fingerprint "
-            f"{manifest['fingerprint'][:12]}); the results folder mixes runs: rerun snakemake"
+            f"{str(manifest.get('fingerprint'))[:12]}); the results folder mixes runs: rerun "
+            "snakemake"
         )
 
 
@@ -475,6 +484,11 @@ def _parquet_columns(path: str) -> list[str]:
 # --- The crosstab command's question and answer ---------------------------------------------------
 
 
+PERCENT = ["estimate", "estimate_reference", "difference", "se", "ci_low", "ci_high"]
+SUPPRESSED = ":"  # Statistics Norway's symbol, as in the published tables
+TEXT_NOTE = f"(shares, SEs and intervals in percent; {SUPPRESSED} = suppressed)"
+
+
 @dataclass(frozen=True)
 class Answer:
     heading: str  # the question in one line
@@ -568,11 +582,6 @@ def _xlsx(answer: Answer, path: str) -> None:
         book.sheets["crosstab"].write(0, 0, answer.heading)
     with open(path, "wb") as handle:
         handle.write(buffer.getvalue())
-
-
-PERCENT = ["estimate", "estimate_reference", "difference", "se", "ci_low", "ci_high"]
-SUPPRESSED = ":"  # Statistics Norway's symbol, as in the published tables
-TEXT_NOTE = f"(shares, SEs and intervals in percent; {SUPPRESSED} = suppressed)"
 
 
 def _readable(table: pd.DataFrame) -> str:
