@@ -187,6 +187,7 @@ BAD_QUESTIONS = [
     (["--by", "respondent_id"], ["'respondent_id' identifies", "refused"]),
     (["--by", "office_id"], ["'office_id' identifies", "refused"]),
     (["--by", "region", "kommunenummer"], ["'kommunenummer' identifies", "refused"]),
+    (["--where", "office_id=1"], ["'office_id' identifies", "refused as a filter"]),
     (["--contrasts"], ["--contrasts", "--positive"]),
     (["--format", "xlsx"], ["xlsx", "--output"]),
     (["--output", "{results}/weights/kontor_2019.parquet"], ["refused", "input"]),
