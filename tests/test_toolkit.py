@@ -284,3 +284,35 @@ def test_a_bootstrap_run_uses_its_replicate_weights(root, config, prepared, own_
         assert row["se"] == pytest.approx(np.std(shares, ddof=1), rel=1e-10)
         weights = data["weight"].to_numpy()[member]
         assert row["estimate"] == pytest.approx((weights * positive[member]).sum() / weights.sum())
+
+
+def test_a_finite_population_correction_reads_its_frames_from_anywhere(
+    root, config, prepared, own_results, kontor, tmp_path, monkeypatch
+):
+    """With estimation.fpc: frame the estimation reads the municipality frames; a notebook's
+    working folder is not the project's. The stage, run from the project root, agrees."""
+    from navpartner.indicators import estimate_survey_wave
+
+    effective = own_results / "config/effective.yaml"
+    effective.write_text(effective.read_text("utf-8").replace("fpc: none", "fpc: frame"))
+    manifest = json.loads((own_results / "manifest.json").read_text("utf-8"))
+    manifest["config"] = {"results/config/effective.yaml": sha256_of(effective)}
+    (own_results / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    shutil.copytree(root / "data_raw/frames", own_results.parent / "data_raw/frames")
+    elsewhere = own_results.parent / "docs"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    kontor_elsewhere = open_run("../results").wave("kontor", 2019)
+    corrected = kontor_elsewhere.shares(ITEM, "employer", LEADERS, POSITIVE)
+    monkeypatch.chdir(root)
+    fpc = {**config, "estimation": {**config["estimation"], "fpc": "frame"}}
+    files = [str(tmp_path / name) for name in ("e.parquet", "e.json")]
+    stage = estimate_survey_wave(fpc, "kontor", 2019, *prepared["kontor", 2019], *files)
+    stage = stage[
+        (stage["indicator"] == "likeverdig_kontorledere")
+        & (stage["breakdown"] == "employer")
+        & (stage["method"] == config["estimation"]["interval"])
+    ]
+    assert_allclose(corrected["se"].astype(float), stage["se"], rtol=1e-12)
+    uncorrected = kontor.shares(ITEM, "employer", LEADERS, POSITIVE)
+    assert (corrected["se"] < uncorrected["se"]).all()

@@ -70,7 +70,28 @@ def open_run(results: str | Path = "results") -> Run:
     config_file = folder / "config" / "effective.yaml"
     _check_recorded(manifest, folder, config_file, "config")
     # Its paths are relative to the project root the run was made in: the results' parent.
-    return Run(read_config(config_file, root=folder.resolve().parent), folder, manifest)
+    root = folder.resolve().parent
+    return Run(_frames_from(root, read_config(config_file, root=root)), folder, manifest)
+
+
+def _frames_from(root: Path, config: dict) -> dict:
+    """The config with the frames the estimation reads (a finite population correction's
+    municipality counts, their regions) found from the project root, wherever the analyst
+    works (a notebook runs in docs/)."""
+    geography = {**config["geography"], "regions": str(root / config["geography"]["regions"])}
+    surveys = {
+        survey: {
+            **spec,
+            "waves": {
+                wave: {**part, "municipalities": str(root / part["municipalities"])}
+                if "municipalities" in part
+                else part
+                for wave, part in spec["waves"].items()
+            },
+        }
+        for survey, spec in config["surveys"].items()
+    }
+    return {**config, "geography": geography, "surveys": surveys}
 
 
 def _read_manifest(folder: Path) -> dict:
