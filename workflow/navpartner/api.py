@@ -15,6 +15,10 @@ cell), and identifier columns cannot form groups.
     run = navpartner.open("results")
     kontor = run.wave("kontor", 2019)
     kontor.shares("likeverdig", by="employer", where={"role": "kontorleder"}, positive=[4, 5])
+
+Beyond `config`, `estimate` and `indicators` it imports the stage's other estimators (`findings`,
+`model`) and publication's disclosure rule itself (`publish.suppress`, numpy only), so that
+nothing here is a copy that could drift from what is published.
 """
 
 from __future__ import annotations
