@@ -162,13 +162,50 @@ def parser() -> argparse.ArgumentParser:
     _add_replicate_commands(commands)
     _add_publish_commands(commands)
     _add_document_commands(commands)
+    _add_crosstab_command(commands)
     return parser
+
+
+def _add_crosstab_command(commands) -> None:
+    """The analyst's toolkit on a finished run (navpartner/api.py): aggregates only."""
+    crosstab = commands.add_parser(
+        "crosstab",
+        help="any item by any groups of a finished run: shares, answer distributions or "
+        "contrasts, with the published intervals, flags and suppression",
+    )
+    crosstab.add_argument("--survey", required=True)
+    crosstab.add_argument("--wave", type=int, required=True)
+    crosstab.add_argument("--item", required=True)
+    crosstab.add_argument(
+        "--by", nargs="+", action="extend", default=[], help="group by these columns (crossed)"
+    )
+    crosstab.add_argument(
+        "--where",
+        action="append",
+        default=[],
+        metavar="COLUMN=VALUE[,VALUE]",
+        help="only respondents with one of these values (repeat for more columns)",
+    )
+    crosstab.add_argument(
+        "--positive", help="codes counted as positive, e.g. 4,5 (default: the distribution)"
+    )
+    crosstab.add_argument("--dont-know", choices=["exclude", "include"], default="exclude")
+    crosstab.add_argument(
+        "--contrasts", action="store_true", help="each group against the rest (needs --positive)"
+    )
+    crosstab.add_argument("--format", choices=["text", "csv", "xlsx"], default="text")
+    crosstab.add_argument("--output", help="file to write (required for xlsx; default: stdout)")
+    crosstab.add_argument("--results", default="results", help="the results folder of the run")
 
 
 def _protected_paths(args) -> list[Path]:
     """No step writes under data_raw/, the declared data directory, or over an input."""
     if args.command == "synth":
         return []  # it makes the synthetic data_raw/, and only when asked to
+    if args.command == "crosstab":  # reads a finished run: none of it may be overwritten
+        run = Path(args.results)
+        parts = ("harmonised", "weights", "config", "manifest.json")
+        return [Path("data_raw"), *(run / part for part in parts)]
     if getattr(args, "config", None) is None:
         return [Path("data_raw")]
     from navpartner.config import protected_paths, read_config
@@ -675,6 +712,22 @@ def _manifest(args) -> int:
     return 0
 
 
+def _crosstab(args) -> int:
+    from navpartner.api import codes_from_text, crosstab, open_run, where_from_text, write_answer
+
+    answer = crosstab(
+        open_run(args.results).wave(args.survey, args.wave),
+        args.item,
+        by=args.by,
+        where=where_from_text(args.where),
+        positive=codes_from_text(args.positive),
+        dont_know=args.dont_know,
+        contrasts=args.contrasts,
+    )
+    write_answer(answer, args.format, args.output)
+    return 0
+
+
 COMMANDS = {
     "synth": _synth,
     "check-config": _check_config,
@@ -698,4 +751,5 @@ COMMANDS = {
     "claims": _claims,
     "document": _document,
     "manifest": _manifest,
+    "crosstab": _crosstab,
 }
