@@ -142,13 +142,10 @@ def parser() -> argparse.ArgumentParser:
     diagnostics.add_argument("--output", required=True, help="diagnostics CSV")
     diagnostics.add_argument("--response-rates", required=True, help="response rates CSV")
     diagnostics.add_argument(
-        "--representativity",
-        nargs="+",
-        required=True,
-        help="the survey waves' R-indicator CSVs, then --representativity-output",
+        "--representativity", nargs="+", help="the survey waves' R-indicator CSVs"
     )
     diagnostics.add_argument(
-        "--representativity-output", required=True, help="every survey wave's R-indicators CSV"
+        "--representativity-output", help="every survey wave's R-indicators in one CSV"
     )
 
     manifest = commands.add_parser(
@@ -550,10 +547,11 @@ def _weights_diagnostics(args) -> int:
         pd.concat([pd.read_csv(path) for path in args.inputs], ignore_index=True), args.output
     )
     table = response_rates(args.output, args.response_rates)
-    write_csv(
-        pd.concat([pd.read_csv(path) for path in args.representativity], ignore_index=True),
-        args.representativity_output,
-    )
+    if args.representativity and args.representativity_output:
+        write_csv(
+            pd.concat([pd.read_csv(path) for path in args.representativity], ignore_index=True),
+            args.representativity_output,
+        )
     log.info("%d survey waves, %d response rates", len(args.inputs), len(table))
     return 0
 
