@@ -20,7 +20,6 @@ from navpartner.document.blocks import (
     Table,
     Title,
 )
-from navpartner.document.texts import TEXTS
 from navpartner.publish import methods
 from navpartner.publish.findings import model_term_label, term_order
 from navpartner.publish.labels import Labels
@@ -79,24 +78,17 @@ class Writer:
         self.alpha = 1 - config["estimation"]["confidence_level"]
 
     def __call__(self, key: str, **values) -> str:
-        text = TEXTS[key][self.labels.language]
-        return (
-            text.format(level=self.labels.level, **values) if values or "{level}" in text else text
-        )
+        return self.labels.text(key, **values)
 
-    def words(self, key: str) -> list[str]:
-        return TEXTS[key][self.labels.language]
-
-    def number(self, value: float, decimals: int = 1, signed: bool = False) -> str:
-        text = self.labels.number(value, decimals)
-        return ("+" + text) if signed and value > 0 else text
+    def number(self, value: float, decimals: int | None = 1, signed: bool = False) -> str:
+        return self.labels.texts.number(value, decimals, signed)
 
     def percent(self, value: float) -> str:
         """A share in per cent from a published per-cent value."""
-        return self("percent", value=self.number(value))
+        return self.labels.texts.percent(value)
 
     def points(self, value: float, signed: bool = True) -> str:
-        return self("points", value=self.number(value, signed=signed))
+        return self.labels.text("report.points", value=self.number(value, signed=signed))
 
     def p_value(self, p: float) -> str:
         if p < 0.001:
@@ -108,13 +100,13 @@ class Writer:
 
     def difference_interval(self, low: float, high: float) -> str:
         """An interval of a difference, whose bounds may be negative: "−29,9 til −15,3"."""
-        return self("range", low=self.number(low), high=self.number(high))
+        return self.labels.text("report.range", low=self.number(low), high=self.number(high))
 
 
 def build(config: dict, sources: Sources) -> list:
     """Every block of the report, in order."""
     write = Writer(config)
-    blocks = [_title(config, sources, write), Contents(write("contents"))]
+    blocks = [_title(config, sources, write), Contents(write("report.contents"))]
     blocks += _summary(config, sources, write)
     for theme in config["publication"]["themes"]:
         blocks += _chapter(config, sources, write, theme)
@@ -140,12 +132,14 @@ def _title(config: dict, sources: Sources, write: Writer) -> Title:
     ]
     labels = sorted({audit.get("source_file_label", "") for audit in sources.estimate_audits})
     return Title(
-        title=write("title"),
-        subtitle=write("subtitle", waves=f"{waves[0]}–{waves[-1]}" if len(waves) > 1 else waves[0]),
+        title=write("report.title"),
+        subtitle=write(
+            "report.subtitle", waves=f"{waves[0]}–{waves[-1]}" if len(waves) > 1 else waves[0]
+        ),
         lines=[
-            f"{write('title_surveys')}: " + "; ".join(surveys),
-            f"{write('title_data')}: " + "; ".join(label for label in labels if label),
-            write("title_made"),
+            f"{write('report.title_surveys')}: " + "; ".join(surveys),
+            f"{write('report.title_data')}: " + "; ".join(label for label in labels if label),
+            write("report.title_made"),
         ],
     )
 
@@ -154,14 +148,14 @@ def _title(config: dict, sources: Sources, write: Writer) -> Title:
 
 
 def _summary(config: dict, sources: Sources, write: Writer) -> list:
-    blocks = [Heading(write("summary"), anchor="summary", new_page=True)]
+    blocks = [Heading(write("report.summary"), anchor="summary", new_page=True)]
     if sources.claims is not None and "claims" in config:
         source = config["claims"]["source"][write.labels.language]
         blocks += [
-            Paragraph(write("summary_intro", source=source)),
+            Paragraph(write("report.summary_intro", source=source)),
             _claims_table(config, sources.claims, write),
         ]
-    blocks.append(Heading(write("key_findings"), level=2))
+    blocks.append(Heading(write("report.key_findings"), level=2))
     blocks.append(Bullets([_key_finding(config, sources, write, t) for t in _themes(config)]))
     return blocks
 
@@ -175,9 +169,9 @@ def _claims_table(config: dict, claims: pd.DataFrame, write: Writer) -> Table:
     rows = []
     for row in claims.itertuples(index=False):
         spec = config["claims"]["statements"][row.claim]
-        verdict = write(row.verdict)
+        verdict = write(f"report.verdict_{row.verdict}")
         if row.verdict == "inconclusive":
-            verdict += f" ({write('reason_' + row.reason)})"
+            verdict += f" ({write(f'report.reason_{row.reason}')})"
         rows.append(
             [
                 spec["statement"][write.labels.language],
@@ -187,12 +181,17 @@ def _claims_table(config: dict, claims: pd.DataFrame, write: Writer) -> Table:
             ]
         )
     return Table(
-        caption=write("claims_caption"),
-        header=write.words("claims_header"),
+        caption=write("report.claims_caption"),
+        header=[
+            write("report.claims_header_statement"),
+            write("report.claims_header_test"),
+            write("report.claims_header_evidence"),
+            write("report.claims_header_verdict"),
+        ],
         rows=rows,
         widths=[3.2, 2.3, 2.8, 1.3],
         numeric=[False] * 4,
-        notes=[write("claims_note", alpha=write.number(write.alpha, 2))],
+        notes=[write("report.claims_note", alpha=write.number(write.alpha, 2))],
         small=True,
     )
 
@@ -202,14 +201,20 @@ def _claim_test(config: dict, test: dict, write: Writer) -> str:
     if test["form"] == "level":
         if "about" in test:
             low, high = test["about"]
-            return write("test_level_about", wave=test["wave"], low=f"{low:g}", high=f"{high:g}")
+            return write(
+                "report.test_level_about",
+                wave=test["wave"],
+                low=write.number(low, None),
+                high=write.labels.texts.percent(high, None),
+            )
         bound = "above" if "above" in test else "below"
-        return write(f"test_level_{bound}", wave=test["wave"], value=f"{test[bound]:g}")
-    direction = write(test["direction"])
+        value = write.labels.texts.percent(test[bound], None)
+        return write(f"report.test_level_{bound}", wave=test["wave"], value=value)
+    direction = write(f"report.direction_{test['direction']}")
     breakdown = test.get("breakdown", "total")
     if test["form"] == "change" and "reference" not in test:
         first, last = test["waves"]
-        return write("test_change", first=first, last=last, direction=direction)
+        return write("report.test_change", first=first, last=last, direction=direction)
     group = _in_sentence(labels, breakdown, test.get("group", "total"))
     if "indicator_reference" in test:
         group = labels.population(test["indicator"])
@@ -219,7 +224,7 @@ def _claim_test(config: dict, test: dict, write: Writer) -> str:
     if test["form"] == "change":
         first, last = test["waves"]
         return write(
-            "test_gap",
+            "report.test_gap",
             group=group,
             reference=reference,
             first=first,
@@ -227,7 +232,7 @@ def _claim_test(config: dict, test: dict, write: Writer) -> str:
             direction=direction,
         )
     text = write(
-        "test_difference",
+        "report.test_difference",
         group=group,
         reference=reference,
         wave=test["wave"],
@@ -255,7 +260,7 @@ def _claim_evidence(row, write: Writer) -> str:
         return "–"
     if row.form == "level":
         return write(
-            "evidence_level",
+            "report.evidence_level",
             value=write.percent(100 * row.estimate),
             low=write.number(100 * row.estimate_ci_low),
             high=write.number(100 * row.estimate_ci_high),
@@ -264,7 +269,7 @@ def _claim_evidence(row, write: Writer) -> str:
     show = write.points if gap else (lambda v: write.percent(v))
     scale = 100
     return write(
-        "evidence_difference",
+        "report.evidence_difference",
         estimate=show(scale * row.estimate) if gap else write.percent(scale * row.estimate),
         reference=show(scale * row.estimate_reference)
         if gap
@@ -296,14 +301,10 @@ def _chapter(config: dict, sources: Sources, write: Writer, theme: str) -> list:
     if not names:
         return []
     labels = write.labels
-    count = write(
-        "indicator_count",
-        n=len(names),
-        s=("er" if labels.language == "nb" else "s") if len(names) > 1 else "",
-    )
+    count = labels.texts.plural("report.indicator_count", len(names), n=len(names))
     blocks = [
         Heading(labels.theme(theme), anchor=f"theme-{theme}", new_page=True),
-        Paragraph(write("chapter_intro", count=count)),
+        Paragraph(write("report.chapter_intro", count=count)),
     ]
     for name in names:
         blocks += _indicator_section(config, sources, write, name)
@@ -323,14 +324,14 @@ def _distributions(sources: Sources, write: Writer, theme: str) -> list:
     """The theme's answer distributions: every answer of the items behind its indicators."""
     # A page of its own: the chart is most of a page, and its heading must not be left behind.
     heading = Heading(
-        write("distribution_heading"), level=2, anchor=f"distribution-{theme}", new_page=True
+        write("report.distribution_heading"), level=2, anchor=f"distribution-{theme}", new_page=True
     )
     return [
         heading,
-        Paragraph(write("distribution_intro")),
+        Paragraph(write("report.distribution_intro")),
         Figure(
             str(sources.figures / f"distribution_{theme}.svg"),
-            write("distribution_caption", theme=write.labels.theme(theme)),
+            write("report.distribution_caption", theme=write.labels.theme(theme)),
         ),
     ]
 
@@ -345,7 +346,7 @@ def _indicator_section(config: dict, sources: Sources, write: Writer, name: str)
         Paragraph(" ".join(_indicator_sentences(config, sources, write, name))),
         Figure(
             str(sources.figures / f"{name}.svg"),
-            write("figure_caption", label=labels.indicator(name)),
+            write("report.figure_caption", label=labels.indicator(name)),
         ),
         _indicator_table(config, sources, write, name),
     ]
@@ -364,12 +365,12 @@ def _indicator_sentences(config: dict, sources: Sources, write: Writer, name: st
     totals = _totals(sources, name).dropna(subset=["percent"])
     labels = write.labels
     if totals.empty:
-        return [labels.indicator(name) + ": " + write("suppressed_text") + "."]
+        return [labels.indicator(name) + ": " + write("report.suppressed_text") + "."]
     last = totals.iloc[-1]
     label = labels.indicator(name)
     sentences = [
         write(
-            "sentence_level",
+            "report.sentence_level",
             label=label[0].lower() + label[1:],
             value=write.percent(last["percent"]),
             low=write.number(last["ci_low"]),
@@ -384,7 +385,7 @@ def _indicator_sentences(config: dict, sources: Sources, write: Writer, name: st
     survey = config["indicators"][name]["survey"]
     missing = [w for s, w in survey_waves(config) if s == survey and w not in set(totals["wave"])]
     if missing:
-        sentences.append(write("sentence_not_asked", waves=", ".join(map(str, missing))))
+        sentences.append(write("report.sentence_not_asked", waves=", ".join(map(str, missing))))
     sentences += _group_sentences(config, sources, write, name, int(last["wave"]))
     return sentences
 
@@ -401,18 +402,18 @@ def _total_change(sources: Sources, name: str, wave: int) -> pd.Series | None:
 
 
 def _change_sentence(change: pd.Series, sources: Sources, write: Writer, name: str) -> str:
-    if _change_is_significant(change, sources, write, name):
-        key = "sentence_up" if change["change"] > 0 else "sentence_down"
-    else:
-        key = "sentence_same"
-    return write(
-        key,
-        value=write.percent(change["percent_from"]),
-        wave=int(change["wave_from"]),
-        change=write.points(change["change"]),
-        low=write.number(change["ci_low"]),
-        high=write.number(change["ci_high"]),
-    )
+    values = {
+        "value": write.percent(change["percent_from"]),
+        "wave": int(change["wave_from"]),
+        "change": write.points(change["change"]),
+        "low": write.number(change["ci_low"]),
+        "high": write.number(change["ci_high"]),
+    }
+    if not _change_is_significant(change, sources, write, name):
+        return write("report.sentence_same", **values)
+    if change["change"] > 0:
+        return write("report.sentence_up", **values)
+    return write("report.sentence_down", **values)
 
 
 def _change_is_significant(change: pd.Series, sources: Sources, write: Writer, name: str) -> bool:
@@ -446,7 +447,7 @@ def _group_sentences(config: dict, sources: Sources, write: Writer, name: str, w
         high, low = rows.loc[rows["percent"].idxmax()], rows.loc[rows["percent"].idxmin()]
         sentences.append(
             write(
-                "sentence_groups",
+                "report.sentence_groups",
                 breakdown=labels.breakdown(breakdown).lower(),
                 wave=wave,
                 high_group=_in_sentence(labels, breakdown, high["group"]),
@@ -486,13 +487,13 @@ def _indicator_table(config: dict, sources: Sources, write: Writer, name: str) -
     if any(NOT_ASKED in row for row in rows):
         notes.append(write("not_asked_note"))
     if flagged:
-        notes.append(write("flag_note"))
+        notes.append(write("report.flag_note"))
     notes.append(labels.source(waves, [survey]) + " " + labels.estimation_note(survey))
-    header = [write("group_column")]
+    header = [write("report.group_column")]
     for wave in waves:
-        header += [write("share_ci", wave=wave), write("n_column")]
+        header += [write("report.share_ci", wave=wave), write("report.n_column")]
     return Table(
-        caption=write("table_caption", label=labels.indicator(name)),
+        caption=write("report.table_caption", label=labels.indicator(name)),
         header=header,
         rows=rows,
         widths=[3.0] + [2.0, 0.9] * len(waves),
@@ -553,8 +554,15 @@ def _group_contrasts_table(config: dict, sources: Sources, write: Writer, name: 
     if not body:
         return None
     return Table(
-        caption=write("contrasts_caption", label=labels.indicator(name), wave=wave),
-        header=write.words("contrasts_header"),
+        caption=write("report.contrasts_caption", label=labels.indicator(name), wave=wave),
+        header=[
+            write("report.contrasts_header_group"),
+            write("report.contrasts_header_against"),
+            write("report.contrasts_header_difference"),
+            write("report.contrasts_header_ci"),
+            write("report.contrasts_header_p"),
+            write("report.contrasts_header_adjusted_p"),
+        ],
         rows=body,
         widths=[2.6, 2.0, 1.2, 1.8, 1.0, 1.2],
         numeric=[False, False, True, True, True, True],
@@ -585,8 +593,15 @@ def _survey_contrasts(config: dict, sources: Sources, write: Writer, names: list
         return []
     return [
         Table(
-            caption=write("survey_contrasts_caption"),
-            header=write.words("survey_contrasts_header"),
+            caption=write("report.survey_contrasts_caption"),
+            header=[
+                write("report.survey_contrasts_header_indicator"),
+                write("report.survey_contrasts_header_against"),
+                write("report.survey_contrasts_header_year"),
+                write("report.survey_contrasts_header_difference"),
+                write("report.survey_contrasts_header_ci"),
+                write("report.survey_contrasts_header_adjusted_p"),
+            ],
             rows=body,
             widths=[2.2, 2.2, 0.8, 1.3, 1.8, 1.3],
             numeric=[False, False, True, True, True, True],
@@ -613,17 +628,22 @@ def _model_table(config: dict, model: str, table: pd.DataFrame, write: Writer) -
         for term, value in spec.get("reference", {}).items()
     )
     return Table(
-        caption=write("model_caption", label=spec["label"][write.labels.language]),
-        header=write.words("model_header"),
+        caption=write("report.model_caption", label=spec["label"][write.labels.language]),
+        header=[
+            write("report.model_header_term"),
+            write("report.model_header_odds_ratio"),
+            write("report.model_header_ci"),
+            write("report.model_header_p"),
+        ],
         rows=rows,
         widths=[4.0, 1.3, 1.8, 1.0],
         numeric=[False, True, True, True],
         notes=[
             write(
-                "model_note",
+                "report.model_note",
                 n=write.number(table["n"].iloc[0], 0),
                 clusters=write.number(table["clusters"].iloc[0], 0),
-                reference=reference or write("none"),
+                reference=reference or write("report.none"),
             )
         ],
         small=True,
@@ -633,32 +653,35 @@ def _model_table(config: dict, model: str, table: pd.DataFrame, write: Writer) -
 # Appendices ---------------------------------------------------------------------------------
 
 
-def _appendix_heading(write: Writer, letter: str, key: str, anchor: str) -> Heading:
-    return Heading(f"{write('appendix')} {letter}: {write(key)}", anchor=anchor, new_page=True)
+def _appendix_heading(write: Writer, letter: str, title: str, anchor: str) -> Heading:
+    return Heading(f"{write('report.appendix')} {letter}: {title}", anchor=anchor, new_page=True)
 
 
 def _method(config: dict, sources: Sources, write: Writer) -> list:
     labels = write.labels
     blocks = [
-        _appendix_heading(write, "A", "method", "method"),
-        Heading(write("method_data"), level=2),
-        Paragraph(labels.choose(methods.TEXTS)["data_intro"]),
+        _appendix_heading(write, "A", write("report.method"), "method"),
+        Heading(write("report.method_data"), level=2),
+        Paragraph(labels.text("methods.data_intro")),
         _data_table(config, sources, write),
     ]
     if sources.response_rates is not None:
         blocks += [
-            Heading(write("method_response"), level=2),
+            Heading(write("report.method_response"), level=2),
             _response_table(config, sources, write),
         ]
-    blocks.append(Heading(write("method_weighting"), level=2))
+    blocks.append(Heading(write("report.method_weighting"), level=2))
     for survey in config["surveys"]:
         intro = methods.weighting_intro(config, survey, labels)
         blocks.append(Paragraph(f"{labels.survey(survey)}. {intro}"))
     blocks.append(_diagnostics_table(config, sources, write))
-    blocks.append(Heading(write("method_estimation"), level=2))
+    blocks.append(Heading(write("report.method_estimation"), level=2))
     blocks += [Paragraph(text) for text in methods.estimation_paragraphs(config)]
     if "claims" in config:
-        blocks += [Heading(write("method_claims"), level=2), Paragraph(write("method_claims_text"))]
+        blocks += [
+            Heading(write("report.method_claims"), level=2),
+            Paragraph(write("report.method_claims_text")),
+        ]
     return blocks
 
 
@@ -683,8 +706,14 @@ def _data_table(config: dict, sources: Sources, write: Writer) -> Table:
             ]
         )
     return Table(
-        caption=write("data_caption"),
-        header=write.words("data_header"),
+        caption=write("report.data_caption"),
+        header=[
+            write("report.data_header_survey_wave"),
+            write("report.data_header_file_label"),
+            write("report.data_header_rows_in"),
+            write("report.data_header_left_out"),
+            write("report.data_header_used"),
+        ],
         rows=rows,
         widths=[2.6, 2.6, 1.0, 2.4, 1.0],
         numeric=[False, False, True, False, True],
@@ -705,8 +734,13 @@ def _response_table(config: dict, sources: Sources, write: Writer) -> Table:
         for row in totals.itertuples(index=False)
     ]
     return Table(
-        caption=write("method_response"),
-        header=write.words("response_header"),
+        caption=write("report.method_response"),
+        header=[
+            write("report.response_header_survey_wave"),
+            write("report.response_header_population"),
+            write("report.response_header_respondents"),
+            write("report.response_header_response_rate"),
+        ],
         rows=rows,
         widths=[3.5, 1.3, 1.3, 1.3],
         numeric=[False, True, True, True],
@@ -716,7 +750,6 @@ def _response_table(config: dict, sources: Sources, write: Writer) -> Table:
 
 def _diagnostics_table(config: dict, sources: Sources, write: Writer) -> Table:
     diagnostics = sources.diagnostics
-    names = write.labels.choose(methods.STATISTICS)
     wanted = [name for name, _ in methods.DIAGNOSTICS]
     values = diagnostics[diagnostics["statistic"].isin(wanted)].pivot_table(
         index=["survey", "wave"], columns="statistic", values="value", aggfunc="first"
@@ -727,8 +760,8 @@ def _diagnostics_table(config: dict, sources: Sources, write: Writer) -> Table:
         for (survey, wave), row in values.iterrows()
     ]
     return Table(
-        caption=write("diagnostics_caption"),
-        header=[""] + [names[name] for name in wanted],
+        caption=write("report.diagnostics_caption"),
+        header=[""] + [methods.statistic_name(write.labels, name) for name in wanted],
         rows=rows,
         widths=[2.6] + [1.0] * len(wanted),
         numeric=[False] + [True] * len(wanted),
@@ -739,8 +772,8 @@ def _diagnostics_table(config: dict, sources: Sources, write: Writer) -> Table:
 def _questionnaire(config: dict, write: Writer) -> list:
     labels = write.labels
     blocks = [
-        _appendix_heading(write, "B", "questionnaire", "questionnaire"),
-        Paragraph(write("questionnaire_intro", dont_know=config["dont_know_code"])),
+        _appendix_heading(write, "B", write("report.questionnaire"), "questionnaire"),
+        Paragraph(write("report.questionnaire_intro", dont_know=config["dont_know_code"])),
     ]
     for survey, spec in config["surveys"].items():
         waves = sorted(spec["waves"], key=int)
@@ -758,7 +791,7 @@ def _questionnaire(config: dict, write: Writer) -> list:
             rows.append(row)
         notes = [
             write(
-                "questionnaire_codes",
+                "report.questionnaire_codes",
                 wave=wave,
                 dont_know=_codes(spec["waves"][wave].get("dont_know", []), write),
                 missing=_codes(spec["waves"][wave].get("missing", []), write),
@@ -768,7 +801,11 @@ def _questionnaire(config: dict, write: Writer) -> list:
         blocks.append(
             Table(
                 caption=labels.survey(survey),
-                header=write.words("questionnaire_header") + [str(w) for w in waves],
+                header=[
+                    write("report.questionnaire_header_question"),
+                    write("report.questionnaire_header_scale"),
+                ]
+                + [str(w) for w in waves],
                 rows=rows,
                 widths=[4.2, 2.2] + [1.6] * len(waves),
                 numeric=[False] * (2 + len(waves)),
@@ -781,20 +818,20 @@ def _questionnaire(config: dict, write: Writer) -> list:
 
 def _codes(codes: list, write: Writer) -> str:
     return ", ".join(f"{code:g}" if isinstance(code, float) else str(code) for code in codes) or (
-        write("none")
+        write("report.none")
     )
 
 
 def _source_text(wave: dict, item: str, write: Writer) -> str:
     if item in wave["absent"]:
-        return write("absent")
+        return write("not_asked")
     source = wave["items"][item]
     parts = [source["source"]]
     if source.get("reverse"):
-        parts.append(write("reversed"))
+        parts.append(write("report.reversed"))
     if source.get("codes"):
         mapping = ", ".join(f"{raw}→{value}" for raw, value in source["codes"].items())
-        parts.append(write("recoded", codes=mapping))
+        parts.append(write("report.recoded", codes=mapping))
     return ", ".join(parts)
 
 
@@ -802,20 +839,26 @@ def _provenance(config: dict, sources: Sources, write: Writer) -> list:
     files = [[path, digest] for path, digest in sorted(sources.checksums.items())]
     packages = [[name, version] for name, version in sources.packages.items()]
     return [
-        _appendix_heading(write, "C", "provenance", "provenance"),
-        Paragraph(write("provenance_intro")),
-        Paragraph(f"{write('config_fingerprint')}: {sources.config_fingerprint}"),
+        _appendix_heading(write, "C", write("report.provenance"), "provenance"),
+        Paragraph(write("report.provenance_intro")),
+        Paragraph(f"{write('report.config_fingerprint')}: {sources.config_fingerprint}"),
         Table(
-            caption=write("provenance_inputs"),
-            header=write.words("provenance_files_header"),
+            caption=write("report.provenance_inputs"),
+            header=[
+                write("report.provenance_files_header_file"),
+                write("report.provenance_files_header_checksum"),
+            ],
             rows=files,
             widths=[2.4, 4.2],
             numeric=[False, False],
             small=True,
         ),
         Table(
-            caption=write("packages"),
-            header=write.words("packages_header"),
+            caption=write("report.packages"),
+            header=[
+                write("report.packages_header_package"),
+                write("report.packages_header_version"),
+            ],
             rows=packages,
             widths=[2.0, 2.0],
             numeric=[False, False],

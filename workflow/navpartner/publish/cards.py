@@ -18,31 +18,6 @@ from navpartner.publish.sheets import SUPPRESSED, html_document
 from navpartner.publish.suppress import suppress_counts
 from navpartner.publish.tables import published_estimates
 
-CARD_TEXTS = {
-    "card": {"nb": "Revisjonskort", "en": "Audit card"},
-    "definition": {"nb": "Definisjon", "en": "Definition"},
-    "config": {"nb": "Slik står den i config.yaml", "en": "As configured in config.yaml"},
-    "survey": {"nb": "Undersøkelse", "en": "Survey"},
-    "respondents": {"nb": "Respondenter", "en": "Respondents"},
-    "scale": {"nb": "Svarskala (positive svar i fet)", "en": "Answer scale (positive in bold)"},
-    "counts": {"nb": "Hvem svarene bygger på", "en": "Who the estimates rest on"},
-    "in_survey": {"nb": "Svar i undersøkelsen", "en": "Responses in the survey"},
-    "in_population": {"nb": "I populasjonen", "en": "In the population"},
-    "not_answered": {"nb": "Ubesvart", "en": "Not answered"},
-    "dont_know": {"nb": "«Vet ikke»", "en": "«Don't know»"},
-    "used": {"nb": "Brukt (n)", "en": "Used (n)"},
-    "estimates": {"nb": "Estimat for alle", "en": "Estimate for all"},
-    "se": {"nb": "Standardfeil (prosentpoeng)", "en": "Standard error (percentage points)"},
-    "provenance": {"nb": "Hvem laget tallene", "en": "What made the numbers"},
-    "rule": {"nb": "Regel", "en": "Rule"},
-    "function": {"nb": "Funksjon", "en": "Function"},
-    "inputs": {"nb": "Inndata (SHA-256)", "en": "Inputs (SHA-256)"},
-    "skipped": {"nb": "Ikke estimert", "en": "Not estimated"},
-    "wave": {"nb": "Runde", "en": "Wave"},
-    "variable": {"nb": "Variabel i leverandørfilen", "en": "Variable in the vendor file"},
-    "not_asked": {"nb": "ikke spurt", "en": "not asked"},
-}
-
 
 def audit_card(
     published: pd.DataFrame, audits: list[dict], indicator: str, config: dict, synthetic: bool
@@ -50,30 +25,32 @@ def audit_card(
     """The card as a standalone HTML page."""
     labels = Labels(config)
     spec = config["indicators"][indicator]
-    text = labels.choose(CARD_TEXTS)
     waves = [audit for audit in audits if audit["survey"] == spec["survey"]]
     waves.sort(key=lambda audit: audit["wave"])
     body = [
-        f"<h1>{text['card']}: {_e(labels.indicator(indicator))}</h1>",
+        f"<h1>{labels.text('card.card')}: {_e(labels.indicator(indicator))}</h1>",
         f'<p class="synthetic">{_e(labels.text("synthetic"))}</p>' if synthetic else "",
-        f"<h2>{text['definition']}</h2>",
+        f"<h2>{labels.text('card.definition')}</h2>",
         _definition_list(
             [
-                (text["definition"], labels.definition(indicator)),
-                (text["survey"], labels.survey(spec["survey"])),
-                (text["respondents"], f"{labels.population(indicator)} ({_filter(spec)})"),
+                (labels.text("card.definition"), labels.definition(indicator)),
+                (labels.text("card.survey"), labels.survey(spec["survey"])),
+                (
+                    labels.text("card.respondents"),
+                    f"{labels.population(indicator)} ({_filter(spec)})",
+                ),
             ]
         ),
-        _questions(config, spec, labels, text),
-        f"<p>{text['scale']}: {_scale(config, spec)}</p>",
-        f"<h3>{text['config']}</h3>",
+        _questions(config, spec, labels),
+        f"<p>{labels.text('card.scale')}: {_scale(config, spec, labels)}</p>",
+        f"<h3>{labels.text('card.config')}</h3>",
         f"<pre>{_e(yaml.safe_dump({indicator: spec}, allow_unicode=True, sort_keys=False))}</pre>",
-        f"<h2>{text['counts']}</h2>",
-        _counts_table(waves, indicator, labels, text),
-        f"<h2>{text['estimates']}</h2>",
-        _estimates_table(published, indicator, labels, text),
-        f"<h2>{text['provenance']}</h2>",
-        _provenance(waves, text, f"publish_theme_{spec['theme']}"),
+        f"<h2>{labels.text('card.counts')}</h2>",
+        _counts_table(waves, indicator, labels),
+        f"<h2>{labels.text('card.estimates')}</h2>",
+        _estimates_table(published, indicator, labels),
+        f"<h2>{labels.text('card.provenance')}</h2>",
+        _provenance(waves, labels, f"publish_theme_{spec['theme']}"),
         f'<p class="note">{_e(labels.text("suppressed_note", minimum=_minimum(config)))}</p>',
     ]
     return html_document(labels.indicator(indicator), "\n".join(filter(None, body)) + "\n", config)
@@ -92,14 +69,14 @@ def _definition_list(pairs) -> str:
     return f"<dl>{items}</dl>"
 
 
-def _questions(config: dict, spec: dict, labels: Labels, text: dict) -> str:
+def _questions(config: dict, spec: dict, labels: Labels) -> str:
     """The question as worded in each wave, with the vendor variable it was read from."""
     rows = "".join(
         f"<tr><th>{wave}</th><td>{_code(source) if source else ''}</td>"
-        f"<td>{_e(question) if question else text['not_asked']}</td></tr>"
+        f"<td>{_e(question) if question else labels.text('not_asked')}</td></tr>"
         for wave, source, question in item_wording(config, spec["survey"], spec["item"])
     )
-    head = f"<tr><th>{text['wave']}</th><th>{text['variable']}</th>"
+    head = f"<tr><th>{labels.text('card.wave')}</th><th>{labels.text('card.variable')}</th>"
     head += f"<th>{_e(labels.text('question'))}</th></tr>"
     return f"<table><thead>{head}</thead><tbody>{rows}</tbody></table>"
 
@@ -108,7 +85,7 @@ def _filter(spec: dict) -> str:
     return "; ".join(f"{variable} ∈ {values}" for variable, values in spec["respondents"].items())
 
 
-def _scale(config: dict, spec: dict) -> str:
+def _scale(config: dict, spec: dict, labels: Labels) -> str:
     scale = config["scales"][config["items"][spec["item"]]["scale"]]
     language = config["publication"]["language"]
     positive = {int(code) for code in spec["positive"]}
@@ -118,19 +95,20 @@ def _scale(config: dict, spec: dict) -> str:
         else f"{int(code)} {_e(label[language])}"
         for code, label in scale.items()
     ]
-    return ", ".join(parts) + f"; {config['dont_know_code']} {Labels(config).text('dont_know')}"
+    return ", ".join(parts) + f"; {config['dont_know_code']} {labels.text('dont_know')}"
 
 
-def _counts_table(waves: list[dict], indicator: str, labels: Labels, text: dict) -> str:
+def _counts_table(waves: list[dict], indicator: str, labels: Labels) -> str:
     """Respondents, population and the three ways out of it; small counts suppressed."""
     columns = ["in_survey", "in_population", "not_answered", "dont_know", "used"]
-    head = "".join(f"<th>{text[c]}</th>" for c in columns)
+    head = "".join(f"<th>{labels.text(f'card.{c}')}</th>" for c in columns)
     rows = []
     for audit in waves:
         account = audit["indicators"].get(indicator)
         if account is None or "skipped" in account:
             reason = account["skipped"] if account else ""
-            cells = f'<td colspan="{len(columns)}">{text["skipped"]}: {_e(reason)}</td>'
+            skipped = labels.text("card.skipped")
+            cells = f'<td colspan="{len(columns)}">{skipped}: {_e(reason)}</td>'
         else:
             parts = suppress_counts(
                 {key: account[key] for key in ("used", "not_answered", "dont_know")},
@@ -149,14 +127,14 @@ def _counts_table(waves: list[dict], indicator: str, labels: Labels, text: dict)
     return f"<table><thead><tr><th></th>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
 
 
-def _estimates_table(published: pd.DataFrame, indicator: str, labels: Labels, text: dict) -> str:
+def _estimates_table(published: pd.DataFrame, indicator: str, labels: Labels) -> str:
     totals = published[(published["indicator"] == indicator) & (published["breakdown"] == "total")]
     columns = [
         ("n", labels.text("n")),
         ("percent", labels.text("share")),
         ("ci_low", labels.text("ci_low")),
         ("ci_high", labels.text("ci_high")),
-        ("se", text["se"]),
+        ("se", labels.text("card.se")),
         ("deff", labels.text("deff")),
     ]
     head = "".join(f"<th>{_e(name)}</th>" for _, name in columns)
@@ -175,9 +153,9 @@ def _format(value, column: str, labels: Labels) -> str:
     return labels.number(value, 2 if column in ("se", "deff") else 1)
 
 
-def _provenance(waves: list[dict], text: dict, publishing_rule: str) -> str:
+def _provenance(waves: list[dict], labels: Labels, publishing_rule: str) -> str:
     """Estimating rule and function per wave (from its audit), then the publishing steps."""
-    head = [text["rule"], text["function"], text["inputs"]]
+    head = [labels.text("card.rule"), labels.text("card.function"), labels.text("card.inputs")]
     rows = []
     for audit in waves:
         inputs = "<br>".join(

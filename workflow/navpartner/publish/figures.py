@@ -208,12 +208,12 @@ def _cell_marks(cells: dict, waves, labels: Labels) -> str:
         if hidden:
             which = "" if len(hidden) == len(waves) else ", ".join(map(str, hidden)) + ": "
             marks.append(f"{which}{labels.text('suppressed_short')} – {reason}")
-    for key, chosen in (
-        ("not_both_waves", [wave for wave in missing if wave in run]),
-        ("survey_not_run", [wave for wave in missing if wave not in run]),
-    ):
-        if chosen:
-            marks.append(labels.text(key, wave=", ".join(map(str, chosen))))
+    not_asked = [wave for wave in missing if wave in run]
+    if not_asked:
+        marks.append(labels.text("not_both_waves", wave=", ".join(map(str, not_asked))))
+    not_run = [wave for wave in missing if wave not in run]
+    if not_run:
+        marks.append(labels.text("survey_not_run", wave=", ".join(map(str, not_run))))
     return "; ".join(marks)
 
 

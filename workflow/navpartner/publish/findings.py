@@ -18,111 +18,6 @@ from navpartner.publish.sheets import html_document
 from navpartner.publish.suppress import PRIMARY, SECONDARY, suppression_marks
 
 FLAG = "†"  # the marker of an estimate flagged as fragile, in tables and figures
-TEXTS = {
-    "distributions": {"nb": "Svarfordelinger", "en": "Answer distributions"},
-    "distribution_title": {
-        "nb": "Svarfordeling: {theme}",
-        "en": "Distribution of answers: {theme}",
-    },
-    "distribution_axis": {
-        "nb": "Prosent (uenig/sjelden til venstre, enig/ofte til høyre for 0)",
-        "en": "Per cent (disagree/rarely left of 0, agree/often right of it)",
-    },
-    "dont_know_bar": {"nb": "Vet ikke", "en": "Don't know"},
-    "distribution_note": {
-        "nb": "Andeler av dem i populasjonen som svarte (også «vet ikke»); de som ikke svarte "
-        "er talt for seg. Midtkategorien er delt likt på hver side av 0.",
-        "en": "Shares of those in the population who answered (including «don't know»); "
-        "those who did not answer are counted apart. The middle category is split evenly "
-        "either side of 0.",
-    },
-    "suppressed_primary": {
-        "nb": "vises ikke (:) – n < {minimum}",
-        "en": "not shown (:) – n < {minimum}",
-    },
-    "suppressed_secondary": {
-        "nb": "vises ikke (:) – skjult for å verne en liten celle",
-        "en": "not shown (:) – hidden to protect a small cell",
-    },
-    "n_label": {"nb": "n = {n}", "en": "n = {n}"},
-    "unanswered": {"nb": "Ikke svart", "en": "Not answered"},
-    "wave": {"nb": "År", "en": "Year"},
-    "group": {"nb": "Gruppe", "en": "Group"},
-    "n": {"nb": "Svar", "en": "Answers"},
-    "contrasts": {"nb": "Testede forskjeller", "en": "Tested differences"},
-    "kind_group": {
-        "nb": "Grupper sammenlignet med resten (eller med en referansegruppe), samme år",
-        "en": "Groups against the rest (or a reference group), same year",
-    },
-    "kind_survey": {
-        "nb": "Kontorundersøkelsen mot kommuneundersøkelsen (samme tema og spørsmål)",
-        "en": "Office survey against municipal survey (same theme and question)",
-    },
-    "kind_wave": {"nb": "Endring mellom år", "en": "Change between waves"},
-    "rest": {"nb": "resten", "en": "the rest"},
-    "compared": {"nb": "Sammenlignet", "en": "Compared"},
-    "reference": {"nb": "Mot", "en": "Against"},
-    "difference": {"nb": "Forskjell (pp)", "en": "Difference (pp)"},
-    "interval": {"nb": "{level} % KI", "en": "{level}% CI"},
-    "p_value": {"nb": "p", "en": "p"},
-    "p_adjusted": {"nb": "p (justert)", "en": "p (adjusted)"},
-    "contrast_note": {
-        "nb": "Forskjell i prosentpoeng med {level} % konfidensintervall. Innen et år tas "
-        "hensyn til at gruppene er fra samme utvalg (kovarians i designet); mellom år og "
-        "undersøkelser er utvalgene uavhengige. Justert p: Benjamini–Hochberg over alle "
-        "publiserte tester (falsk oppdagelsesrate). Skjult der en av cellene er skjult.",
-        "en": "Difference in percentage points with its {level}% confidence interval. Within a "
-        "year the groups come from one sample (covariance in the design); between years and "
-        "surveys the samples are independent. Adjusted p: Benjamini–Hochberg over every "
-        "published test (false discovery rate). Hidden where either cell is hidden.",
-    },
-    "response": {"nb": "Svarprosent og vektingens virkning", "en": "Response and weighting"},
-    "response_intro": {
-        "nb": "Svarprosent = svar (etter avbrutte skjema) delt på antallet i populasjonen, "
-        "totalt og for hver vektingsvariabel. Tabellen under viser hver indikators uvektede "
-        "andel ved siden av den vektede: forskjellen er det vektingen endrer.",
-        "en": "Response rate = responses (after breakoffs) over the number in the population, "
-        "overall and for each weighting variable. The table below shows each indicator's "
-        "unweighted share beside the weighted one: the difference is what weighting changes.",
-    },
-    "variable": {"nb": "Variabel", "en": "Variable"},
-    "level": {"nb": "Nivå", "en": "Level"},
-    "frame_count": {"nb": "Populasjon", "en": "Population"},
-    "respondents": {"nb": "Svar", "en": "Responses"},
-    "response_rate": {"nb": "Svarprosent", "en": "Response rate (%)"},
-    "total": {"nb": "Totalt", "en": "Total"},
-    "unweighted": {"nb": "Uvektet (%)", "en": "Unweighted (%)"},
-    "weighted": {"nb": "Vektet (%)", "en": "Weighted (%)"},
-    "weighting_change": {"nb": "Vektet − uvektet (pp)", "en": "Weighted − unweighted (pp)"},
-    "indicator": {"nb": "Indikator", "en": "Indicator"},
-    "model_title": {"nb": "Modell: {label}", "en": "Model: {label}"},
-    "term": {"nb": "Ledd", "en": "Term"},
-    "log_odds": {"nb": "Log-odds", "en": "Log-odds"},
-    "se": {"nb": "SE", "en": "SE"},
-    "odds_ratio": {"nb": "Oddsforhold", "en": "Odds ratio"},
-    "odds_axis": {
-        "nb": "Oddsforhold med {level} % KI (logaritmisk akse; 1 = som referansen)",
-        "en": "Odds ratio with {level}% CI (log axis; 1 = as the reference)",
-    },
-    "model_note": {
-        "nb": "Vektet logistisk regresjon. Designbaserte standardfeil som R svyglm: "
-        "sandwich med klynger ({clusters}) og strata (hver undersøkelse og år), "
-        "t-fordeling med {df} frihetsgrader. n = {n} svar i {psus} klynger. "
-        "Referanse: {reference}.",
-        "en": "Weighted logistic regression. Design-based standard errors as R's svyglm: "
-        "sandwich with clusters ({clusters}) and strata (each survey and wave), t with {df} "
-        "degrees of freedom. n = {n} responses in {psus} clusters. Reference: {reference}.",
-    },
-    "model_note_bootstrap": {
-        "nb": " Standardfeilene er i stedet fra {replicates} bootstrap-replikater; {dropped} av "
-        "dem kunne ikke anslå alle ledd (en gruppe uten svar, eller der alle svarte likt) og er "
-        "utelatt, slik R-funksjonen svrVar gjør.",
-        "en": " The standard errors come from {replicates} bootstrap replicates instead; "
-        "{dropped} of them could not estimate every term (a group without respondents, or "
-        "all answering alike) and are left out, as R's svrVar does.",
-    },
-    "intercept": {"nb": "Konstantledd", "en": "Intercept"},
-}
 
 
 # Disclosure control and labels -----------------------------------------------------------
@@ -263,14 +158,13 @@ def distribution_figure(published: pd.DataFrame, theme: str, config: dict, synth
     from navpartner.publish import figures  # matplotlib: figure steps only
 
     labels = Labels(config)
-    text = labels.choose(TEXTS)
     rows = published[(published["theme"] == theme) & (published["breakdown"] == "total")]
     indicators = [i for i in config["indicators"] if i in set(rows["indicator"])]
     waves = sorted(rows["wave"].unique())
     heights = [len(waves) + 2.4 for _ in indicators]
     notes = [
         labels.source(waves, rows["survey"]),
-        text["distribution_note"],
+        labels.text("findings.distribution_note"),
         *_estimation_notes(labels, list(dict.fromkeys(rows["survey"]))),
         labels.flag_note(),
         labels.text("suppressed_note", minimum=config["publication"]["min_cell_size"]),
@@ -287,9 +181,9 @@ def distribution_figure(published: pd.DataFrame, theme: str, config: dict, synth
             _draw_distribution(
                 bars, dont_know, rows[rows["indicator"] == name], name, config, waves, labels
             )
-        axes[-1, 0].set_xlabel(text["distribution_axis"])
+        axes[-1, 0].set_xlabel(labels.text("findings.distribution_axis"))
         axes[-1, 1].set_xlabel("%")
-        title = text["distribution_title"].format(theme=labels.theme(theme))
+        title = labels.text("findings.distribution_title", theme=labels.theme(theme))
         figures._frame(fig, title, "", notes, synthetic, labels, left=0.2, right=0.97)
         # The first panel's title and legend sit above its axes: room for them under the
         # header, and between panels.
@@ -308,7 +202,6 @@ def _estimation_notes(labels: Labels, surveys: list[str]) -> list[str]:
 def _draw_distribution(ax, side_ax, rows, name, config, waves, labels: Labels) -> None:
     from navpartner.publish import figures  # matplotlib: figure steps only
 
-    text = labels.choose(TEXTS)
     scale = config["items"][config["indicators"][name]["item"]]["scale"]
     codes = [int(c) for c in config["scales"][scale]]
     low, neutral, high = scale_layout(codes)
@@ -334,11 +227,10 @@ def _draw_distribution(ax, side_ax, rows, name, config, waves, labels: Labels) -
         mark = cells["suppressed"].iloc[0]
         if mark:
             ytick.append(str(wave))
-            key = "suppressed_primary" if mark == PRIMARY else "suppressed_secondary"
             ax.text(
                 0,
                 position,
-                text[key].format(minimum=minimum),
+                labels.text(f"findings.suppressed_{mark}", minimum=minimum),
                 ha="center",
                 va="center",
                 fontsize=7,
@@ -347,7 +239,7 @@ def _draw_distribution(ax, side_ax, rows, name, config, waves, labels: Labels) -
             )
             continue
         n = int(cells["n"].iloc[0])
-        ytick.append(f"{wave}\n{text['n_label'].format(n=labels.number(n, 0))}")
+        ytick.append(f"{wave}\n{labels.text('findings.n_label', n=labels.number(n, 0))}")
         share = cells["percent"].to_dict()
         flagged = cells["flagged"].to_dict()
         middle = share.get(neutral, 0.0) / 2 if neutral is not None else 0.0
@@ -414,7 +306,7 @@ def _draw_distribution(ax, side_ax, rows, name, config, waves, labels: Labels) -
     side_ax.set_xlim(0, 40)
     side_ax.set_ylim(len(waves) - 0.5, -0.5)
     side_ax.set_yticks([])
-    side_ax.set_title(text["dont_know_bar"], fontsize=8, loc="center")
+    side_ax.set_title(labels.text("findings.dont_know_bar"), fontsize=8, loc="center")
     side_ax.spines["left"].set_visible(True)
     side_ax.tick_params(axis="x", labelsize=7)
 
@@ -465,11 +357,9 @@ def distribution_table_html(
 ) -> str:
     """Per indicator of the theme: groups and waves down, categories across (percent)."""
     labels = Labels(config)
-    text = labels.choose(TEXTS)
     rows = published[published["theme"] == theme]
-    parts = [
-        f"<h1>{html.escape(text['distribution_title'].format(theme=labels.theme(theme)))}</h1>"
-    ]
+    title = labels.text("findings.distribution_title", theme=labels.theme(theme))
+    parts = [f"<h1>{html.escape(title)}</h1>"]
     if synthetic:
         parts.append(f'<p class="synthetic">{html.escape(labels.text("synthetic"))}</p>')
     minimum = config["publication"]["min_cell_size"]
@@ -479,11 +369,11 @@ def distribution_table_html(
             dict.fromkeys(zip(cells["category"], cells["category_label"], strict=True))
         )
         head = [
-            text["group"],
-            text["wave"],
-            text["n"],
+            labels.text("group"),
+            labels.text("wave"),
+            labels.text("findings.n"),
             *(lbl for _, lbl in categories),
-            text["unanswered"],
+            labels.text("findings.unanswered"),
         ]
         body = []
         for (breakdown, group, wave), row in cells.groupby(
@@ -510,12 +400,12 @@ def distribution_table_html(
         parts.append(_table(head, body))
     notes = [
         labels.source(sorted(rows["wave"].unique()), rows["survey"]),
-        text["distribution_note"],
+        labels.text("findings.distribution_note"),
         labels.flag_note(),
         labels.text("suppressed_note", minimum=minimum),
     ]
     parts += [f'<p class="note">{html.escape(n)}</p>' for n in notes]
-    title = text["distribution_title"].format(theme=labels.theme(theme))
+    title = labels.text("findings.distribution_title", theme=labels.theme(theme))
     return html_document(title, "\n".join(parts) + "\n", config)
 
 
@@ -587,7 +477,6 @@ def published_contrasts(contrasts: pd.DataFrame, published: pd.DataFrame, config
         PRIMARY if PRIMARY in (a, b) else (SECONDARY if (a or b) else "")
         for a, b in zip(own, other, strict=True)
     ]
-    text = labels.choose(TEXTS)
     table = pd.DataFrame(
         {
             "kind": contrasts["kind"],
@@ -607,7 +496,7 @@ def published_contrasts(contrasts: pd.DataFrame, published: pd.DataFrame, config
             ],
             "reference": contrasts["reference"],
             "reference_label": [
-                text["rest"] if r == "rest" else labels.group(b, r)
+                labels.text("rest") if r == "rest" else labels.group(b, r)
                 for b, r in zip(contrasts["breakdown"], contrasts["reference"], strict=True)
             ],
             "percent": (100 * contrasts["estimate"]).round(1),
@@ -657,29 +546,29 @@ def contrasts_html(table: pd.DataFrame, config: dict, synthetic: bool) -> str:
     """Per kind of contrast and indicator: what is compared, the difference, interval and
     both p-values."""
     labels = Labels(config)
-    text = labels.choose(TEXTS)
-    parts = [NUMBERS_STYLE, f"<h1>{html.escape(text['contrasts'])}</h1>"]
+    parts = [NUMBERS_STYLE, f"<h1>{html.escape(labels.text('findings.contrasts'))}</h1>"]
     if synthetic:
         parts.append(f'<p class="synthetic">{html.escape(labels.text("synthetic"))}</p>')
-    interval = text["interval"].format(level=labels.level)
+    interval = labels.text("findings.interval")
     head = [
-        text["compared"],
-        text["reference"],
-        text["wave"],
-        text["difference"],
+        labels.text("findings.compared"),
+        labels.text("findings.reference"),
+        labels.text("wave"),
+        labels.text("findings.difference"),
         interval,
-        text["p_value"],
-        text["p_adjusted"],
+        labels.text("findings.p_value"),
+        labels.text("findings.p_adjusted"),
     ]
     for kind in ("group", "survey", "wave"):
         rows = table[table["kind"] == kind]
         if rows.empty:
             continue
-        parts.append(f"<h2>{html.escape(text['kind_' + kind])}</h2>")
+        heading = labels.text(f"findings.kind_{kind}")
+        parts.append(f"<h2>{html.escape(heading)}</h2>")
         for name, cells in rows.groupby("indicator", sort=False):
             body = []
             for row in cells.itertuples():
-                compared, against, wave = _contrast_sides(row, config, labels, text)
+                compared, against, wave = _contrast_sides(row, labels)
                 values = [":"] * 4
                 if not row.suppressed:
                     values = [
@@ -692,15 +581,15 @@ def contrasts_html(table: pd.DataFrame, config: dict, synthetic: bool) -> str:
                 body.append("<tr>" + "".join(f"<td>{c}</td>" for c in cells_html) + "</tr>")
             parts.append(f"<h3>{html.escape(labels.indicator(name))}</h3>")
             parts.append(_table(head, body))
-    note = text["contrast_note"].format(level=labels.level)
+    note = labels.text("findings.contrast_note")
     parts.append(f'<p class="note">{html.escape(note)}</p>')
     minimum = config["publication"]["min_cell_size"]
     suppressed = labels.text("suppressed_note", minimum=minimum)
     parts.append(f'<p class="note">{html.escape(suppressed)}</p>')
-    return html_document(text["contrasts"], "\n".join(parts) + "\n", config)
+    return html_document(labels.text("findings.contrasts"), "\n".join(parts) + "\n", config)
 
 
-def _contrast_sides(row, config, labels: Labels, text) -> tuple[str, str, str]:
+def _contrast_sides(row, labels: Labels) -> tuple[str, str, str]:
     if row.kind == "group":
         prefix = f"{row.breakdown_label}: " if row.breakdown != "total" else ""
         return prefix + row.group_label, row.reference_label, str(row.wave)
@@ -719,11 +608,10 @@ def _contrast_sides(row, config, labels: Labels, text) -> tuple[str, str, str]:
 def response_section(rates: pd.DataFrame, estimates: pd.DataFrame, config: dict) -> str:
     """The methods page's section: response rates, and unweighted beside weighted totals."""
     labels = Labels(config)
-    text = labels.choose(TEXTS)
     return "\n".join(
         [
-            f"<h2>{html.escape(text['response'])}</h2>",
-            f"<p>{html.escape(text['response_intro'])}</p>",
+            f"<h2>{html.escape(labels.text('findings.response'))}</h2>",
+            f"<p>{html.escape(labels.text('findings.response_intro'))}</p>",
             response_rate_tables(rates, labels),
             weighting_effect_table(estimates, labels),
         ]
@@ -731,13 +619,12 @@ def response_section(rates: pd.DataFrame, estimates: pd.DataFrame, config: dict)
 
 
 def response_rate_tables(rates: pd.DataFrame, labels: Labels) -> str:
-    text = labels.choose(TEXTS)
     head = [
-        text["variable"],
-        text["level"],
-        text["frame_count"],
-        text["respondents"],
-        text["response_rate"],
+        labels.text("findings.variable"),
+        labels.text("findings.level"),
+        labels.text("findings.frame_count"),
+        labels.text("findings.respondents"),
+        labels.text("findings.response_rate"),
     ]
     parts = []
     for (survey, wave), rows in rates.groupby(["survey", "wave"], sort=False):
@@ -748,7 +635,7 @@ def response_rate_tables(rates: pd.DataFrame, labels: Labels) -> str:
         ]
         for row in rows.iloc[np.argsort(rank, kind="stable")].itertuples():
             total = row.variable == "total"
-            variable = text["total"] if total else labels.breakdown(row.variable)
+            variable = labels.text("findings.total") if total else labels.breakdown(row.variable)
             level = "" if total else _level_label(labels, row.variable, str(row.level))
             cells = [
                 html.escape(variable),
@@ -767,18 +654,17 @@ def response_rate_tables(rates: pd.DataFrame, labels: Labels) -> str:
 def weighting_effect_table(estimates: pd.DataFrame, labels: Labels) -> str:
     """Each indicator's total, unweighted and weighted, where its cell is published."""
     config = labels.config
-    text = labels.choose(TEXTS)
     totals = estimates[
         (estimates["breakdown"] == "total")
         & (estimates["method"] == config["estimation"]["interval"])
         & (estimates["n"] >= config["publication"]["min_cell_size"])
     ]
     head = [
-        text["indicator"],
-        text["wave"],
-        text["unweighted"],
-        text["weighted"],
-        text["weighting_change"],
+        labels.text("indicator"),
+        labels.text("wave"),
+        labels.text("findings.unweighted"),
+        labels.text("findings.weighted"),
+        labels.text("findings.weighting_change"),
     ]
     body = []
     for row in totals.itertuples():
@@ -807,14 +693,12 @@ def _level_label(labels: Labels, variable: str, level: str) -> str:
 def response_table(rates: pd.DataFrame, config: dict, synthetic: bool) -> str:
     """Response rates as a page of their own (the report's table)."""
     labels = Labels(config)
-    text = labels.choose(TEXTS)
     banner = (
         f'<p class="synthetic">{html.escape(labels.text("synthetic"))}</p>' if synthetic else ""
     )
-    body = f"<h1>{html.escape(text['response'])}</h1>\n{banner}" + response_rate_tables(
-        rates, labels
-    )
-    return html_document(text["response"], body + "\n", config)
+    title = labels.text("findings.response")
+    body = f"<h1>{html.escape(title)}</h1>\n{banner}" + response_rate_tables(rates, labels)
+    return html_document(title, body + "\n", config)
 
 
 # Models ------------------------------------------------------------------------------------
@@ -823,7 +707,7 @@ def response_table(rates: pd.DataFrame, config: dict, synthetic: bool) -> str:
 def model_term_label(config: dict, labels: Labels, term: str) -> str:
     """ "employer[kommune]" -> "Arbeidsgiver: Kommunalt ansatte"; wave and pooled indicators."""
     if term == "intercept":
-        return labels.choose(TEXTS)["intercept"]
+        return labels.text("findings.intercept")
     variable, level = term.rstrip("]").split("[")
     if variable == "wave":
         return f"{labels.text('wave')}: {level}"
@@ -835,17 +719,16 @@ def model_term_label(config: dict, labels: Labels, term: str) -> str:
 
 def model_html(table: pd.DataFrame, name: str, config: dict, synthetic: bool) -> str:
     labels = Labels(config)
-    text = labels.choose(TEXTS)
     spec = config["models"][name]
-    title = text["model_title"].format(label=spec["label"][labels.language])
-    interval = text["interval"].format(level=labels.level)
+    title = labels.text("findings.model_title", label=spec["label"][labels.language])
+    interval = labels.text("findings.interval")
     head = [
-        text["term"],
-        text["log_odds"],
-        text["se"],
-        text["odds_ratio"],
+        labels.text("findings.term"),
+        labels.text("findings.log_odds"),
+        labels.text("findings.se"),
+        labels.text("findings.odds_ratio"),
         interval,
-        text["p_value"],
+        labels.text("findings.p_value"),
     ]
     body = []
     for row in table.iloc[term_order(table["term"], spec, labels)].itertuples():
@@ -879,8 +762,8 @@ def _model_note(table, name, config, labels: Labels) -> str:
         else labels.population(level)
         for term, level in spec.get("reference", {}).items()
     )
-    texts = labels.choose(TEXTS)
-    note = texts["model_note"].format(
+    note = labels.text(
+        "findings.model_note",
         clusters="; ".join(dict.fromkeys(labels.cluster(s) for s in surveys)),
         df=labels.number(table["df"].iat[0], 0),
         n=labels.number(table["n"].iat[0], 0),
@@ -889,10 +772,12 @@ def _model_note(table, name, config, labels: Labels) -> str:
     )
     if config["estimation"]["variance"] != "bootstrap":
         return note
-    return note + texts["model_note_bootstrap"].format(
+    bootstrap = labels.text(
+        "findings.model_note_bootstrap",
         replicates=labels.number(config["estimation"]["bootstrap"]["replicates"], 0),
         dropped=labels.number(table["replicates_dropped"].iat[0], 0),
     )
+    return f"{note} {bootstrap}"
 
 
 def term_order(terms: pd.Series, spec: dict, labels: Labels) -> np.ndarray:
@@ -915,7 +800,6 @@ def odds_ratio_figure(table: pd.DataFrame, name: str, config: dict, synthetic: b
     from navpartner.publish import figures  # matplotlib: figure steps only
 
     labels = Labels(config)
-    text = labels.choose(TEXTS)
     spec = config["models"][name]
     terms = table.iloc[term_order(table["term"], spec, labels)]
     terms = terms[terms["term"] != "intercept"]
@@ -946,13 +830,15 @@ def odds_ratio_figure(table: pd.DataFrame, name: str, config: dict, synthetic: b
         ax.set_ylim(len(terms) - 0.5, -0.5)
         ax.grid(axis="x", color="#dddddd", lw=0.6)
         ax.tick_params(axis="y", length=0)
-        ax.set_xlabel(text["odds_axis"].format(level=labels.level))
+        ax.set_xlabel(labels.text("findings.odds_axis"))
         from matplotlib.ticker import FuncFormatter
 
         ax.xaxis.set_major_formatter(
             FuncFormatter(lambda v, _: labels.number(v, 1 if v < 1 else 0))
         )
-        title = text["model_title"].format(label=text["odds_ratio"].lower())
+        title = labels.text(
+            "findings.model_title", label=labels.text("findings.odds_ratio").lower()
+        )
         subtitle = spec["label"][labels.language]
         figures._frame(fig, title, subtitle, notes, synthetic, labels, left=0.4, right=0.84)
     return fig

@@ -31,6 +31,7 @@ class Row:
 
 @dataclass(frozen=True)
 class Sheet:
+    name: str  # the worksheet's tab
     title: str
     definition: str
     headers: list[str]
@@ -60,9 +61,15 @@ def indicator_sheet(published: pd.DataFrame, indicator: str, config: dict, synth
                 )
             )
     return Sheet(
+        name=labels.text("sheet_name"),
         title=labels.indicator(indicator),
         definition=labels.definition(indicator),
-        headers=[labels.text(key) for key in ("share", "ci_low", "ci_high", "n")],
+        headers=[
+            labels.text("share"),
+            labels.text("ci_low"),
+            labels.text("ci_high"),
+            labels.text("n"),
+        ],
         waves=waves,
         rows=rows,
         notes=_notes(labels, indicator, waves, rows),
@@ -124,7 +131,7 @@ def write_xlsx(sheet: Sheet, path: str) -> None:
         "note": workbook.add_format({"italic": True, "font_size": 9}),
         "banner": workbook.add_format({"bold": True, "font_color": "#B00020"}),
     }
-    worksheet = workbook.add_worksheet("Tabell")
+    worksheet = workbook.add_worksheet(sheet.name)
     width = 1 + len(sheet.waves) * len(sheet.headers)
     worksheet.write(0, 0, sheet.title, formats["title"])
     worksheet.merge_range(1, 0, 1, width - 1, sheet.definition, formats["wrap"])
