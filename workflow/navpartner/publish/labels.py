@@ -175,7 +175,8 @@ class WhenAsked:
 
 class ReportCaptions:
     """The captions of the Snakemake report's entries in the configured language, which the
-    caption files (workflow/report/*.rst) insert: `report_captions("change", wildcards)`.
+    caption files (workflow/report/*.rst) and its front page insert:
+    `report_captions("change", wildcards)`.
     Kept in the config the report reads, not in the rules' params: a caption is no setting of
     the step, yet Snakemake fingerprints every job's params and the report lists them on the
     job's page."""
@@ -190,5 +191,13 @@ class ReportCaptions:
         label = self.config["models"][model]["label"][language] if model else ""
         change = self.config["publication"].get("change", {})
         return self.labels.text(
-            f"caption_{kind}", label=label, first=change.get("from"), last=change.get("to")
+            f"caption_{kind}",
+            label=label,
+            first=change.get("from"),
+            last=change.get("to"),
+            minimum=self.config["publication"]["min_cell_size"],
         )
+
+    def synthetic(self) -> str:
+        """The synthetic-data notice of the report's front page."""
+        return self.labels.text("synthetic")
