@@ -259,8 +259,8 @@ def test_xlsx_has_headers_percentages_intervals_and_notes(config, published_file
     assert cells["B4"].value == 2011 and cells["F4"].value == 2019
     assert [cells[c].value for c in ("B5", "C5", "D5", "E5")] == [
         "Andel (%)",
-        "95 % KI, nedre",
-        "95 % KI, øvre",
+        "95\u00a0% KI, nedre",  # the locale's percent: a no-break space before %
+        "95\u00a0% KI, øvre",
         "Antall svar",
     ]
     published = steps.read_published(published_files["published.csv"])
