@@ -7,6 +7,7 @@ import re
 import string
 from pathlib import Path
 
+import pandas as pd
 import pytest
 import yaml
 from babel.messages.pofile import read_po
@@ -167,6 +168,13 @@ def test_english_numbers_follow_the_locale():
     assert en.number(4726.5) == "4,726.5"
     assert en.number(-1.25, 2) == "-1.25"
     assert en.join(["role", "region", "size"]) == "role, region and size"
+
+
+def test_a_missing_value_prints_as_the_symbol_for_not_available():
+    """A bootstrap contrast may lack its interval: shown as "..", not "NaN,0" nor a crash."""
+    nb = texts.catalogue("nb")
+    assert nb.number(float("nan")) == nb.number(pd.NA) == nb.percent(None) == ".."
+    assert nb.number(pd.NA, signed=True) == ".."
 
 
 def test_a_number_is_rounded_as_python_rounds_it():

@@ -13,6 +13,7 @@ from __future__ import annotations
 import functools
 import gettext
 import io
+import math
 import re
 import string
 from dataclasses import dataclass
@@ -24,6 +25,7 @@ from navpartner.errors import InputError
 FOLDER = Path(__file__).parent
 PLURAL = "_plural"  # msgid_plural of a message with plural forms: its msgid + PLURAL
 MAX_DECIMALS = 3  # "as many decimals as it has": 0.25 -> 0,25, 3 -> 3
+MISSING = ".."  # a value that is not there (NaN, pandas' NA): Statistics Norway's symbol
 
 
 def languages() -> list[str]:
@@ -122,18 +124,22 @@ class Catalogue:
         positive number its plus sign."""
         from babel.numbers import get_plus_sign_symbol
 
-        text = self._format(_exact(value), "#,##0" + _fraction(decimals))
-        return (get_plus_sign_symbol(self.locale) + text) if signed and value > 0 else text
+        exact = _exact(value)
+        if exact is None:
+            return MISSING
+        text = self._format(exact, "#,##0" + _fraction(decimals))
+        return (get_plus_sign_symbol(self.locale) + text) if signed and exact > 0 else text
 
     def percent(self, value, decimals: int | None = 1) -> str:
         """A value already in per cent (80.6) with the language's percent sign and spacing."""
         from babel.numbers import parse_pattern
 
+        exact = _exact(value)
+        if exact is None:
+            return MISSING
         pattern = parse_pattern(self.locale.percent_formats[None].pattern)
         number = pattern.number_pattern.split(".")[0] + _fraction(decimals)
-        return self._format(
-            _exact(value).scaleb(-2), f"{pattern.prefix[0]}{number}{pattern.suffix[0]}"
-        )
+        return self._format(exact.scaleb(-2), f"{pattern.prefix[0]}{number}{pattern.suffix[0]}")
 
     def join(self, items: list[str]) -> str:
         """ "a, b og c" / "a, b and c"."""
@@ -167,11 +173,15 @@ class Catalogue:
         return text.format(**values)
 
 
-def _exact(value) -> Decimal:
+def _exact(value) -> Decimal | None:
     """The float's exact value: Babel would round the shortest repr (80.65 -> 80.6), Python's
     own formatting rounds the binary value (80.65 is 80.6500000000000057 -> 80.7). Exact, both
-    round the same, so published numbers stay as they were."""
-    return Decimal(value) if isinstance(value, (int, float)) else Decimal(float(value))
+    round the same, so published numbers stay as they were. None for a missing value."""
+    try:
+        number = value if isinstance(value, (int, float)) else float(value)
+    except TypeError:  # pandas' NA, None
+        return None
+    return None if math.isnan(number) else Decimal(number)
 
 
 def _fraction(decimals: int | None) -> str:
