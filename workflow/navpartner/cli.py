@@ -329,6 +329,7 @@ def _add_document_commands(commands) -> None:
     )
     document.add_argument("--contrasts", help="contrasts CSV")
     document.add_argument("--response-rates", help="response rates CSV")
+    document.add_argument("--representativity", help="R-indicators CSV")
     document.add_argument("--pdf", required=True)
     document.add_argument("--html", required=True)
 
@@ -689,6 +690,7 @@ def _document(args) -> int:
         html=args.html,
         contrasts=args.contrasts,
         response_rates=args.response_rates,
+        representativity=args.representativity,
     )
     log.info("wrote %s and %s", args.pdf, args.html)
     return 0

@@ -35,6 +35,7 @@ rule report_document:
         claims="results/tables/claims.csv",
         contrasts="results/estimates/contrasts.parquet",
         response_rates="results/estimates/response_rates.csv",
+        representativity="results/estimates/representativity.csv",
         estimate_audits=get_estimate_audits(),
         harmonise_audits=expand_survey_waves(
             "results/harmonised/{survey}_{wave}.audit.json"
@@ -67,6 +68,7 @@ rule report_document:
         " --estimates {input.estimates:q}"
         " --changes {input.changes:q} --claims {input.claims:q}"
         " --contrasts {input.contrasts:q} --response-rates {input.response_rates:q}"
+        " --representativity {input.representativity:q}"
         " --estimate-audits {input.estimate_audits:q}"
         " --harmonise-audits {input.harmonise_audits:q}"
         " --diagnostics {input.diagnostics:q} --models {input.models:q}"

@@ -47,6 +47,7 @@ class Sources:
     synthetic_label: str = ""  # the vendor files' label when the data are synthetic
     contrasts: pd.DataFrame | None = None
     response_rates: pd.DataFrame | None = None
+    representativity: pd.DataFrame | None = None  # results/estimates/representativity.csv
     distribution_themes: set[str] = field(default_factory=set)  # themes with an answer chart
 
     def indicator_rows(self, name: str) -> pd.DataFrame:
@@ -670,6 +671,11 @@ def _method(config: dict, sources: Sources, write: Writer) -> list:
             Heading(write("report.method_response"), level=2),
             _response_table(config, sources, write),
         ]
+    if sources.representativity is not None:
+        blocks += [
+            Paragraph(write("report.representativity_text")),
+            _representativity_table(sources, write),
+        ]
     blocks.append(Heading(write("report.method_weighting"), level=2))
     for survey in config["surveys"]:
         intro = methods.weighting_intro(config, survey, labels)
@@ -717,6 +723,40 @@ def _data_table(config: dict, sources: Sources, write: Writer) -> Table:
         rows=rows,
         widths=[2.6, 2.6, 1.0, 2.4, 1.0],
         numeric=[False, False, True, False, True],
+        small=True,
+    )
+
+
+def _representativity_table(sources: Sources, write: Writer) -> Table:
+    """Per survey wave: the R-indicator with its SE, and the weighting variable whose
+    categories' response differs most (the largest unconditional partial indicator)."""
+    table = sources.representativity
+    rows = []
+    for (survey, wave), part in table.groupby(["survey", "wave"], sort=True):
+        overall = part[part["indicator"] == "R"].iloc[0]
+        variables = part[(part["indicator"] != "R") & part["category"].isna()]
+        largest = variables.loc[variables["value"].idxmax()]
+        rows.append(
+            [
+                _survey_wave(write, survey, wave),
+                write.number(overall["value"], 2),
+                write.number(overall["se"], 2),
+                write.labels.breakdown(largest["variable"]),
+                write.number(largest["value"], 3),
+            ]
+        )
+    return Table(
+        caption=write("report.representativity_caption"),
+        header=[
+            write("report.response_header_survey_wave"),
+            write("report.representativity_header_r"),
+            write("report.representativity_header_se"),
+            write("report.representativity_header_variable"),
+            write("report.representativity_header_partial"),
+        ],
+        rows=rows,
+        widths=[3.6, 1.1, 0.7, 1.8, 1.2],
+        numeric=[False, True, True, False, True],
         small=True,
     )
 

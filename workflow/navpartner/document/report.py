@@ -50,6 +50,7 @@ def write_document(
     html: str,
     contrasts: str | None = None,
     response_rates: str | None = None,
+    representativity: str | None = None,
 ) -> None:
     inputs = [
         published,
@@ -63,6 +64,7 @@ def write_document(
         *figures,
         contrasts,
         response_rates,
+        representativity,
     ]
     audits = read_audits(estimate_audits)
     file_labels = sorted({audit.get("source_file_label", "") for audit in audits})
@@ -83,6 +85,7 @@ def write_document(
         synthetic_label="; ".join(file_labels) if is_synthetic(file_labels) else "",
         contrasts=_plain_strings(_read_table(contrasts)) if contrasts else None,
         response_rates=pd.read_csv(response_rates) if response_rates else None,
+        representativity=pd.read_csv(representativity) if representativity else None,
         distribution_themes={
             Path(path).stem.removeprefix("distribution_")
             for path in figures
