@@ -235,6 +235,7 @@ SIDE_COLOURS = {
     "high": ["#542788", "#998ec3"],
 }
 NEUTRAL = "#d9d9d9"
+DARK_COLOURS = (SIDE_COLOURS["low"][0], SIDE_COLOURS["high"][0])  # white labels on them
 DONT_KNOW_COLOUR = "#969696"
 
 
@@ -316,6 +317,7 @@ def _draw_distribution(ax, side_ax, rows, name, config, waves, labels: Labels) -
     dont_know = config["dont_know_code"]
     minimum = config["publication"]["min_cell_size"]
     ytick = []
+    sides, texts, dont_knows = ([], []), [], []
     for position, wave in enumerate(waves):
         cells = rows[rows["wave"] == wave].set_index("category")
         if cells.empty:
@@ -351,42 +353,35 @@ def _draw_distribution(ax, side_ax, rows, name, config, waves, labels: Labels) -
         share = cells["percent"].to_dict()
         flagged = cells["flagged"].to_dict()
         middle = share.get(neutral, 0.0) / 2 if neutral is not None else 0.0
-        left = -middle
-        for code in reversed(low):  # from the middle outwards
-            left -= share.get(code, 0.0)
+        # Each side from the middle outwards, the neutral answer halved across 0.
+        for side, sign, codes in ((0, -1, list(reversed(low))), (1, 1, high)):
+            if neutral is not None:
+                sides[side].append({"y": position, "x": sign * middle, "segment": str(neutral)})
+            for code in codes:
+                width = share.get(code, 0.0)
+                sides[side].append({"y": position, "x": sign * width, "segment": str(code)})
+        left = -middle - sum(share.get(code, 0.0) for code in low)
         segments = [*low, *([neutral] if neutral is not None else []), *high]
         widths = [share.get(code, 0.0) for code in segments]
-        starts = list(accumulate(widths[:-1], initial=left))
-        segment_colours = [NEUTRAL if code == neutral else colours[code] for code in segments]
-        ax.barh(  # one call for the row: a bar call's set-up costs as much as its drawing
-            [position] * len(segments),
-            widths,
-            left=starts,
-            color=segment_colours,
-            edgecolor="white",
-            lw=0.6,
-            height=0.62,
-        )
-        for code, start, width, colour in zip(
-            segments, starts, widths, segment_colours, strict=True
+        for code, start, width in zip(
+            segments, accumulate(widths[:-1], initial=left), widths, strict=True
         ):
-            _segment_label(
-                ax, start + width / 2, position, width, flagged.get(code), colour, labels
-            )
+            if width >= 6:  # the share inside its segment where it fits
+                marker = FLAG if flagged.get(code) else ""
+                label = f"{labels.number(width, 0)}{marker}"
+                dark = code != neutral and colours[code] in DARK_COLOURS
+                texts.append({"x": start + width / 2, "y": position, "text": label, "dark": dark})
         width = share.get(dont_know, 0.0)
-        side_ax.barh(
-            position,
-            width,
-            color=DONT_KNOW_COLOUR,
-            hatch="////",
-            edgecolor="white",
-            lw=0.6,
-            height=0.62,
-        )
         marker = FLAG if flagged.get(dont_know) else ""
-        side_ax.text(
-            width + 1, position, f"{labels.number(width, 0)}{marker}", va="center", fontsize=7
-        )
+        dont_knows.append({"y": position, "x": width, "text": f"{labels.number(width, 0)}{marker}"})
+    segment_colours = {str(code): colour for code, colour in colours.items()}
+    if neutral is not None:
+        segment_colours[str(neutral)] = NEUTRAL
+    figures.stacked_bars(ax, [pd.DataFrame(side) for side in sides], segment_colours, 0.62)
+    texts = pd.DataFrame(texts, columns=["x", "y", "text", "dark"])
+    figures.bar_texts(ax, texts[texts["dark"]], "white", 6.5)
+    figures.bar_texts(ax, texts[~texts["dark"]], "#1a1a1a", 6.5)
+    _dont_know_bars(side_ax, pd.DataFrame(dont_knows, columns=["y", "x", "text"]))
     limit = 100
     ax.set_xlim(-limit, limit)
     ax.axvline(0, color="#444444", lw=0.8)
@@ -419,21 +414,16 @@ def _draw_distribution(ax, side_ax, rows, name, config, waves, labels: Labels) -
     side_ax.tick_params(axis="x", labelsize=7)
 
 
-def _segment_label(ax, x, y, width, flagged, colour, labels: Labels) -> None:
-    """The share inside its segment where it fits (white on the dark colours)."""
-    if width < 6:
-        return
-    dark = colour in (SIDE_COLOURS["low"][0], SIDE_COLOURS["high"][0])
-    marker = FLAG if flagged else ""
-    ax.text(
-        x,
-        y,
-        f"{labels.number(width, 0)}{marker}",
-        ha="center",
-        va="center",
-        fontsize=6.5,
-        color="white" if dark else "#1a1a1a",
-    )
+def _dont_know_bars(ax, bars: pd.DataFrame) -> None:
+    """The "vet ikke" shares: grey, hatched (matplotlib's: seaborn's bars have no pattern),
+    each with its share beside it."""
+    from navpartner.publish import figures  # matplotlib: figure steps only
+
+    dont_know = {"dont_know": DONT_KNOW_COLOUR}
+    figures.stacked_bars(ax, [bars.assign(segment="dont_know")], dont_know, 0.62)
+    for bar in ax.patches:
+        bar.set_hatch("////")
+    figures.bar_texts(ax, bars.assign(x=bars["x"] + 1), "black", 7, align="left")
 
 
 LEGEND_LINE = 72  # characters of answer labels that fit in one row above a panel
@@ -926,9 +916,12 @@ def odds_ratio_figure(table: pd.DataFrame, name: str, config: dict, synthetic: b
             (figures.WIDTH, 1.9 + 0.34 * len(terms) + figures._notes_height(notes))
         )
         ax.axvline(1, color="#444444", lw=0.8)
+        points = []
         for position, row in enumerate(terms.itertuples()):
-            ax.plot([row.odds_ratio_low, row.odds_ratio_high], [position] * 2, color=colour, lw=1.6)
-            ax.plot(row.odds_ratio, position, "o", color=colour, ms=5, mec="white", mew=0.6)
+            ratio = figures.Point(
+                row.odds_ratio, row.odds_ratio_low, row.odds_ratio_high, position, "odds"
+            )
+            points.append(ratio)
             ax.annotate(
                 f"{labels.number(row.odds_ratio, 2)} (p {p_text(labels, row.p_value)})",
                 (1.0, position),
@@ -938,6 +931,7 @@ def odds_ratio_figure(table: pd.DataFrame, name: str, config: dict, synthetic: b
                 fontsize=7,
                 color=figures.MUTED,
             )
+        figures.dots_with_intervals(ax, points, {"odds": colour})
         ax.set_xscale("log")
         ax.set_yticks(
             range(len(terms)),
