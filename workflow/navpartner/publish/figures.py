@@ -209,42 +209,52 @@ def dots_with_intervals(ax, points: list[Point], colours: dict, markers: dict | 
         return
     frame = pd.DataFrame(points)
     markers = markers or dict.fromkeys(colours, "o")
+    at = {"x": "x", "y": "y", "marker": "series", "legend": False}
+    above = {"zorder": 2}  # with the intervals' lines (a collection's default is below them)
     plot = (
-        so.Plot(frame, x="x", y="y", color="series", marker="series")
-        .add(so.Range(linewidth=1.6), xmin="low", xmax="high", orient="y", legend=False)
+        so.Plot()
+        .add(
+            so.Range(linewidth=1.6),
+            data=frame,
+            xmin="low",
+            xmax="high",
+            color="series",
+            orient="y",
+            **at,
+        )
         .scale(
             color=so.Nominal(colours),
             edgecolor=so.Nominal(colours),
             marker=so.Nominal(markers),
         )
     )
-    above = {"zorder": 2}  # with the intervals' lines (a collection's default is below them)
     for flagged, dots in frame.groupby("flagged"):
         if flagged:
             hollow = so.Dot(pointsize=5, color="white", edgewidth=1.0, artist_kws=above)
-            plot = plot.add(hollow, data=dots, color=None, edgecolor="series", legend=False)
+            plot = plot.add(hollow, data=dots, edgecolor="series", **at)
         else:
             solid = so.Dot(pointsize=5, edgecolor="white", edgewidth=0.6, artist_kws=above)
-            plot = plot.add(solid, data=dots, legend=False)
+            plot = plot.add(solid, data=dots, color="series", **at)
     _draw(plot, ax)
 
 
-def stacked_bars(ax, sides: list[pd.DataFrame], colours: dict, height: float) -> None:
-    """seaborn's Bar with Stack: each frame's bars (`x` the signed length, `y` the row,
-    `segment` the colour's key) stacked from 0 in their order, one side of a diverging bar
-    chart per frame."""
+TEXT_COLUMNS = ["x", "y", "text", "colour", "size", "align"]
+
+
+def stacked_bars(ax, bars: pd.DataFrame, texts: pd.DataFrame, colours: dict, height: float):
+    """seaborn's Bar with Stack, then its Text, in one plot (each plot costs a fixed time to
+    compile): the bars of each `side` (`x` the signed length, `y` the row, `segment` the
+    colour's key) stacked from 0 in their order, as in a diverging bar chart; each text at
+    (`x`, `y`) in its `colour` and `size`, `align`ed "center" on it or starting there ("left")."""
+    plot = so.Plot().scale(color=so.Nominal(colours))
     bar = so.Bar(alpha=1, edgecolor="white", edgewidth=0.6, width=height)
-    for side in sides:
-        if len(side):
-            plot = so.Plot(side, y="y", x="x", color="segment").scale(color=so.Nominal(colours))
-            _draw(plot.add(bar, so.Stack(), orient="y", legend=False), ax)
-
-
-def bar_texts(ax, texts: pd.DataFrame, colour: str, fontsize: float, align="center") -> None:
-    """seaborn's Text: `text` at (`x`, `y`), centred or starting there."""
-    if len(texts):
-        mark = so.Text(color=colour, fontsize=fontsize, halign=align, valign="center", offset=0)
-        _draw(so.Plot(texts, x="x", y="y", text="text").add(mark, legend=False), ax)
+    for _, side in bars.groupby("side", sort=False):
+        stacked = {"x": "x", "y": "y", "color": "segment", "orient": "y", "legend": False}
+        plot = plot.add(bar, so.Stack(), data=side, **stacked)
+    for (colour, size, align), part in texts.groupby(["colour", "size", "align"], sort=False):
+        text = so.Text(color=colour, fontsize=size, halign=align, valign="center", offset=0)
+        plot = plot.add(text, data=part, x="x", y="y", text="text", legend=False)
+    _draw(plot, ax)
 
 
 def _draw(plot: so.Plot, ax) -> None:

@@ -317,7 +317,7 @@ def _draw_distribution(ax, side_ax, rows, name, config, waves, labels: Labels) -
     dont_know = config["dont_know_code"]
     minimum = config["publication"]["min_cell_size"]
     ytick = []
-    sides, texts, dont_knows = ([], []), [], []
+    bars, texts, dont_knows = [], [], []
     for position, wave in enumerate(waves):
         cells = rows[rows["wave"] == wave].set_index("category")
         if cells.empty:
@@ -354,12 +354,11 @@ def _draw_distribution(ax, side_ax, rows, name, config, waves, labels: Labels) -
         flagged = cells["flagged"].to_dict()
         middle = share.get(neutral, 0.0) / 2 if neutral is not None else 0.0
         # Each side from the middle outwards, the neutral answer halved across 0.
-        for side, sign, codes in ((0, -1, list(reversed(low))), (1, 1, high)):
-            if neutral is not None:
-                sides[side].append({"y": position, "x": sign * middle, "segment": str(neutral)})
-            for code in codes:
-                width = share.get(code, 0.0)
-                sides[side].append({"y": position, "x": sign * width, "segment": str(code)})
+        for side, codes in (("low", list(reversed(low))), ("high", high)):
+            sign = -1 if side == "low" else 1
+            for code in [*([neutral] if neutral is not None else []), *codes]:
+                width = middle if code == neutral else share.get(code, 0.0)
+                bars.append((side, position, sign * width, str(code)))
         left = -middle - sum(share.get(code, 0.0) for code in low)
         segments = [*low, *([neutral] if neutral is not None else []), *high]
         widths = [share.get(code, 0.0) for code in segments]
@@ -370,18 +369,18 @@ def _draw_distribution(ax, side_ax, rows, name, config, waves, labels: Labels) -
                 marker = FLAG if flagged.get(code) else ""
                 label = f"{labels.number(width, 0)}{marker}"
                 dark = code != neutral and colours[code] in DARK_COLOURS
-                texts.append({"x": start + width / 2, "y": position, "text": label, "dark": dark})
+                colour = "white" if dark else "#1a1a1a"
+                texts.append((start + width / 2, position, label, colour, 6.5, "center"))
         width = share.get(dont_know, 0.0)
         marker = FLAG if flagged.get(dont_know) else ""
-        dont_knows.append({"y": position, "x": width, "text": f"{labels.number(width, 0)}{marker}"})
+        dont_knows.append((position, width, f"{labels.number(width, 0)}{marker}"))
     segment_colours = {str(code): colour for code, colour in colours.items()}
     if neutral is not None:
         segment_colours[str(neutral)] = NEUTRAL
-    figures.stacked_bars(ax, [pd.DataFrame(side) for side in sides], segment_colours, 0.62)
-    texts = pd.DataFrame(texts, columns=["x", "y", "text", "dark"])
-    figures.bar_texts(ax, texts[texts["dark"]], "white", 6.5)
-    figures.bar_texts(ax, texts[~texts["dark"]], "#1a1a1a", 6.5)
-    _dont_know_bars(side_ax, pd.DataFrame(dont_knows, columns=["y", "x", "text"]))
+    bars = pd.DataFrame(bars, columns=["side", "y", "x", "segment"])
+    texts = pd.DataFrame(texts, columns=figures.TEXT_COLUMNS)
+    figures.stacked_bars(ax, bars, texts, segment_colours, 0.62)
+    _dont_know_bars(side_ax, dont_knows)
     limit = 100
     ax.set_xlim(-limit, limit)
     ax.axvline(0, color="#444444", lw=0.8)
@@ -414,16 +413,22 @@ def _draw_distribution(ax, side_ax, rows, name, config, waves, labels: Labels) -
     side_ax.tick_params(axis="x", labelsize=7)
 
 
-def _dont_know_bars(ax, bars: pd.DataFrame) -> None:
-    """The "vet ikke" shares: grey, hatched (matplotlib's: seaborn's bars have no pattern),
-    each with its share beside it."""
+def _dont_know_bars(ax, shares: list[tuple]) -> None:
+    """The "vet ikke" shares (row, percent, label): grey bars, hatched (matplotlib's: seaborn's
+    bars have no pattern), each with its share beside it."""
     from navpartner.publish import figures  # matplotlib: figure steps only
 
-    dont_know = {"dont_know": DONT_KNOW_COLOUR}
-    figures.stacked_bars(ax, [bars.assign(segment="dont_know")], dont_know, 0.62)
+    bars = [("high", y, x, "dont_know") for y, x, _ in shares]
+    texts = [(x + 1, y, label, "black", 7, "left") for y, x, label in shares]
+    figures.stacked_bars(
+        ax,
+        pd.DataFrame(bars, columns=["side", "y", "x", "segment"]),
+        pd.DataFrame(texts, columns=figures.TEXT_COLUMNS),
+        {"dont_know": DONT_KNOW_COLOUR},
+        0.62,
+    )
     for bar in ax.patches:
         bar.set_hatch("////")
-    figures.bar_texts(ax, bars.assign(x=bars["x"] + 1), "black", 7, align="left")
 
 
 LEGEND_LINE = 72  # characters of answer labels that fit in one row above a panel
