@@ -57,9 +57,8 @@ def main() -> None:
         print(
             f"run {run + 1}: cold {cold[0]:.1f} s wall ({cold[1]:.1f} s CPU, {len(jobs)} jobs, "
             f"report included); no-op rerun {noop[0]:.2f} s wall ({noop[1]:.2f} s CPU); "
-            f"jobs queued with a core free {jobs['core_free_s'].sum():.2f} s in all "
-            f"(longest {jobs['core_free_s'].max():.2f} s); run minus CPU "
-            f"{(jobs['run_s'] - jobs['cpu_s']).sum():.2f} s in all"
+            f"a core free while a job waited {jobs.attrs['idle_s']:.2f} s in all; "
+            f"jobs' run minus CPU {(jobs['run_s'] - jobs['cpu_s']).sum():.1f} s in all"
         )
     print(
         "\nper job (last run), in the order they started: seconds queued after its inputs "
@@ -115,12 +114,12 @@ def job_times(work: Path, cores: int) -> pd.DataFrame:
     }
     first = jobs["start"].min()
     jobs["ready"] = [max([first, *(made_by.get(name, first) for name in i)]) for i in jobs["input"]]
+    jobs["ready"] = jobs["ready"].clip(upper=jobs["start"])  # run times end a little late
     jobs["queued_s"] = jobs["start"] - jobs["ready"]
     busy = list(zip(jobs["start"], jobs["finish"], strict=True))
-    jobs["core_free_s"] = [
-        _time_with_a_core_free(ready, start, busy, cores)
-        for ready, start in zip(jobs["ready"], jobs["start"], strict=True)
-    ]
+    waiting = list(zip(jobs["ready"], jobs["start"], strict=True))
+    jobs["core_free_s"] = [_time_with_a_core_free([span], busy, cores) for span in waiting]
+    jobs.attrs["idle_s"] = _time_with_a_core_free(waiting, busy, cores)
     jobs["start_s"] = jobs["start"] - first
     columns = ["start_s", "rule", "job", "queued_s", "core_free_s", "run_s", "cpu_s", "mib"]
     return jobs.sort_values("start")[columns]
@@ -151,13 +150,16 @@ def _recorded_jobs(work: Path) -> list[dict]:
     return list(jobs.values())
 
 
-def _time_with_a_core_free(ready: float, start: float, busy: list, cores: int) -> float:
-    """Seconds of [ready, start] during which fewer than `cores` jobs were running."""
-    edges = sorted({ready, start, *(t for span in busy for t in span if ready < t < start)})
+def _time_with_a_core_free(waiting: list, busy: list, cores: int) -> float:
+    """Seconds during which a job was waiting (in one of the `waiting` spans) while fewer than
+    `cores` jobs were running (`busy` spans)."""
+    edges = sorted({t for span in waiting + busy for t in span})
     free = 0.0
     for left, right in itertools.pairwise(edges):
         middle = (left + right) / 2
-        if sum(begin <= middle < end for begin, end in busy) < cores:
+        if any(begin <= middle < end for begin, end in waiting) and (
+            sum(begin <= middle < end for begin, end in busy) < cores
+        ):
             free += right - left
     return free
 

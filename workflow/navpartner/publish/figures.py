@@ -209,19 +209,12 @@ def dots_with_intervals(ax, points: list[Point], colours: dict, markers: dict | 
         return
     frame = pd.DataFrame(points)
     markers = markers or dict.fromkeys(colours, "o")
-    at = {"x": "x", "y": "y", "marker": "series", "legend": False}
+    at = {"x": "x", "y": "y", "legend": False}
     above = {"zorder": 2}  # with the intervals' lines (a collection's default is below them)
+    interval = so.Range(linewidth=1.6)
     plot = (
         so.Plot()
-        .add(
-            so.Range(linewidth=1.6),
-            data=frame,
-            xmin="low",
-            xmax="high",
-            color="series",
-            orient="y",
-            **at,
-        )
+        .add(interval, data=frame, xmin="low", xmax="high", color="series", orient="y", **at)
         .scale(
             color=so.Nominal(colours),
             edgecolor=so.Nominal(colours),
@@ -231,10 +224,10 @@ def dots_with_intervals(ax, points: list[Point], colours: dict, markers: dict | 
     for flagged, dots in frame.groupby("flagged"):
         if flagged:
             hollow = so.Dot(pointsize=5, color="white", edgewidth=1.0, artist_kws=above)
-            plot = plot.add(hollow, data=dots, edgecolor="series", **at)
+            plot = plot.add(hollow, data=dots, edgecolor="series", marker="series", **at)
         else:
             solid = so.Dot(pointsize=5, edgecolor="white", edgewidth=0.6, artist_kws=above)
-            plot = plot.add(solid, data=dots, color="series", **at)
+            plot = plot.add(solid, data=dots, color="series", marker="series", **at)
     _draw(plot, ax)
 
 
