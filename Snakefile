@@ -78,29 +78,3 @@ rule all:
     input:
         get_final_outputs(),
         MANIFEST,
-
-
-# A local run's jobs run their commands in processes forked from one server that has loaded
-# pandas and the rest once (workflow/navpartner/warm_server.py; NAVPARTNER_WARM_START=0 turns
-# it off). A cluster's jobs start their own, as do jobs in a conda or container environment.
-# Imported in the hooks, which run only when there are jobs: a no-op's planning does not pay.
-onstart:
-    from navpartner import warm_server
-
-    warm_server.start_server(
-        "logs/warm_start.log",
-        wanted=workflow.local_exec
-        and not workflow.deployment_settings.deployment_method,
-    )
-
-
-onsuccess:
-    from navpartner import warm_server
-
-    warm_server.stop_server()
-
-
-onerror:
-    from navpartner import warm_server
-
-    warm_server.stop_server()

@@ -22,6 +22,7 @@ from navpartner.indicators import (
     read_survey_wave,
     survey_design,
 )
+from navpartner.raking import WeightingError, rao_wu_factors
 from navpartner.weighting import (
     build_margins,
     combine_replicates,
@@ -29,7 +30,6 @@ from navpartner.weighting import (
     read_margins,
     weight_replicates,
 )
-from navpartner.weights import WeightingError, rao_wu_factors
 from numpy.testing import assert_allclose, assert_array_equal
 from rscript import needs_r, run_r
 from test_indicators import CHECKED_AGAINST_R
@@ -264,7 +264,7 @@ def test_bootstrap_intervals_cover_the_synthetic_truth(bootstrap_study):
 
 
 def test_a_replicate_that_empties_a_margin_level_is_named(config, prepared, root):
-    from navpartner.weights import rake_replicate
+    from navpartner.raking import rake_replicate
 
     harmonised = pd.read_parquet(prepared["kommune", 2019][0])
     population = read_margins(root / "data_raw/margins/kommune_2019.csv")

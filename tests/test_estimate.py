@@ -63,7 +63,7 @@ def ours(data: pd.DataFrame, margins: pd.DataFrame | None, lonely: str = "fail")
 
 
 def raked_weights(data: pd.DataFrame, margins: pd.DataFrame) -> np.ndarray:
-    from navpartner.weights import Margin, rake
+    from navpartner.raking import Margin, rake
 
     built = []
     for variable, rows in margins.groupby("variable", sort=False):

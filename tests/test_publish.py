@@ -328,11 +328,40 @@ def test_weighting_text_says_the_configured_trim_in_the_language_s_numbers(confi
     assert "trimmed" not in weighting_intro(english, "kontor", Labels(english))
 
 
-def test_wave_colours_are_seaborns_colour_blind_palette():
-    """Written out in figures.py (importing seaborn costs each figure job a second)."""
-    import seaborn  # a dev dependency: the reference, not used by the pipeline
+def test_waves_are_drawn_in_the_colour_blind_palette_with_a_marker_each(config):
+    """seaborn's "colorblind" colours (its first two: blue for the latest wave, orange), a
+    circle and a square; a fragile estimate white inside, ringed in its wave's colour."""
+    from matplotlib.collections import PathCollection
+    from matplotlib.colors import to_hex
+    from matplotlib.markers import MarkerStyle
 
-    assert seaborn.color_palette("colorblind").as_hex() == figures.WAVE_COLOURS
+    def cell(wave, percent, flagged):
+        return {
+            "wave": wave,
+            "percent": percent,
+            "ci_low": percent - 5,
+            "ci_high": percent + 5,
+            "n": 100,
+            "suppressed": "",
+            "flagged": flagged,
+            "survey": "kommune",
+        }
+
+    rows = [("Alle", {2011: cell(2011, 40.0, True), 2019: cell(2019, 60.0, False)})]
+    shown = labels.Labels(config)
+    fig = figures.share_figure([figures.Panel("", rows)], [2011, 2019], "T", "", shown, [], False)
+    dots = [c for c in fig.axes[0].collections if isinstance(c, PathCollection)]
+    drawn = {
+        (
+            round(float(dot.get_offsets()[0][0])),
+            to_hex(dot.get_facecolor()[0]),
+            to_hex(dot.get_edgecolor()[0]),
+            len(dot.get_paths()[0].vertices),
+        )
+        for dot in dots
+    }
+    circle, square = (len(MarkerStyle(m).get_path().vertices) for m in ("o", "s"))
+    assert drawn == {(60, "#0173b2", "#ffffff", circle), (40, "#ffffff", "#de8f05", square)}
 
 
 def test_a_flag_when_asked_is_worked_out_once_and_only_when_asked():

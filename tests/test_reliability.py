@@ -350,6 +350,21 @@ def test_non_numeric_margins_through_the_command_are_one_line(project, kommune_2
     assert not (project / "w").exists()
 
 
+def test_a_step_that_succeeds_ends_its_log_with_its_cpu_time_and_peak_memory(project, kommune_2011):
+    """Read by tests/benchmarks/pipeline.py: Snakemake's benchmark samples a job's CPU time
+    twice a second, too coarsely for steps this short."""
+    result = navpartner(
+        *["weight", "--config", "config.yaml", "--survey", "kommune", "--wave", "2011"],
+        *["--harmonised", str(kommune_2011), "--margins", MARGINS],
+        *["--output", "w/w.parquet", "--diagnostics", "w/d.csv", "--audit", "w/a.json"],
+        cwd=project,
+    )
+    assert result.returncode == 0, result.stderr
+    last = result.stderr.strip().splitlines()[-1]
+    usage = re.search(r"INFO done: (\d+\.\d\d) s CPU, peak (\d+) MiB$", last)
+    assert usage and float(usage[1]) > 0 and int(usage[2]) > 50, last  # python and pandas
+
+
 FRAME = "data_raw/frames/municipalities_2011.csv"
 REGIONS = "data_raw/frames/regions.csv"
 FRAME_CASES = [

@@ -5,8 +5,8 @@ import copy
 import numpy as np
 import pandas as pd
 import pytest
+from navpartner.raking import Margin, WeightingError, rake, summary
 from navpartner.weighting import build_margins, read_margins, weight_survey_wave
-from navpartner.weights import Margin, WeightingError, rake, summary
 from numpy.testing import assert_allclose
 from rscript import needs_r, run_r
 

@@ -218,7 +218,7 @@ def svy_version() -> str:
 
 def run_navpartner(work: Path) -> None:
     from navpartner.estimate import domain_proportions, make_design
-    from navpartner.weights import Margin, rake
+    from navpartner.raking import Margin, rake
     from pyarrow import parquet
 
     clock = Clock()

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 from navpartner.api import Run
 from navpartner.config import read_config
-from navpartner.weights import Margin, rake
+from navpartner.raking import Margin, rake
 from standard import MARGIN_LEVELS, OUTCOMES, build
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -16,7 +16,7 @@ import time
 
 import numpy as np
 from navpartner.estimate import differences_from_rest, domain_shares, make_design, rao_scott_f
-from navpartner.weights import Margin, rake
+from navpartner.raking import Margin, rake
 from standard import MARGIN_LEVELS, OUTCOMES, build
 
 CATEGORIES = 6  # five answers and "vet ikke"

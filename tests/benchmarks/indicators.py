@@ -12,7 +12,7 @@ import time
 
 import numpy as np
 from navpartner.estimate import domain_proportions, make_design
-from navpartner.weights import Margin, rake
+from navpartner.raking import Margin, rake
 from standard import MARGIN_LEVELS, OUTCOMES, build
 
 

@@ -10,7 +10,7 @@ import argparse
 import time
 
 import numpy as np
-from navpartner.weights import Margin, rake
+from navpartner.raking import Margin, rake
 from standard import MARGIN_LEVELS, build
 
 

@@ -11,7 +11,6 @@ the peak memory, rounded up; runtime in minutes with a wide margin for a busy cl
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import tempfile
 from pathlib import Path
@@ -46,9 +45,6 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cores", default="2")
     args = parser.parse_args()
-    # Each job in its own process, as on a cluster: a job run warm (navpartner/warm.py) is
-    # measured by Snakemake in the command that waits for it, not in the process doing the work.
-    os.environ["NAVPARTNER_WARM_START"] = "0"
     with tempfile.TemporaryDirectory() as folder:
         project = copy_project(ROOT, Path(folder))
         result = snakemake(project, "--cores", args.cores, "--benchmark-extended")

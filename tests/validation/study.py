@@ -25,10 +25,10 @@ from navpartner.estimate import (
     replicate_proportions,
 )
 from navpartner.geo import size_class
+from navpartner.raking import Margin, WeightingError, rake, rake_replicate, rao_wu_factors
 from navpartner.synth import MARGIN_VARIABLES, OFFICE_SIZE_BOUNDS, OFFICE_SIZE_LABELS
 from navpartner.synth.items import DONT_KNOW, NOT_ASKED
 from navpartner.synth.population import Population, answer_shifts, redraw
-from navpartner.weights import Margin, WeightingError, rake, rake_replicate, rao_wu_factors
 
 
 @dataclass(frozen=True)

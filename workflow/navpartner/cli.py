@@ -7,7 +7,6 @@ the function: a job pays only for the libraries its step needs (tests/test_start
 from __future__ import annotations
 
 import argparse
-import functools
 import logging
 import sys
 from pathlib import Path
@@ -18,7 +17,7 @@ log = logging.getLogger("navpartner")
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run the command in this process (navpartner/__main__.py decides where it runs)."""
+    """Run the command; its exit status (2 for a named error)."""
     args = parser().parse_args(argv)
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s", stream=sys.stderr
@@ -27,7 +26,7 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         protect(_protected_paths(args))
-        return COMMANDS[args.command](args)
+        status = COMMANDS[args.command](args)
     except (InputError, ConfigError, WeightingError, DesignError) as err:
         log.error("%s", err)
         return 2
@@ -36,12 +35,24 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     finally:
         protect([])  # the protection belongs to this command, not to the process
+    if status == 0:
+        _log_usage()
+    return status
 
 
-@functools.cache
+def _log_usage() -> None:
+    """The step's CPU time and peak memory, last in its log: Snakemake's benchmark samples
+    them twice a second, too coarsely for steps this short (tests/benchmarks/pipeline.py)."""
+    import resource
+
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    log.info(
+        "done: %.2f s CPU, peak %.0f MiB", usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024
+    )
+
+
 def parser() -> argparse.ArgumentParser:
-    """Every subcommand and its arguments; made once per process (the warm server makes it
-    before it forks the jobs' processes)."""
+    """Every subcommand and its arguments."""
     parser = argparse.ArgumentParser(prog="navpartner", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
 

@@ -13,8 +13,7 @@ from navpartner.config import group_values
 from navpartner.errors import InputError
 from navpartner.geo import read_regions
 from navpartner.io import read_table, write_csv, write_parquet
-from navpartner.representativity import cell_table, r_indicators
-from navpartner.weights import (
+from navpartner.raking import (
     Margin,
     WeightingError,
     rake,
@@ -23,6 +22,7 @@ from navpartner.weights import (
     relative_bounds,
     summary,
 )
+from navpartner.representativity import cell_table, r_indicators
 
 
 def read_margins(

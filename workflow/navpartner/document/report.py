@@ -29,6 +29,7 @@ PACKAGES = [
     "pyarrow",
     "pyreadstat",
     "matplotlib",
+    "seaborn",
     "snakemake",
     "typst",
 ]

@@ -2,10 +2,14 @@
 
 One drawing for all share figures: panels of rows, each row a group (or an indicator's
 population), one marker and interval per wave, in the same colour for a wave everywhere.
+The marks are seaborn's (its objects interface: Range and Dot for estimates with their
+precomputed intervals, Bar with Stack for answer distributions); matplotlib beneath them lays
+out what seaborn does not: the figure's header, legend and notes, and the notes in the margin.
 """
 
 from __future__ import annotations
 
+import logging
 import textwrap
 from dataclasses import dataclass
 
@@ -13,12 +17,18 @@ import matplotlib
 
 matplotlib.use("Agg")
 import pandas as pd
+import seaborn
+import seaborn.objects as so
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
 from navpartner.config import survey_waves
 from navpartner.io import write_atomically
 from navpartner.publish.labels import Labels
+
+# seaborn maps series (waves, answer codes) through matplotlib's category units, which log a
+# line at INFO for every name that looks like a number: not news for a step's log.
+logging.getLogger("matplotlib.category").setLevel(logging.WARNING)
 
 # The style of every figure: readable at report size (about 16 cm wide), colour-blind safe.
 STYLE = {
@@ -49,20 +59,8 @@ class Panel:
 
 # seaborn's "colorblind" palette (Okabe-Ito): colour-blind safe, each colour clearly visible on
 # white, the latest wave the darkest (blue); a marker shape per wave too, so the waves stay
-# apart in greyscale print. Written out: importing seaborn loads scipy.stats, a second's start
-# for every figure job; tests/test_publish.py checks these are seaborn's colours.
-WAVE_COLOURS = [
-    "#0173b2",
-    "#de8f05",
-    "#029e73",
-    "#d55e00",
-    "#cc78bc",
-    "#ca9161",
-    "#fbafe4",
-    "#949494",
-    "#ece133",
-    "#56b4e9",
-]
+# apart in greyscale print.
+WAVE_COLOURS = seaborn.color_palette("colorblind").as_hex()
 WAVE_MARKERS = ["o", "s", "D", "^", "v", "P"]
 FLAG = "†"  # a fragile estimate (reliability flags), drawn hollow and marked
 
@@ -154,7 +152,7 @@ def share_figure(
 
 def _draw_panel(ax, panel: Panel, waves, colours, labels: Labels) -> None:
     offsets = {w: (i - (len(waves) - 1) / 2) * 0.28 for i, w in enumerate(waves)}
-    markers = wave_markers(labels.config)
+    points = []
     for position, (_, cells) in enumerate(panel.rows):
         marks = _cell_marks(cells, waves, labels)
         if marks:  # where the points would be: never silently left out
@@ -164,35 +162,104 @@ def _draw_panel(ax, panel: Panel, waves, colours, labels: Labels) -> None:
         for wave, row in cells.items():
             if row["suppressed"]:
                 continue
-            y = position + offsets[wave]
-            ax.plot([row["ci_low"], row["ci_high"]], [y, y], color=colours[wave], lw=1.6)
             flagged = bool(row.get("flagged", False))
-            ax.plot(
-                row["percent"],
-                y,
-                markers[wave],
-                color=colours[wave],
-                ms=5,
-                mfc="white" if flagged else colours[wave],
-                mec=colours[wave] if flagged else "white",
-                mew=1.0 if flagged else 0.6,
+            points.append(
+                Point(
+                    row["percent"],
+                    row["ci_low"],
+                    row["ci_high"],
+                    position + offsets[wave],
+                    str(wave),
+                    flagged,
+                )
             )
             n = f"n = {labels.number(row['n'], 0)}{FLAG if flagged else ''}"
-            ax.annotate(
-                n,
-                (1.01, y),
-                xycoords=("axes fraction", "data"),
-                ha="left",
-                va="center",
-                fontsize=6,
-                color=colours[wave],
-            )
+            _in_margin(ax, 1.01, position + offsets[wave], n, fontsize=6, color=colours[wave])
+    markers = wave_markers(labels.config)
+    dots_with_intervals(
+        ax,
+        points,
+        {str(w): colours[w] for w in waves},
+        {str(w): markers[w] for w in waves},
+    )
     ax.set_yticks(range(len(panel.rows)), [textwrap.fill(r[0], 34) for r in panel.rows])
     ax.set_ylim(len(panel.rows) - 0.5, -0.5)
     ax.set_xlim(0, 100)
     ax.grid(axis="x", color="#dddddd", lw=0.6)
     ax.tick_params(axis="y", length=0)
     ax.set_title(panel.title, fontsize=9)
+
+
+@dataclass(frozen=True)
+class Point:
+    """An estimate with its interval, drawn at `y` in its series' colour and marker."""
+
+    x: float
+    low: float
+    high: float
+    y: float
+    series: str
+    flagged: bool = False  # fragile (reliability flags): drawn hollow
+
+
+def dots_with_intervals(ax, points: list[Point], colours: dict, markers: dict | None = None):
+    """seaborn's Range (the precomputed interval) and Dot (the estimate) for each point, a
+    colour and marker per series; a flagged point hollow, white inside."""
+    if not points:
+        return
+    frame = pd.DataFrame(points)
+    markers = markers or dict.fromkeys(colours, "o")
+    at = {"x": "x", "y": "y", "legend": False}
+    above = {"zorder": 2}  # with the intervals' lines (a collection's default is below them)
+    interval = so.Range(linewidth=1.6)
+    plot = (
+        so.Plot()
+        .add(interval, data=frame, xmin="low", xmax="high", color="series", orient="y", **at)
+        .scale(
+            color=so.Nominal(colours),
+            edgecolor=so.Nominal(colours),
+            marker=so.Nominal(markers),
+        )
+    )
+    for flagged, dots in frame.groupby("flagged"):
+        if flagged:
+            hollow = so.Dot(pointsize=5, color="white", edgewidth=1.0, artist_kws=above)
+            plot = plot.add(hollow, data=dots, edgecolor="series", marker="series", **at)
+        else:
+            solid = so.Dot(pointsize=5, edgecolor="white", edgewidth=0.6, artist_kws=above)
+            plot = plot.add(solid, data=dots, color="series", marker="series", **at)
+    _draw(plot, ax)
+
+
+TEXT_COLUMNS = ["x", "y", "text", "colour", "size", "align"]
+
+
+def stacked_bars(ax, bars: pd.DataFrame, texts: pd.DataFrame, colours: dict, height: float):
+    """seaborn's Bar with Stack, then its Text, in one plot (each plot costs a fixed time to
+    compile): the bars of each `side` (`x` the signed length, `y` the row, `segment` the
+    colour's key) stacked from 0 in their order, as in a diverging bar chart; each text at
+    (`x`, `y`) in its `colour` and `size`, `align`ed "center" on it or starting there ("left")."""
+    plot = so.Plot().scale(color=so.Nominal(colours))
+    bar = so.Bar(alpha=1, edgecolor="white", edgewidth=0.6, width=height)
+    for _, side in bars.groupby("side", sort=False):
+        stacked = {"x": "x", "y": "y", "color": "segment", "orient": "y", "legend": False}
+        plot = plot.add(bar, so.Stack(), data=side, **stacked)
+    for (colour, size, align), part in texts.groupby(["colour", "size", "align"], sort=False):
+        text = so.Text(color=colour, fontsize=size, halign=align, valign="center", offset=0)
+        plot = plot.add(text, data=part, x="x", y="y", text="text", legend=False)
+    _draw(plot, ax)
+
+
+def _draw(plot: so.Plot, ax) -> None:
+    """Draw seaborn's marks onto the axes in the figures' own style (not seaborn's theme),
+    leaving the axes' labels to the caller."""
+    style = {key: matplotlib.rcParams[key] for key in so.Plot.config.theme}
+    plot.label(x="", y="").theme(style).on(ax).plot()
+
+
+def _in_margin(ax, x: float, y: float, text: str, **style) -> None:
+    """Text beside the axes (x in axes fraction, y in data): where seaborn's marks cannot go."""
+    ax.annotate(text, (x, y), xycoords=("axes fraction", "data"), ha="left", va="center", **style)
 
 
 def _cell_marks(cells: dict, waves, labels: Labels) -> str:
@@ -231,41 +298,21 @@ def change_figure(changes: pd.DataFrame, published: pd.DataFrame, config: dict, 
     with matplotlib.rc_context(STYLE):
         fig, ax = new_figure((WIDTH, 1.9 + 0.42 * len(indicators) + 0.3))
         ax.axvline(0, color="#444444", lw=0.8)
+        points = []
         for position, name in enumerate(indicators):
             if name not in totals.index:
-                ax.text(
-                    0,
-                    position,
-                    " " + _missing_wave(published, name, first, last, labels),
-                    va="center",
-                    fontsize=7,
-                    color=MUTED,
-                    style="italic",
-                )
+                missing = " " + _missing_wave(published, name, first, last, labels)
+                ax.text(0, position, missing, va="center", fontsize=7, color=MUTED, style="italic")
                 continue
             row = totals.loc[name]
             if row["suppressed"]:
-                ax.text(
-                    0,
-                    position,
-                    " " + labels.text("suppressed_short"),
-                    va="center",
-                    fontsize=7,
-                    color=MUTED,
-                    style="italic",
-                )
+                hidden = " " + labels.text("suppressed_short")
+                ax.text(0, position, hidden, va="center", fontsize=7, color=MUTED, style="italic")
                 continue
-            ax.plot([row["ci_low"], row["ci_high"]], [position] * 2, color=colour, lw=1.6)
-            ax.plot(row["change"], position, "o", color=colour, ms=5, mec="white", mew=0.6)
-            ax.annotate(
-                f"{labels.number(row['percent_from'])} → {labels.number(row['percent_to'])} %",
-                (1.0, position),
-                xycoords=("axes fraction", "data"),
-                ha="left",
-                va="center",
-                fontsize=7,
-                color=MUTED,
-            )
+            points.append(Point(row["change"], row["ci_low"], row["ci_high"], position, "change"))
+            shares = f"{labels.number(row['percent_from'])} → {labels.number(row['percent_to'])} %"
+            _in_margin(ax, 1.0, position, shares, fontsize=7, color=MUTED)
+        dots_with_intervals(ax, points, {"change": colour})
         ax.set_yticks(
             range(len(indicators)), [textwrap.fill(labels.indicator(i), 40) for i in indicators]
         )

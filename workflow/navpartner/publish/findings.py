@@ -130,6 +130,7 @@ SIDE_COLOURS = {
     "high": ["#542788", "#998ec3"],
 }
 NEUTRAL = "#d9d9d9"
+DARK_COLOURS = (SIDE_COLOURS["low"][0], SIDE_COLOURS["high"][0])  # white labels on them
 DONT_KNOW_COLOUR = "#969696"
 
 
@@ -209,6 +210,7 @@ def _draw_distribution(ax, side_ax, rows, name, config, waves, labels: Labels) -
     dont_know = config["dont_know_code"]
     minimum = config["publication"]["min_cell_size"]
     ytick = []
+    bars, texts, dont_knows = [], [], []
     for position, wave in enumerate(waves):
         cells = rows[rows["wave"] == wave].set_index("category")
         if cells.empty:
@@ -243,42 +245,34 @@ def _draw_distribution(ax, side_ax, rows, name, config, waves, labels: Labels) -
         share = cells["percent"].to_dict()
         flagged = cells["flagged"].to_dict()
         middle = share.get(neutral, 0.0) / 2 if neutral is not None else 0.0
-        left = -middle
-        for code in reversed(low):  # from the middle outwards
-            left -= share.get(code, 0.0)
+        # Each side from the middle outwards, the neutral answer halved across 0.
+        for side, codes in (("low", list(reversed(low))), ("high", high)):
+            sign = -1 if side == "low" else 1
+            for code in [*([neutral] if neutral is not None else []), *codes]:
+                width = middle if code == neutral else share.get(code, 0.0)
+                bars.append((side, position, sign * width, str(code)))
+        left = -middle - sum(share.get(code, 0.0) for code in low)
         segments = [*low, *([neutral] if neutral is not None else []), *high]
         widths = [share.get(code, 0.0) for code in segments]
-        starts = list(accumulate(widths[:-1], initial=left))
-        segment_colours = [NEUTRAL if code == neutral else colours[code] for code in segments]
-        ax.barh(  # one call for the row: a bar call's set-up costs as much as its drawing
-            [position] * len(segments),
-            widths,
-            left=starts,
-            color=segment_colours,
-            edgecolor="white",
-            lw=0.6,
-            height=0.62,
-        )
-        for code, start, width, colour in zip(
-            segments, starts, widths, segment_colours, strict=True
+        for code, start, width in zip(
+            segments, accumulate(widths[:-1], initial=left), widths, strict=True
         ):
-            _segment_label(
-                ax, start + width / 2, position, width, flagged.get(code), colour, labels
-            )
+            if width >= 6:  # the share inside its segment where it fits
+                marker = FLAG if flagged.get(code) else ""
+                label = f"{labels.number(width, 0)}{marker}"
+                dark = code != neutral and colours[code] in DARK_COLOURS
+                colour = "white" if dark else "#1a1a1a"
+                texts.append((start + width / 2, position, label, colour, 6.5, "center"))
         width = share.get(dont_know, 0.0)
-        side_ax.barh(
-            position,
-            width,
-            color=DONT_KNOW_COLOUR,
-            hatch="////",
-            edgecolor="white",
-            lw=0.6,
-            height=0.62,
-        )
         marker = FLAG if flagged.get(dont_know) else ""
-        side_ax.text(
-            width + 1, position, f"{labels.number(width, 0)}{marker}", va="center", fontsize=7
-        )
+        dont_knows.append((position, width, f"{labels.number(width, 0)}{marker}"))
+    segment_colours = {str(code): colour for code, colour in colours.items()}
+    if neutral is not None:
+        segment_colours[str(neutral)] = NEUTRAL
+    bars = pd.DataFrame(bars, columns=["side", "y", "x", "segment"])
+    texts = pd.DataFrame(texts, columns=figures.TEXT_COLUMNS)
+    figures.stacked_bars(ax, bars, texts, segment_colours, 0.62)
+    _dont_know_bars(side_ax, dont_knows)
     limit = 100
     ax.set_xlim(-limit, limit)
     ax.axvline(0, color="#444444", lw=0.8)
@@ -311,21 +305,22 @@ def _draw_distribution(ax, side_ax, rows, name, config, waves, labels: Labels) -
     side_ax.tick_params(axis="x", labelsize=7)
 
 
-def _segment_label(ax, x, y, width, flagged, colour, labels: Labels) -> None:
-    """The share inside its segment where it fits (white on the dark colours)."""
-    if width < 6:
-        return
-    dark = colour in (SIDE_COLOURS["low"][0], SIDE_COLOURS["high"][0])
-    marker = FLAG if flagged else ""
-    ax.text(
-        x,
-        y,
-        f"{labels.number(width, 0)}{marker}",
-        ha="center",
-        va="center",
-        fontsize=6.5,
-        color="white" if dark else "#1a1a1a",
+def _dont_know_bars(ax, shares: list[tuple]) -> None:
+    """The "vet ikke" shares (row, percent, label): grey bars, hatched (matplotlib's: seaborn's
+    bars have no pattern), each with its share beside it."""
+    from navpartner.publish import figures  # matplotlib: figure steps only
+
+    bars = [("high", y, x, "dont_know") for y, x, _ in shares]
+    texts = [(x + 1, y, label, "black", 7, "left") for y, x, label in shares]
+    figures.stacked_bars(
+        ax,
+        pd.DataFrame(bars, columns=["side", "y", "x", "segment"]),
+        pd.DataFrame(texts, columns=figures.TEXT_COLUMNS),
+        {"dont_know": DONT_KNOW_COLOUR},
+        0.62,
     )
+    for bar in ax.patches:
+        bar.set_hatch("////")
 
 
 LEGEND_LINE = 72  # characters of answer labels that fit in one row above a panel
@@ -810,9 +805,12 @@ def odds_ratio_figure(table: pd.DataFrame, name: str, config: dict, synthetic: b
             (figures.WIDTH, 1.9 + 0.34 * len(terms) + figures._notes_height(notes))
         )
         ax.axvline(1, color="#444444", lw=0.8)
+        points = []
         for position, row in enumerate(terms.itertuples()):
-            ax.plot([row.odds_ratio_low, row.odds_ratio_high], [position] * 2, color=colour, lw=1.6)
-            ax.plot(row.odds_ratio, position, "o", color=colour, ms=5, mec="white", mew=0.6)
+            ratio = figures.Point(
+                row.odds_ratio, row.odds_ratio_low, row.odds_ratio_high, position, "odds"
+            )
+            points.append(ratio)
             ax.annotate(
                 f"{labels.number(row.odds_ratio, 2)} (p {p_text(labels, row.p_value)})",
                 (1.0, position),
@@ -822,6 +820,7 @@ def odds_ratio_figure(table: pd.DataFrame, name: str, config: dict, synthetic: b
                 fontsize=7,
                 color=figures.MUTED,
             )
+        figures.dots_with_intervals(ax, points, {"odds": colour})
         ax.set_xscale("log")
         ax.set_yticks(
             range(len(terms)),
