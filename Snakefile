@@ -1,15 +1,8 @@
 # navpartner: raw survey files -> harmonised data -> weights -> indicators -> report.
 from snakemake.utils import min_version
 
-from navpartner.errors import ConfigError
-from navpartner.yamlfile import read_yaml
-from navpartner.config import (
-    check_config_files,
-    check_effective_config,
-    follow_order,
-    merged_config,
-    remove_nulls,
-)
+from navpartner.config.check import check_effective_config
+from navpartner.config.overlay import effective_config
 
 min_version("8.20")
 
@@ -32,26 +25,23 @@ report: "workflow/report/workflow.rst"
 BASE_CONFIG = "config.yaml"
 OVERLAYS = list(workflow.configfiles)
 workflow.configfiles.append(BASE_CONFIG)  # listed in the report, as the directive would
-CONFIG_SOURCE = " + ".join(map(str, workflow.configfiles))
 try:
-    check_config_files(OVERLAYS)
-    base = read_yaml(BASE_CONFIG)
-    if not isinstance(base, dict):
-        raise ConfigError(
-            f"{BASE_CONFIG}: expected a mapping of keys, found {base!r:.40}"
-        )
-    if getattr(workflow.config_settings, "replace_workflow_config", False):
-        follow_order(config, base)
-    else:
-        merged = merged_config(base, config)  # in config.yaml's order already
-        config.clear()
-        config.update(merged)
-    remove_nulls(config)
+    base, effective = effective_config(
+        BASE_CONFIG,
+        OVERLAYS,
+        config,
+        replace=getattr(workflow.config_settings, "replace_workflow_config", False),
+    )
     check_effective_config(
-        config, base, stamp="results/config/checked.sha256", source=CONFIG_SOURCE
+        effective,
+        base,
+        stamp="results/config/checked.sha256",
+        source=" + ".join(map(str, workflow.configfiles)),
     )
 except ValueError as error:
     raise WorkflowError(str(error)) from None
+config.clear()
+config.update(effective)
 
 
 include: "workflow/rules/common.smk"

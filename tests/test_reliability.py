@@ -19,7 +19,8 @@ import pyreadstat
 import pytest
 import yaml
 from navpartner import cli
-from navpartner.config import check_config_files, read_config
+from navpartner.config import read_config
+from navpartner.config.overlay import check_config_files
 from navpartner.errors import ConfigError, InputError, OutputError
 from navpartner.harmonise import harmonise_survey_wave
 from navpartner.io import protect, write_text

@@ -3,13 +3,13 @@
 import json
 
 from navpartner.audit import manifest_problems
-from navpartner.config import (
-    configured_inputs,
+from navpartner.config.parts import write_config_part
+from navpartner.config.paths import configured_inputs
+from navpartner.config.views import (
     survey_waves,
     theme_comparisons,
     theme_indicators,
     wave_spec,
-    write_config_part,
 )
 from navpartner.publish.labels import Labels, ReportCaptions, WhenAsked, is_synthetic
 

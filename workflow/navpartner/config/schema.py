@@ -1,0 +1,49 @@
+"""The JSON schema check (workflow/schemas/config.schema.yaml): names the misspelt key and
+where."""
+
+from __future__ import annotations
+
+import copy
+import functools
+from pathlib import Path
+
+import yaml
+
+from navpartner.errors import ConfigError
+
+SCHEMA = Path(__file__).resolve().parents[2] / "schemas" / "config.schema.yaml"
+
+
+def check_schema(config: dict, source: str = "config", whole: bool = True) -> None:
+    """Validate against the JSON schema; `whole=False` for a part of a config, whose top-level
+    keys may be missing."""
+    import jsonschema  # here, not at the top: a step reading its config part needs none
+
+    schema = copy.deepcopy(_read_schema())
+    if not whole:
+        schema.pop("required")
+    validator = jsonschema.Draft202012Validator(schema)
+    errors = sorted(validator.iter_errors(with_string_keys(config)), key=lambda e: list(e.path))
+    if errors:
+        raise ConfigError(f"{source}: " + "; ".join(_describe(error) for error in errors[:5]))
+
+
+@functools.cache
+def _read_schema() -> dict:
+    # Our own file, read with libyaml where PyYAML has it (planning a run reads it).
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    return yaml.load(SCHEMA.read_text(encoding="utf-8"), Loader=loader)
+
+
+def with_string_keys(value):
+    """A copy with every mapping key as a string (JSON schema only knows string keys)."""
+    if isinstance(value, dict):
+        return {str(key): with_string_keys(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [with_string_keys(item) for item in value]
+    return value
+
+
+def _describe(error) -> str:  # a jsonschema.ValidationError
+    where = ".".join(str(part) for part in error.absolute_path) or "(top level)"
+    return f"at '{where}': {error.message}"
