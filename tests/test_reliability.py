@@ -98,6 +98,21 @@ CONFIG_CASES = [
         edit("regions: data_raw/frames/regions.csv", "regions: /etc/passwd"),
         ["geography.regions", "outside"],
     ),
+    # A number that is not finite passes JSON schema's `number` and every bound it is compared
+    # with: all intervals 0-100 at confidence_level .nan, no flag at max_interval_width .nan.
+    (
+        edit("confidence_level: 0.95", "confidence_level: .nan"),
+        ["'estimation.confidence_level'", "nan is not a finite number"],
+    ),
+    (
+        edit("max_interval_width: 0.30", "max_interval_width: .nan"),
+        ["'estimation.reliability.max_interval_width'", "not a finite number"],
+    ),
+    (
+        edit("tolerance: 1.0e-10", "tolerance: .NaN"),
+        ["'weighting.tolerance'", "not a finite number"],
+    ),
+    (edit("upper: 3.0", "upper: .inf"), ["'weighting.trim.upper'", "inf is not a finite"]),
 ]
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import functools
+import math
 from pathlib import Path
 
 import yaml
@@ -16,7 +17,9 @@ SCHEMA = Path(__file__).resolve().parents[2] / "schemas" / "config.schema.yaml"
 
 def check_schema(config: dict, source: str = "config", whole: bool = True) -> None:
     """Validate against the JSON schema; `whole=False` for a part of a config, whose top-level
-    keys may be missing."""
+    keys may be missing. A number that is not finite (.nan, .inf) is refused first: JSON
+    schema's `number` admits it, and it would pass every comparison with a bound."""
+    _check_finite(config, source)
     import jsonschema  # here, not at the top: a step reading its config part needs none
 
     schema = copy.deepcopy(_read_schema())
@@ -26,6 +29,17 @@ def check_schema(config: dict, source: str = "config", whole: bool = True) -> No
     errors = sorted(validator.iter_errors(with_string_keys(config)), key=lambda e: list(e.path))
     if errors:
         raise ConfigError(f"{source}: " + "; ".join(_describe(error) for error in errors[:5]))
+
+
+def _check_finite(value, source: str, where: str = "") -> None:
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ConfigError(f"{source}: at '{where}': {value} is not a finite number")
+    if isinstance(value, dict):
+        for key, item in value.items():
+            _check_finite(item, source, f"{where}.{key}" if where else str(key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            _check_finite(item, source, f"{where}[{index}]")
 
 
 @functools.cache
