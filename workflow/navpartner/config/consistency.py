@@ -11,6 +11,7 @@ from navpartner.config.views import (
     survey_waves,
 )
 from navpartner.errors import ConfigError
+from navpartner.labelmatch import label_forms, normalise
 
 
 def check_consistency(config: dict, source: str = "config") -> None:
@@ -64,6 +65,7 @@ def check_consistency(config: dict, source: str = "config") -> None:
     for name, claim in config.get("claims", {}).get("statements", {}).items():
         problems += _claim_problems(config, f"claims.statements.{name}.test", claim["test"])
     problems += _bootstrap_problems(config["estimation"])
+    problems += _synonym_problems(config)
     if problems:
         raise ConfigError(f"{source}: " + "; ".join(problems))
 
@@ -386,3 +388,56 @@ def _wave_problems(config, survey_spec, wave_spec, where) -> list[str]:
         if spec.get("reverse") and scale_codes != {1, 2, 3, 4, 5}:
             problems.append(f"{where}.items.{item}.reverse: only five-point scales reverse")
     return problems
+
+
+def _synonym_problems(config: dict) -> list[str]:
+    """A synonym that names another label of its own scale (or another category of its own
+    variable), or a wording declared for two of them, is a contradiction: the label audit would
+    read a scale stored the other way round, or swapped category codes, as agreeing."""
+    synonyms = config["label_audit"].get("synonyms", {})
+    problems = []
+    for group, members in _label_groups(config).items():
+        declared = {
+            member: [key for key in synonyms if normalise(key) in forms]
+            for member, forms in members.items()
+        }
+        names = {
+            member: forms | {normalise(w) for key in declared[member] for w in synonyms[key]}
+            for member, forms in members.items()
+        }
+        problems += [
+            f"label_audit.synonyms.{key}: '{wording}' names {other} of the {group}, not "
+            f"{member}: a synonym must name the same answer ({_FIX[group.split()[0]]})"
+            for member in members
+            for key in declared[member]
+            for wording in synonyms[key]
+            for other in members
+            if other != member and normalise(wording) in names[other]
+        ]
+    return problems
+
+
+_FIX = {
+    "scale": "a scale stored the other way round needs `reverse: true` on the item",
+    "category": "swapped category codes are fixed in the wave's `codes`",
+}
+
+
+def _label_groups(config: dict) -> dict[str, dict[str, set[str]]]:
+    """Labels that name different answers of one variable: each scale's (with the don't-know
+    and missing labels), each category's values; member -> its normalised wordings."""
+    audit = config["label_audit"]
+    special = {"don't-know": [audit["dont_know_label"]], "missing": [audit["missing_label"]]}
+    groups = {
+        f"scale {name}": {f"code {code}": label_forms(label) for code, label in scale.items()}
+        | special
+        for name, scale in config["scales"].items()
+    }
+    categories = {**CATEGORY_VALUES}
+    categories |= {f"role of {name}": spec["roles"] for name, spec in config["surveys"].items()}
+    for variable, values in categories.items():
+        groups[f"category {variable}"] = {value: [value] for value in values}
+    return {
+        group: {member: {normalise(form) for form in forms} for member, forms in members.items()}
+        for group, members in groups.items()
+    }
