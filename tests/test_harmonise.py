@@ -166,6 +166,11 @@ BAD_INPUTS = [
         lambda d: d.assign(knr=[301.0, 301.0, 11030.0, 1601.0, 1601.0]),
         ["knr", "row 3", "four-digit"],
     ),
+    # Two rådmenn in one municipality (surveys.kommune.one_per_municipality).
+    (
+        lambda d: d.assign(knr=[301.0, 301.0, 301.0, 1601.0, 1601.0]),
+        ["respondents 2 (row 2) and 3 (row 3) are both radmann of municipality 0301", "funksjon"],
+    ),
 ]
 
 
@@ -184,6 +189,14 @@ def test_bad_input_stops_with_a_named_error_and_writes_nothing(
     assert not (tmp_path / "out.parquet").exists()
     assert not (tmp_path / "out.audit.json").exists()
     assert not list(tmp_path.glob(".out*"))  # no half-written temporary file left behind
+
+
+def test_one_respondent_per_role_and_municipality_is_configurable(config, tmp_path, root):
+    write_sav(SMALL.assign(knr=[301.0, 301.0, 301.0, 1601.0, 1601.0]), tmp_path / "small.sav")
+    config = small_config(config, tmp_path)
+    config["surveys"]["kommune"]["one_per_municipality"] = ["ordforer"]
+    out, _ = run(config, tmp_path, root)
+    assert ((out["role"] == "radmann") & (out["kommunenummer"] == "0301")).sum() == 2
 
 
 @pytest.mark.bad_input

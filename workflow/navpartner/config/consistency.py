@@ -32,6 +32,12 @@ def check_consistency(config: dict, source: str = "config") -> None:
     if trim and not 0 <= trim["lower"] < trim["upper"]:
         problems.append("weighting.trim: need 0 <= lower < upper")
     for survey, survey_spec in config["surveys"].items():
+        for role in survey_spec.get("one_per_municipality", []):
+            if role not in survey_spec["roles"]:
+                problems.append(
+                    f"surveys.{survey}.one_per_municipality: '{role}' is not one of the "
+                    f"survey's roles {survey_spec['roles']}"
+                )
         for item in survey_spec["items"]:
             if item not in config["items"]:
                 problems.append(f"surveys.{survey}.items: unknown item '{item}'")

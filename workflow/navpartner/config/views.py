@@ -54,6 +54,7 @@ class WaveSpec:
     absent: tuple[str, ...]
     roles: tuple[str, ...]
     encoding: str | None = None
+    one_per_municipality: tuple[str, ...] = ()
 
 
 def wave_spec(config: dict, survey: str, wave: int | str) -> WaveSpec:
@@ -91,6 +92,7 @@ def wave_spec(config: dict, survey: str, wave: int | str) -> WaveSpec:
         absent=tuple(raw["absent"]),
         roles=tuple(survey_spec["roles"]),
         encoding=raw.get("encoding"),
+        one_per_municipality=tuple(survey_spec.get("one_per_municipality", [])),
     )
 
 
