@@ -191,6 +191,20 @@ def test_bad_input_stops_with_a_named_error_and_writes_nothing(
     assert not list(tmp_path.glob(".out*"))  # no half-written temporary file left behind
 
 
+@pytest.mark.bad_input
+def test_a_labelled_text_item_is_named(config, tmp_path, root):
+    """An item stored as text with value labels ('fire' = 'Litt enig') once gave a traceback."""
+    text_item = SMALL.assign(k4=["fire", "en", "8", "", "9"])
+    labels = {"k4": {"fire": "Litt enig", "en": "Helt enig"}}
+    pyreadstat.write_sav(text_item, str(tmp_path / "small.sav"), variable_value_labels=labels)
+    with pytest.raises(InputError) as error:
+        run(small_config(config, tmp_path), tmp_path, root)
+    message = str(error.value)
+    assert "small.sav: variable 'k4'" in message and "text codes" in message
+    assert "fire = Litt enig" in message
+    assert not (tmp_path / "out.parquet").exists()
+
+
 def test_one_respondent_per_role_and_municipality_is_configurable(config, tmp_path, root):
     write_sav(SMALL.assign(knr=[301.0, 301.0, 301.0, 1601.0, 1601.0]), tmp_path / "small.sav")
     config = small_config(config, tmp_path)

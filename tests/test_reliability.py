@@ -113,6 +113,14 @@ CONFIG_CASES = [
         ["'weighting.tolerance'", "not a finite number"],
     ),
     (edit("upper: 3.0", "upper: .inf"), ["'weighting.trim.upper'", "inf is not a finite"]),
+    # An indicator (here one a claim names) of an unknown survey: once a KeyError traceback.
+    (
+        edit(
+            "    theme: merarbeid\n    survey: kontor\n",
+            "    theme: merarbeid\n    survey: kontr\n",
+        ),
+        ["indicators.adm_merarbeid.survey: unknown survey 'kontr'"],
+    ),
 ]
 
 
@@ -153,6 +161,20 @@ def test_a_symbolic_link_out_of_the_project_is_refused(project, tmp_path):
     declared = CONFIG_TEXT.replace("geography:\n", f"data_dir: {outside}\ngeography:\n", 1)
     (project / "config.yaml").write_text(declared, encoding="utf-8")
     assert read_config(project / "config.yaml", root=project)["data_dir"] == str(outside)
+
+
+@pytest.mark.bad_input
+def test_a_loop_of_symbolic_links_is_named(project):
+    """Once a RuntimeError traceback (Python's "Symlink loop")."""
+    vendor = project / "data_raw/kommune_2011.sav"
+    vendor.unlink()
+    vendor.symlink_to(project / "data_raw/loop.sav")
+    (project / "data_raw/loop.sav").symlink_to(vendor)
+    with pytest.raises(ConfigError) as error:
+        read_config(project / "config.yaml", root=project)
+    message = str(error.value)
+    assert "config.yaml: surveys.kommune.waves.2011.file: 'data_raw/kommune_2011.sav'" in message
+    assert "a loop of symbolic links?" in message, message
 
 
 def test_odd_characters_in_a_path_are_a_plain_path(project):
@@ -286,6 +308,7 @@ MARGIN_CASES = [
     (replace_line(MARGINS, 3, set_field(3, "abc")), ["'count' line {line}", "'abc'"]),
     (replace_line(MARGINS, 3, set_field(3, "inf")), ["'count' line {line}", "finite", "'inf'"]),
     (replace_line(MARGINS, 3, set_field(3, "-4")), ["'count' line {line}", ">= 0", "'-4'"]),
+    (replace_line(MARGINS, 3, set_field(3, "1e300")), ["'count' line {line}", "<= 100,000,000"]),
     (replace_line(MARGINS, 3, set_field(3, "")), ["'count' line {line}", "found ''"]),
     (replace_line(MARGINS, 5, lambda line: line + "\n" + line), ["occurs twice", "line"]),
     (

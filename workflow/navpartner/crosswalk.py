@@ -70,14 +70,31 @@ def crosswalk_table(
     rows = []
     for name, source in spec.background.items():
         if BACKGROUND_KINDS[name] == "category":
-            labels = survey_file.value_labels.get(source.source, {})
+            labels = _numeric_labels(survey_file, source.source)
             rows += _rows(source.source, name, labels, dict(source.codes), lambda value: value)
     for name, source in spec.items.items():
         scale = config["scales"][config["items"][name]["scale"]]
-        labels = survey_file.value_labels.get(source.source, {})
+        labels = _numeric_labels(survey_file, source.source)
         targets = _item_targets(source, scale, config["dont_know_code"])
         rows += _rows(source.source, name, labels, targets, _item_label(scale, config, rules))
     return pd.DataFrame(rows, columns=COLUMNS[:-1])
+
+
+def _numeric_labels(survey_file: SurveyFile, variable: str) -> dict[float, str]:
+    """A variable's value labels, whose codes the crosswalk maps as numbers: a text variable
+    with labels (e.g. 'fire' labelled 'Litt enig') stops here, named."""
+    labels = survey_file.value_labels.get(variable, {})
+    text = next((code for code in labels if isinstance(code, str)), None)
+    if text is not None:
+        raise InputError(
+            survey_file.path,
+            "the variable holds text codes with value labels, and the crosswalk maps numeric "
+            "codes: recode it in the vendor file",
+            variable=variable,
+            expected="numeric codes",
+            found=f"{text} = {labels[text]}",
+        )
+    return labels
 
 
 def _item_targets(source: ItemSource, scale: dict, dont_know_code: int) -> dict[float, object]:

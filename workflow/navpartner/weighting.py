@@ -24,6 +24,10 @@ from navpartner.weights import (
     summary,
 )
 
+# A population count above this is a typo or an overflow, not people: Norway has under six
+# million. Raking such a margin fails far from the file (blamed on the trim bounds).
+MAX_COUNT = 100_000_000
+
 
 def read_margins(
     path: str | Path,
@@ -34,8 +38,8 @@ def read_margins(
 
     Checked row by row, naming file, line and column: the variables' columns are there and
     every cell has a level (one cell table, so every margin then has the same total), each
-    level is one the data's coding knows (`levels`), counts are finite numbers >= 0 with a
-    positive total, and no cell occurs twice.
+    level is one the data's coding knows (`levels`), counts are finite numbers >= 0 and at
+    most MAX_COUNT with a positive total, and no cell occurs twice.
     """
     table = read_table(path, [*(variables or []), "count"])
     for variable in variables or []:
@@ -46,7 +50,7 @@ def read_margins(
             index = int(np.flatnonzero(bad.to_numpy())[0])
             expected = f"one of {sorted(known)}" if known is not None else "a level"
             table.fail(index, variable, "unknown level", expected, values.iat[index])
-    counts = table.numbers("count")
+    counts = table.numbers("count", at_most=MAX_COUNT)
     if variables:
         duplicated = table.data.duplicated(subset=variables)
         if duplicated.any():

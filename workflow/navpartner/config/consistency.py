@@ -191,6 +191,8 @@ def _claim_waves(config: dict, where: str, test: dict, indicators: list[str]) ->
     problems = []
     for name in indicators:
         survey = config["indicators"][name]["survey"]
+        if survey not in config["surveys"]:
+            continue  # reported with the indicator
         known = sorted(int(w) for w in config["surveys"][survey]["waves"])
         problems += [
             f"{where}: wave {wave} is not a wave of the {survey} survey ({known})"

@@ -19,21 +19,32 @@ def configured_inputs(config: dict) -> list[tuple[str, str]]:
     return inputs
 
 
-def data_roots(config: dict, root: str | Path = ".") -> list[Path]:
+def data_roots(config: dict, root: str | Path = ".", source: str = "config") -> list[Path]:
     """The folders inputs may come from: the project, and the declared data directory."""
     roots = [Path(root).resolve()]
     if "data_dir" in config:
-        roots.append((Path(root) / config["data_dir"]).resolve())
+        roots.append(resolved_path(root, config["data_dir"], "data_dir", source))
     return roots
+
+
+def resolved_path(root: str | Path, path: str, key: str, source: str = "config") -> Path:
+    """The configured path after `..` and symbolic links; a loop of links is named, not a
+    traceback."""
+    try:
+        return (Path(root) / path).resolve()
+    except (RuntimeError, OSError) as err:  # RuntimeError: Python's "Symlink loop"
+        raise ConfigError(
+            f"{source}: {key}: '{path}' cannot be resolved ({err}): a loop of symbolic links?"
+        ) from None
 
 
 def check_paths(config: dict, root: str | Path = ".", source: str = "config") -> None:
     """Every configured input resolves (after `..` and symbolic links) inside the project
     or the declared data directory."""
-    roots = data_roots(config, root)
+    roots = data_roots(config, root, source)
     problems = []
     for key, path in configured_inputs(config):
-        resolved = (Path(root) / path).resolve()
+        resolved = resolved_path(root, path, key, source)
         if not any(resolved.is_relative_to(folder) for folder in roots):
             allowed = " or ".join(str(folder) for folder in roots)
             problems.append(
