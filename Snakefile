@@ -23,6 +23,7 @@ report: "workflow/report/workflow.rst"
 # merged over config.yaml as the directive would merge them (--replace-workflow-config: they
 # replace it).
 BASE_CONFIG = "config.yaml"
+CHECK_STAMP = "results/config/checked.sha256"
 OVERLAYS = list(workflow.configfiles)
 workflow.configfiles.append(BASE_CONFIG)  # listed in the report, as the directive would
 try:
@@ -32,10 +33,10 @@ try:
         config,
         replace=getattr(workflow.config_settings, "replace_workflow_config", False),
     )
-    check_effective_config(
+    UNRECORDED_CHECK = check_effective_config(
         effective,
         base,
-        stamp="results/config/checked.sha256",
+        stamp=CHECK_STAMP,
         source=" + ".join(map(str, workflow.configfiles)),
     )
 except ValueError as error:

@@ -19,12 +19,15 @@ def check_config(config: dict, source: str = "config") -> None:
     check_consistency(config, source)
 
 
-def check_effective_config(config: dict, base: dict, stamp: str, source: str = "config"):
+def check_effective_config(
+    config: dict, base: dict, stamp: str, source: str = "config"
+) -> str | None:
     """Every check of the workflow's effective config: check_config, the survey sources against
     config.yaml (`base`), and where the input paths lead. `stamp` keeps the digest of the config,
     the schema and the checks' code that last passed, so an unchanged config skips the schema
     (and the import of jsonschema: a sixth of a second of a rerun with nothing to do); any edit
-    to the config, the schema or the checks checks again. Nothing is written until all pass."""
+    to the config, the schema or the checks checks again. Writes nothing: returns the digest to
+    record with record_check once the run is known not to be a dry run (None: recorded)."""
     checked = repr(config).encode() + SCHEMA.read_bytes() + _checks_code()
     digest = hashlib.sha256(checked).hexdigest()
     passed_before = read_line(stamp, 1) == digest
@@ -32,8 +35,12 @@ def check_effective_config(config: dict, base: dict, stamp: str, source: str = "
         check_config(config, source)
     check_survey_sources(config, base, source)
     check_paths(config, source=source)
-    if not passed_before:
-        write_text(digest, stamp)
+    return None if passed_before else digest
+
+
+def record_check(digest: str, stamp: str) -> None:
+    """Record that the config of this digest passed (see check_effective_config)."""
+    write_text(digest, stamp)
 
 
 def _checks_code() -> bytes:

@@ -16,15 +16,12 @@ from navpartner.files import write_text
 # an indicator its estimates onward, a wave's crosswalk that wave onward. A step cannot read a
 # setting outside its part, so no step can depend on config it does not declare.
 PART_KEY = "_part"
-
-
 # Set by the Snakefile for the Snakemake report (its front page, its captions); not configuration.
 REPORT_ONLY_KEYS = ("report_synthetic", "report_captions")
-
-
+# Wording only publication shows (nb and en): left out of the other steps' parts, so that a
+# label edit reruns publication only.
+WORDING_KEYS = ("label", "population")
 SHARED_CODING = ["scales", "dont_know_code", "items"]
-
-
 STAGE_KEYS = {
     "harmonise": ["geography", "label_audit", *SHARED_CODING],
     "weight": ["geography", "weighting"],
@@ -53,7 +50,7 @@ def config_part(config: dict, stage: str, survey: str | None = None, wave=None, 
             name: {**spec, "waves": {int(wave): lookup_wave(spec["waves"], wave)}}
             for name, spec in surveys.items()
         }
-    part["surveys"] = surveys
+    part["surveys"] = _without_wording(surveys)
     if stage == "estimate":
         part["indicators"] = {
             k: v for k, v in config["indicators"].items() if v["survey"] == survey
@@ -61,8 +58,19 @@ def config_part(config: dict, stage: str, survey: str | None = None, wave=None, 
     if model is not None:
         part["models"] = {model: config["models"][model]}
         part["indicators"] = {k: v for k, v in config["indicators"].items() if v["survey"] in used}
+    for key in ("indicators", "models"):
+        if key in part:
+            part[key] = _without_wording(part[key])
     where = {"stage": stage, "survey": survey, "wave": wave, "model": model}
     return {PART_KEY: {k: v for k, v in where.items() if v is not None}, **part}
+
+
+def _without_wording(specs: dict) -> dict:
+    """Each named entry (a survey, indicator or model) without its publication wording."""
+    return {
+        name: {key: value for key, value in spec.items() if key not in WORDING_KEYS}
+        for name, spec in specs.items()
+    }
 
 
 PART_HEADER = "# Made by the workflow from the effective config; edit config.yaml, not this.\n"
@@ -83,9 +91,12 @@ class _PlainDumper(getattr(yaml, "CSafeDumper", yaml.SafeDumper)):
         return True
 
 
-def write_config_part(config: dict, folder: str, stage: str, **where) -> str:
+def write_config_part(
+    config: dict, folder: str, stage: str, scratch: str | None = None, **where
+) -> str:
     """Write one part where its content changed (an unchanged part keeps its time stamp, so
-    the steps reading it are not rerun); returns its path.
+    the steps reading it are not rerun); returns its path. With `scratch` (a dry run), a
+    changed part is written there instead, and `folder` is left as it was.
 
     The part's second line holds the digest of its content (types and order included), so
     planning an unchanged run compares digests instead of writing YAML again."""
@@ -94,6 +105,8 @@ def write_config_part(config: dict, folder: str, stage: str, **where) -> str:
     digest = digest_line(part)
     if read_line(path, 2) == digest:
         return path
+    if scratch is not None:
+        path = part_path(scratch, stage, **where)
     text = PART_HEADER + digest
     text += yaml.dump(
         part,

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import yaml
 
+from navpartner.config.parts import WORDING_KEYS
 from navpartner.errors import ConfigError
 
 SCHEMA = Path(__file__).resolve().parents[2] / "schemas" / "config.schema.yaml"
@@ -17,14 +18,16 @@ SCHEMA = Path(__file__).resolve().parents[2] / "schemas" / "config.schema.yaml"
 
 def check_schema(config: dict, source: str = "config", whole: bool = True) -> None:
     """Validate against the JSON schema; `whole=False` for a part of a config, whose top-level
-    keys may be missing. A number that is not finite (.nan, .inf) is refused first: JSON
-    schema's `number` admits it, and it would pass every comparison with a bound."""
+    keys may be missing, and so may the wording parts leave out. A number that is not finite
+    (.nan, .inf) is refused first: JSON schema's `number` admits it, and it would pass every
+    comparison with a bound."""
     _check_finite(config, source)
     import jsonschema  # here, not at the top: a step reading its config part needs none
 
     schema = copy.deepcopy(_read_schema())
     if not whole:
         schema.pop("required")
+        _drop_required(schema, WORDING_KEYS)
     validator = jsonschema.Draft202012Validator(schema)
     errors = sorted(validator.iter_errors(with_string_keys(config)), key=lambda e: list(e.path))
     if errors:
@@ -40,6 +43,18 @@ def _check_finite(value, source: str, where: str = "") -> None:
     elif isinstance(value, list):
         for index, item in enumerate(value):
             _check_finite(item, source, f"{where}[{index}]")
+
+
+def _drop_required(schema, keys) -> None:
+    """Take `keys` out of every `required` list of the schema, in place."""
+    if isinstance(schema, dict):
+        if isinstance(schema.get("required"), list):
+            schema["required"] = [key for key in schema["required"] if key not in keys]
+        for value in schema.values():
+            _drop_required(value, keys)
+    elif isinstance(schema, list):
+        for value in schema:
+            _drop_required(value, keys)
 
 
 @functools.cache
