@@ -9,10 +9,11 @@ import numpy as np
 import pandas as pd
 
 from navpartner.audit import RowAccount
-from navpartner.config import group_values
+from navpartner.config import group_values, wave_spec
 from navpartner.errors import InputError
 from navpartner.geo import read_regions
 from navpartner.io import read_table, write_csv, write_parquet
+from navpartner.margins import check_against_frame, frame_geography
 from navpartner.representativity import cell_table, r_indicators
 from navpartner.weights import (
     Margin,
@@ -61,7 +62,9 @@ def read_margins(
         raise InputError(
             str(path), "no population", variable="count", expected="a positive total", found=0
         )
-    return table.data.assign(count=counts)
+    population = table.data.assign(count=counts)
+    population.attrs["lines"] = table.lines  # each row's file line, for later checks to name
+    return population
 
 
 def margin_levels(config: dict, survey: str, root: str | Path = ".") -> dict[str, list[str]]:
@@ -120,6 +123,11 @@ def weight_survey_wave(
     variables = config["surveys"][survey]["weighting"]["margins"]
     respondents = pd.read_parquet(harmonised)
     population = read_margins(margins_file, variables, margin_levels(config, survey, root))
+    frame_file = wave_spec(config, survey, wave).municipalities
+    municipalities = frame_geography(config, frame_file, root)
+    check_against_frame(
+        population, config["surveys"][survey], municipalities, str(margins_file), frame_file
+    )
     account = RowAccount(step="survey_weight", rows_in=len(respondents))
     account.add_input(harmonised)
     account.add_input(margins_file)

@@ -95,6 +95,12 @@ def get_margins_file(wildcards):
     return wave_spec(config, wildcards.survey, wildcards.wave).margins
 
 
+def get_frames(wildcards):
+    """The frames a wave's margins are checked against: its municipalities, the regions."""
+    spec = wave_spec(config, wildcards.survey, wildcards.wave)
+    return [spec.municipalities, config["geography"]["regions"]]
+
+
 def expand_survey_waves(pattern):
     return [pattern.format(survey=survey, wave=wave) for survey, wave in SURVEY_WAVES]
 
