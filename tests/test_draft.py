@@ -147,3 +147,28 @@ def test_rendered_draft_is_a_config_overlay(config, root, new_wave):
     overlay = yaml.safe_load(rendered)
     assert list(overlay) == ["surveys"] and list(overlay["surveys"]["kontor"]["waves"]) == [2023]
     assert Path(overlay["surveys"]["kontor"]["waves"][2023]["file"]) == Path(str(vendor))
+
+
+@pytest.mark.bad_input
+def test_a_text_coded_item_is_left_to_settle(config, root, new_wave, tmp_path):
+    """An item stored as text with labels ('fire' = 'Litt enig') is named, not crashed on."""
+    vendor, _ = new_wave
+    data, meta = pyreadstat.read_sav(str(vendor), user_missing=True)
+    labels = {k: dict(v) for k, v in meta.variable_value_labels.items()}
+    words = {1.0: "en", 2.0: "to", 3.0: "tre", 4.0: "fire", 5.0: "fem"}
+    data["flere_i_arbeid"] = data["flere_i_arbeid"].map(words).fillna("")
+    labels["flere_i_arbeid"] = {
+        word: labels["flere_i_arbeid"][code] for code, word in words.items()
+    }
+    text_coded = tmp_path / "kontor_2023.sav"
+    pyreadstat.write_sav(
+        data,
+        str(text_coded),
+        column_labels=meta.column_names_to_labels,
+        variable_value_labels=labels,
+    )
+    draft = draft_wave(config, "kontor", 2023, str(text_coded), root=root)
+    text = "\n".join(draft.to_settle)
+    assert "text code 'fire' 'Litt enig'" in text and "recode the variable" in text
+    assert "flere_i_arbeid" not in draft.wave["items"]
+    assert "flere_i_arbeid" not in draft.wave["absent"]

@@ -144,11 +144,15 @@ def _match(new, references, fields, items, config, rules, draft):
                 continue
             misfits = _misfits(new, variable, name, config, rules) if name in items else []
             if misfits:
+                advice = (
+                    "recode the variable to numbers in the vendor file"
+                    if misfits[0].startswith("text code")
+                    else "the same answer in other words: add the wording to "
+                    "label_audit.synonyms; else map the codes"
+                )
                 draft.to_settle.append(
                     f"item {name}: variable {variable} looks like it by name or label but its "
-                    f"value labels do not fit the item's scale: {'; '.join(misfits)} (the same "
-                    "answer in other words: add the wording to label_audit.synonyms; else map "
-                    "the codes)"
+                    f"value labels do not fit the item's scale: {'; '.join(misfits)} ({advice})"
                 )
                 unfit.setdefault(name, variable)
                 continue
@@ -198,6 +202,11 @@ def _misfits(new, variable, item, config, rules) -> list[str]:
     """The variable's value labels that name no answer of the item's scale (nor don't-know or
     missing); all of them where none names an answer."""
     labels = new.value_labels.get(variable, {})
+    text_codes = [
+        f"text code {raw!r} {text!r}" for raw, text in labels.items() if isinstance(raw, str)
+    ]
+    if text_codes:  # the crosswalk maps numbers: such a variable is recoded first
+        return text_codes
     scale = config["scales"][config["items"][item]["scale"]]
     classes = {raw: _classify(text, scale, rules) for raw, text in sorted(labels.items())}
     if not any(isinstance(c, int) for c in classes.values()):
