@@ -14,7 +14,8 @@ report: "workflow/report/workflow.rst"
 # over it in order; an entry an overlay sets to null is removed. Strict YAML first (a key
 # defined twice, an alias), then the JSON schema (workflow/schemas/config.schema.yaml: names
 # the misspelt key and where) and the rules that span several keys (both skipped for a config
-# that passed them before: results/config/checked.sha256), then where the input paths lead.
+# that passed them before: results/config/checked.sha256, recorded by a run, not by a dry
+# run), then where the input paths lead.
 # The project's named errors (ValueError) are shown as they are, without a stack.
 #
 # config.yaml is read once, here, by the strict libyaml reader, not by a `configfile:`
