@@ -1,15 +1,8 @@
 # navpartner: raw survey files -> harmonised data -> weights -> indicators -> report.
 from snakemake.utils import min_version
 
-from navpartner.errors import ConfigError
-from navpartner.yamlfile import read_yaml
-from navpartner.config import (
-    check_config_files,
-    check_effective_config,
-    follow_order,
-    merged_config,
-    remove_nulls,
-)
+from navpartner.config.check import check_effective_config
+from navpartner.config.overlay import effective_config
 
 min_version("8.20")
 
@@ -21,7 +14,8 @@ report: "workflow/report/workflow.rst"
 # over it in order; an entry an overlay sets to null is removed. Strict YAML first (a key
 # defined twice, an alias), then the JSON schema (workflow/schemas/config.schema.yaml: names
 # the misspelt key and where) and the rules that span several keys (both skipped for a config
-# that passed them before: results/config/checked.sha256), then where the input paths lead.
+# that passed them before: results/config/checked.sha256, recorded by a run, not by a dry
+# run), then where the input paths lead.
 # The project's named errors (ValueError) are shown as they are, without a stack.
 #
 # config.yaml is read once, here, by the strict libyaml reader, not by a `configfile:`
@@ -30,28 +24,26 @@ report: "workflow/report/workflow.rst"
 # merged over config.yaml as the directive would merge them (--replace-workflow-config: they
 # replace it).
 BASE_CONFIG = "config.yaml"
+CHECK_STAMP = "results/config/checked.sha256"
 OVERLAYS = list(workflow.configfiles)
 workflow.configfiles.append(BASE_CONFIG)  # listed in the report, as the directive would
-CONFIG_SOURCE = " + ".join(map(str, workflow.configfiles))
 try:
-    check_config_files(OVERLAYS)
-    base = read_yaml(BASE_CONFIG)
-    if not isinstance(base, dict):
-        raise ConfigError(
-            f"{BASE_CONFIG}: expected a mapping of keys, found {base!r:.40}"
-        )
-    if getattr(workflow.config_settings, "replace_workflow_config", False):
-        follow_order(config, base)
-    else:
-        merged = merged_config(base, config)  # in config.yaml's order already
-        config.clear()
-        config.update(merged)
-    remove_nulls(config)
-    check_effective_config(
-        config, base, stamp="results/config/checked.sha256", source=CONFIG_SOURCE
+    base, effective = effective_config(
+        BASE_CONFIG,
+        OVERLAYS,
+        config,
+        replace=getattr(workflow.config_settings, "replace_workflow_config", False),
+    )
+    UNRECORDED_CHECK = check_effective_config(
+        effective,
+        base,
+        stamp=CHECK_STAMP,
+        source=" + ".join(map(str, workflow.configfiles)),
     )
 except ValueError as error:
     raise WorkflowError(str(error)) from None
+config.clear()
+config.update(effective)
 
 
 include: "workflow/rules/common.smk"

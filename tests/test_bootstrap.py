@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from navpartner.config import check_consistency
+from navpartner.config.consistency import check_consistency
 from navpartner.errors import ConfigError
 from navpartner.estimate import (
     Replicates,

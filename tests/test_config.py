@@ -3,14 +3,9 @@
 import copy
 
 import pytest
-from navpartner.config import (
-    check_config,
-    check_survey_sources,
-    merged_config,
-    remove_nulls,
-    survey_waves,
-    wave_spec,
-)
+from navpartner.config import check_config, survey_waves, wave_spec
+from navpartner.config.consistency import check_survey_sources
+from navpartner.config.overlay import merged_config, remove_nulls
 from navpartner.errors import ConfigError
 
 

@@ -7,7 +7,7 @@ import pyreadstat
 import pytest
 from navpartner.config import check_config
 from navpartner.crosswalk import normalise
-from navpartner.errors import InputError
+from navpartner.errors import ConfigError, InputError
 from navpartner.harmonise import harmonise_survey_wave
 
 
@@ -76,6 +76,35 @@ def test_undeclared_reversal_stops_naming_item_code_and_both_labels(config, tmp_
     for words in ("kontor_2011.sav", "kontor wave 2011", "'likeverdig'", "sp9_1", "raw code 1"):
         assert words in message
     assert "'Helt enig'" in message and "'Helt uenig'" in message
+    # The vendor's labels are the scale's own in reverse: the hint says so, not "add a synonym".
+    assert "reversed?" in message and "reverse: true" in message
+    assert "label_audit.synonyms" not in message
+
+
+@pytest.mark.bad_input
+@pytest.mark.parametrize(
+    ("synonyms", "words"),
+    [
+        # The hint once followed for a scale stored the other way round (no `reverse`).
+        (
+            {"Helt uenig": ["Helt enig"], "Helt enig": ["Helt uenig"]},
+            ["label_audit.synonyms.Helt uenig: 'Helt enig' names code 5", "reverse: true"],
+        ),
+        (
+            {"Strongly agree": ["Litt enig"]},
+            ["'Litt enig' names code 4 of the scale agree, not code 5"],
+        ),
+        ({"stat": ["Kommunen"]}, ["synonyms.stat: 'Kommunen'", "category employer"]),
+        ({"kontorleder": ["Veileder"]}, ["'Veileder' names veileder", "codes"]),
+    ],
+)
+def test_a_synonym_naming_another_answer_is_refused(config, synonyms, words):
+    config = copy.deepcopy(config)
+    config["label_audit"]["synonyms"].update(synonyms)
+    with pytest.raises(ConfigError) as error:
+        check_config(config)
+    for word in words:
+        assert word in str(error.value), str(error.value)
 
 
 @pytest.mark.bad_input

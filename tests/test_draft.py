@@ -8,6 +8,7 @@ import pyreadstat
 import pytest
 from navpartner.config import check_config
 from navpartner.draft import draft_wave, render
+from navpartner.errors import ConfigError
 from navpartner.harmonise import harmonise_survey_wave
 from navpartner.synth.newwave import derive_wave
 
@@ -95,11 +96,45 @@ def test_draft_lists_what_it_cannot_decide(config, root, new_wave, tmp_path):
     draft = draft_wave(config, "kontor", 2023, str(odd), root=root)
     text = "\n".join(draft.to_settle)
     assert "item adm_merarbeid: variable adm_merarbeid" in text and "do not fit" in text
+    assert "code 8 'Ikke relevant for meg'" in text
     assert "background employer: arbeidsgiver code 3 'Innleid'" in text
     assert "flere_i_arbeid has codes without a label in the data: [42]" in text
-    assert "adm_merarbeid" in draft.wave["absent"]
+    # Found but not settled: neither drafted absent nor mapped, so the run stops on it.
+    assert (
+        "adm_merarbeid" not in draft.wave["absent"] and "adm_merarbeid" not in draft.wave["items"]
+    )
     rendered = render(draft, "kontor", 2023, str(odd))
     assert "# TO SETTLE before use:" in rendered and "Innleid" in rendered
+
+
+@pytest.mark.bad_input
+def test_a_found_item_with_an_unfitting_label_is_never_drafted_absent(
+    config, root, new_wave, tmp_path
+):
+    """A vendor's "Hverken enig eller uenig" (not the scale's "Verken") once drafted the item as
+    absent: an unsettled run published it as not asked. Now the draft names the code and label,
+    leaves the item unresolved, and the config check stops the run naming it; a variable of the
+    file that matches nothing (a new item) is listed."""
+    vendor, margins = new_wave
+    data, meta = pyreadstat.read_sav(str(vendor), user_missing=True)
+    labels = {k: dict(v) for k, v in meta.variable_value_labels.items()}
+    labels["flere_i_arbeid"][3.0] = "Hverken enig eller uenig"
+    data["ny_digital"] = data["flere_i_arbeid"]
+    column_labels = dict(meta.column_names_to_labels, ny_digital="Digitale tjenester fungerer")
+    labels["ny_digital"] = labels["flere_i_arbeid"]
+    odd = tmp_path / "kontor_2023.sav"
+    pyreadstat.write_sav(data, str(odd), column_labels=column_labels, variable_value_labels=labels)
+    draft = draft_wave(config, "kontor", 2023, str(odd), root=root)
+    text = "\n".join(draft.to_settle)
+    assert "item flere_i_arbeid: variable flere_i_arbeid" in text
+    assert "code 3 'Hverken enig eller uenig'" in text and "label_audit.synonyms" in text
+    assert "flere_i_arbeid" not in draft.wave["absent"]
+    assert draft.unmatched == ["ny_digital"]
+    assert "#   ny_digital" in render(draft, "kontor", 2023, str(odd))
+    config = copy.deepcopy(config)
+    config["surveys"]["kontor"]["waves"][2023] = {**draft.wave, "margins": str(margins)}
+    with pytest.raises(ConfigError, match="'flere_i_arbeid' is neither mapped in items nor"):
+        check_config(config)
 
 
 def test_rendered_draft_is_a_config_overlay(config, root, new_wave):
@@ -112,3 +147,28 @@ def test_rendered_draft_is_a_config_overlay(config, root, new_wave):
     overlay = yaml.safe_load(rendered)
     assert list(overlay) == ["surveys"] and list(overlay["surveys"]["kontor"]["waves"]) == [2023]
     assert Path(overlay["surveys"]["kontor"]["waves"][2023]["file"]) == Path(str(vendor))
+
+
+@pytest.mark.bad_input
+def test_a_text_coded_item_is_left_to_settle(config, root, new_wave, tmp_path):
+    """An item stored as text with labels ('fire' = 'Litt enig') is named, not crashed on."""
+    vendor, _ = new_wave
+    data, meta = pyreadstat.read_sav(str(vendor), user_missing=True)
+    labels = {k: dict(v) for k, v in meta.variable_value_labels.items()}
+    words = {1.0: "en", 2.0: "to", 3.0: "tre", 4.0: "fire", 5.0: "fem"}
+    data["flere_i_arbeid"] = data["flere_i_arbeid"].map(words).fillna("")
+    labels["flere_i_arbeid"] = {
+        word: labels["flere_i_arbeid"][code] for code, word in words.items()
+    }
+    text_coded = tmp_path / "kontor_2023.sav"
+    pyreadstat.write_sav(
+        data,
+        str(text_coded),
+        column_labels=meta.column_names_to_labels,
+        variable_value_labels=labels,
+    )
+    draft = draft_wave(config, "kontor", 2023, str(text_coded), root=root)
+    text = "\n".join(draft.to_settle)
+    assert "text code 'fire' 'Litt enig'" in text and "recode the variable" in text
+    assert "flere_i_arbeid" not in draft.wave["items"]
+    assert "flere_i_arbeid" not in draft.wave["absent"]

@@ -166,6 +166,11 @@ BAD_INPUTS = [
         lambda d: d.assign(knr=[301.0, 301.0, 11030.0, 1601.0, 1601.0]),
         ["knr", "row 3", "four-digit"],
     ),
+    # Two rådmenn in one municipality (surveys.kommune.one_per_municipality).
+    (
+        lambda d: d.assign(knr=[301.0, 301.0, 301.0, 1601.0, 1601.0]),
+        ["respondents 2 (row 2) and 3 (row 3) are both radmann of municipality 0301", "funksjon"],
+    ),
 ]
 
 
@@ -184,6 +189,28 @@ def test_bad_input_stops_with_a_named_error_and_writes_nothing(
     assert not (tmp_path / "out.parquet").exists()
     assert not (tmp_path / "out.audit.json").exists()
     assert not list(tmp_path.glob(".out*"))  # no half-written temporary file left behind
+
+
+@pytest.mark.bad_input
+def test_a_labelled_text_item_is_named(config, tmp_path, root):
+    """An item stored as text with value labels ('fire' = 'Litt enig') once gave a traceback."""
+    text_item = SMALL.assign(k4=["fire", "en", "8", "", "9"])
+    labels = {"k4": {"fire": "Litt enig", "en": "Helt enig"}}
+    pyreadstat.write_sav(text_item, str(tmp_path / "small.sav"), variable_value_labels=labels)
+    with pytest.raises(InputError) as error:
+        run(small_config(config, tmp_path), tmp_path, root)
+    message = str(error.value)
+    assert "small.sav: variable 'k4'" in message and "text codes" in message
+    assert "fire = Litt enig" in message
+    assert not (tmp_path / "out.parquet").exists()
+
+
+def test_one_respondent_per_role_and_municipality_is_configurable(config, tmp_path, root):
+    write_sav(SMALL.assign(knr=[301.0, 301.0, 301.0, 1601.0, 1601.0]), tmp_path / "small.sav")
+    config = small_config(config, tmp_path)
+    config["surveys"]["kommune"]["one_per_municipality"] = ["ordforer"]
+    out, _ = run(config, tmp_path, root)
+    assert ((out["role"] == "radmann") & (out["kommunenummer"] == "0301")).sum() == 2
 
 
 @pytest.mark.bad_input

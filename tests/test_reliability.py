@@ -19,7 +19,8 @@ import pyreadstat
 import pytest
 import yaml
 from navpartner import cli
-from navpartner.config import check_config_files, read_config
+from navpartner.config import read_config
+from navpartner.config.overlay import check_config_files
 from navpartner.errors import ConfigError, InputError, OutputError
 from navpartner.harmonise import harmonise_survey_wave
 from navpartner.io import protect, write_text
@@ -97,6 +98,29 @@ CONFIG_CASES = [
         edit("regions: data_raw/frames/regions.csv", "regions: /etc/passwd"),
         ["geography.regions", "outside"],
     ),
+    # A number that is not finite passes JSON schema's `number` and every bound it is compared
+    # with: all intervals 0-100 at confidence_level .nan, no flag at max_interval_width .nan.
+    (
+        edit("confidence_level: 0.95", "confidence_level: .nan"),
+        ["'estimation.confidence_level'", "nan is not a finite number"],
+    ),
+    (
+        edit("max_interval_width: 0.30", "max_interval_width: .nan"),
+        ["'estimation.reliability.max_interval_width'", "not a finite number"],
+    ),
+    (
+        edit("tolerance: 1.0e-10", "tolerance: .NaN"),
+        ["'weighting.tolerance'", "not a finite number"],
+    ),
+    (edit("upper: 3.0", "upper: .inf"), ["'weighting.trim.upper'", "inf is not a finite"]),
+    # An indicator (here one a claim names) of an unknown survey: once a KeyError traceback.
+    (
+        edit(
+            "    theme: merarbeid\n    survey: kontor\n",
+            "    theme: merarbeid\n    survey: kontr\n",
+        ),
+        ["indicators.adm_merarbeid.survey: unknown survey 'kontr'"],
+    ),
 ]
 
 
@@ -137,6 +161,20 @@ def test_a_symbolic_link_out_of_the_project_is_refused(project, tmp_path):
     declared = CONFIG_TEXT.replace("geography:\n", f"data_dir: {outside}\ngeography:\n", 1)
     (project / "config.yaml").write_text(declared, encoding="utf-8")
     assert read_config(project / "config.yaml", root=project)["data_dir"] == str(outside)
+
+
+@pytest.mark.bad_input
+def test_a_loop_of_symbolic_links_is_named(project):
+    """Once a RuntimeError traceback (Python's "Symlink loop")."""
+    vendor = project / "data_raw/kommune_2011.sav"
+    vendor.unlink()
+    vendor.symlink_to(project / "data_raw/loop.sav")
+    (project / "data_raw/loop.sav").symlink_to(vendor)
+    with pytest.raises(ConfigError) as error:
+        read_config(project / "config.yaml", root=project)
+    message = str(error.value)
+    assert "config.yaml: surveys.kommune.waves.2011.file: 'data_raw/kommune_2011.sav'" in message
+    assert "a loop of symbolic links?" in message, message
 
 
 def test_odd_characters_in_a_path_are_a_plain_path(project):
@@ -270,6 +308,7 @@ MARGIN_CASES = [
     (replace_line(MARGINS, 3, set_field(3, "abc")), ["'count' line {line}", "'abc'"]),
     (replace_line(MARGINS, 3, set_field(3, "inf")), ["'count' line {line}", "finite", "'inf'"]),
     (replace_line(MARGINS, 3, set_field(3, "-4")), ["'count' line {line}", ">= 0", "'-4'"]),
+    (replace_line(MARGINS, 3, set_field(3, "1e300")), ["'count' line {line}", "<= 100,000,000"]),
     (replace_line(MARGINS, 3, set_field(3, "")), ["'count' line {line}", "found ''"]),
     (replace_line(MARGINS, 5, lambda line: line + "\n" + line), ["occurs twice", "line"]),
     (
@@ -326,6 +365,71 @@ def test_margins_without_population_are_named(config, kommune_2011, project):
     with pytest.raises(InputError, match=r"kommune_2011\.csv: variable 'count' - no population"):
         weigh(config, kommune_2011, project)
     assert not (project / "weights").exists()
+
+
+@pytest.mark.bad_input
+def test_margins_of_another_wave_stop_naming_the_line(config, kommune_2011, project):
+    """The 2019 margins copied for the 2011 wave: the frame of 2011 gives other counts by
+    region and size class (one rådmann and one mayor per municipality)."""
+    shutil.copy(project / "data_raw/margins/kommune_2019.csv", project / MARGINS)
+    with pytest.raises(InputError) as error:
+        weigh(config, kommune_2011, project)
+    message = str(error.value)
+    assert message.startswith(f"{MARGINS}: variable 'count' line 4 - role ordforer"), message
+    assert "has 8 municipalities there" in message and "found 7)" in message
+    assert "the wave's frame (data_raw/frames/municipalities_2011.csv) has" in message
+    assert "navpartner frame-margins" in message
+    assert not (project / "weights").exists()
+
+
+@pytest.mark.bad_input
+def test_margins_without_a_region_of_the_frame_stop(config, kommune_2011, project):
+    text = (project / MARGINS).read_text(encoding="utf-8")
+    kept = [line for line in text.splitlines(keepends=True) if ",nord_norge," not in line]
+    (project / MARGINS).write_text("".join(kept), encoding="utf-8")
+    with pytest.raises(InputError, match=r"has municipalities in region 'nord_norge', but the "):
+        weigh(config, kommune_2011, project)
+
+
+@pytest.mark.bad_input
+def test_an_unfilled_margins_template_stops_at_its_first_line(config, root, project):
+    """The office survey's margins are not in the frame: frame-margins writes a template, and
+    a count left blank stops the weighting naming its line."""
+    result = navpartner(
+        *["frame-margins", "--survey", "kontor", "--wave", "2019", "--output", "t.csv"],
+        cwd=project,
+    )
+    assert result.returncode == 0, result.stderr
+    harmonised = project / "h.parquet"
+    harmonise_survey_wave(config, "kontor", 2019, str(harmonised), "h.json", root=project)
+    with pytest.raises(InputError, match=r"t\.csv: variable 'count' line 3 - not a count"):
+        weight_survey_wave(
+            config,
+            "kontor",
+            2019,
+            str(harmonised),
+            "t.csv",
+            "w.parquet",
+            "d.csv",
+            "a.json",
+            root=project,
+        )
+    assert not (project / "w.parquet").exists()
+
+
+def test_frame_margins_of_the_municipal_survey_are_the_populations(root, project):
+    """Written from the 2019 frame, they equal the synthetic margins, which `navpartner synth`
+    counted from its population of rådmenn and mayors (an independent reckoning)."""
+    result = navpartner(
+        *["frame-margins", "--survey", "kommune", "--wave", "2019", "--output", "m.csv"],
+        cwd=project,
+    )
+    assert result.returncode == 0, result.stderr
+    made = pd.read_csv(project / "m.csv", comment="#")
+    shipped = pd.read_csv(root / "data_raw/margins/kommune_2019.csv", comment="#")
+    pd.testing.assert_frame_equal(made, shipped)
+    template = pd.read_csv(project / "data_raw/margins/kontor_2019.csv", comment="#")
+    assert len(template) > 0  # the office survey's stay hand-made (see the template test)
 
 
 def navpartner(*argv: str, cwd: Path) -> subprocess.CompletedProcess:

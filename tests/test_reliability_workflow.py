@@ -77,7 +77,10 @@ def test_the_workflow_refuses_a_bad_config_before_any_job(fresh, old, new, words
 @pytest.mark.bad_input
 def test_a_config_that_passed_is_checked_again_once_edited(fresh):
     # A config that passed is not checked again (results/config/checked.sha256), an edit is.
+    # A dry run records nothing (it writes nothing under results/); a run does.
     assert snakemake(fresh, "-n").returncode == 0
+    assert not (fresh / "results").exists()
+    assert snakemake(fresh, "results/harmonised/kommune_2011.parquet").returncode == 0
     assert (fresh / "results/config/checked.sha256").is_file()
     edit_config(fresh, "min_cell_size: 5", "min_cell_size: 0")
     result = snakemake(fresh, "-n")

@@ -1,10 +1,12 @@
 """Config overlays and reruns: after a full run, each kind of edit plans only the steps it
 concerns; a new wave added by overlay runs end to end without touching the shipped waves."""
 
+import hashlib
 import json
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pandas as pd
@@ -57,6 +59,42 @@ def test_report_language_reruns_publication_only(finished):
 def test_command_line_override_is_the_same_edit(finished):
     jobs = planned_jobs(finished, "--config", "publication={language: en}")
     assert jobs and not set(jobs) & UPSTREAM
+
+
+def test_a_label_edit_reruns_publication_only(finished):
+    """Labels are publication's: an indicator's or a model's label, an indicator's population
+    and a survey's name stay out of the estimation steps' config parts."""
+    edit = (
+        "indicators: {likeverdig_radmenn: {label: {nb: Ny etikett, en: New label}, "
+        "population: {nb: noen, en: some}}}\n"
+        "models: {likeverdig_grupper: {label: {nb: Ny modell, en: New model}}}\n"
+        "surveys: {kontor: {label: {nb: Kontorene, en: The offices}}}\n"
+    )
+    jobs = planned_jobs(finished, "--configfile", overlay(finished, edit))
+    assert "tables_suppress" in jobs and "publish_models" in jobs
+    assert not set(jobs) & UPSTREAM, jobs
+
+
+def parts_on_disk(workdir) -> dict[str, tuple[str, int]]:
+    """Each file under results/config/: its digest and time stamp."""
+    folder = workdir / "results/config"
+    return {
+        path.name: (hashlib.sha256(path.read_bytes()).hexdigest(), path.stat().st_mtime_ns)
+        for path in sorted(folder.iterdir())
+    }
+
+
+def test_a_dry_run_writes_nothing_yet_plans_the_edit(finished):
+    """A dry run once rewrote results/config/ with its own overrides, so the real run that
+    followed saw no change in the parts of the jobs it should rerun."""
+    before = parts_on_disk(finished)
+    edit = "indicators:\n  likeverdig_radmenn:\n    positive: [5]\n"
+    jobs = planned_jobs(finished, "--configfile", overlay(finished, edit))
+    assert jobs["indicators_estimate"] and jobs["indicators_combine"] == 1
+    jobs = planned_jobs(finished, "--config", "publication={language: en}")
+    assert jobs and not set(jobs) & UPSTREAM
+    assert parts_on_disk(finished) == before
+    assert not list(Path(tempfile.gettempdir()).glob("navpartner-dry-run-*"))
 
 
 def test_indicator_edit_reruns_its_survey_estimates_onward(finished, config):

@@ -86,6 +86,19 @@ def parser() -> argparse.ArgumentParser:
     example.add_argument("--wave", type=int, required=True)
     example.add_argument("--output-dir", required=True, help="where the vendor file lands")
 
+    margins = commands.add_parser(
+        "frame-margins",
+        help="a new wave's margins from its municipality frame: the counts where the frame gives "
+        "them (one respondent of each role per municipality), else a template to fill in",
+    )
+    margins.add_argument("--config", default="config.yaml")
+    margins.add_argument("--survey", required=True)
+    margins.add_argument("--wave", type=int, required=True)
+    margins.add_argument(
+        "--frame", help="municipality frame (default data_raw/frames/municipalities_<wave>.csv)"
+    )
+    margins.add_argument("--output", required=True, help="margins CSV to write")
+
     harmonise = commands.add_parser("harmonise", help="ingest, harmonise and validate one wave")
     harmonise.add_argument("--config", default="config.yaml")
     harmonise.add_argument("--survey", required=True)
@@ -441,6 +454,19 @@ def _example_wave(args) -> int:
     return 0
 
 
+def _frame_margins(args) -> int:
+    from navpartner.config import read_config
+    from navpartner.margins import write_frame_margins
+
+    frame = args.frame or f"data_raw/frames/municipalities_{args.wave}.csv"
+    config = read_config(args.config)
+    if write_frame_margins(config, args.survey, args.wave, frame, args.output):
+        log.info("wrote %s: the counts of %s", args.output, frame)
+    else:
+        log.info("wrote %s: a template; fill in every count", args.output)
+    return 0
+
+
 def _harmonise(args) -> int:
     from navpartner.config import read_config
     from navpartner.harmonise import harmonise_survey_wave
@@ -744,6 +770,7 @@ COMMANDS = {
     "check-config": _check_config,
     "draft-wave": _draft_wave,
     "example-wave": _example_wave,
+    "frame-margins": _frame_margins,
     "harmonise": _harmonise,
     "weight": _weight,
     "estimate": _estimate,

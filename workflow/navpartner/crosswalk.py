@@ -10,8 +10,6 @@ category, or a don't-know code that is really an answer cannot pass unnoticed.
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from dataclasses import dataclass
 
 import pandas as pd
@@ -19,6 +17,7 @@ import pandas as pd
 from navpartner.config import BACKGROUND_KINDS, ItemSource, WaveSpec
 from navpartner.errors import InputError
 from navpartner.io import SurveyFile
+from navpartner.labelmatch import label_forms, normalise
 
 COLUMNS = [
     "raw_variable",
@@ -33,13 +32,6 @@ COLUMNS = [
 MATCHED = "matched"
 UNLABELLED = "no vendor label"
 UNMAPPED = "labelled, not in crosswalk"
-
-
-def normalise(label: str) -> str:
-    """Lower case, no punctuation, single spaces, letters in Unicode's composed form."""
-    text = unicodedata.normalize("NFC", str(label)).casefold()
-    text = re.sub(r"[^\w\s]", " ", text)
-    return " ".join(text.split())
 
 
 @dataclass(frozen=True)
@@ -68,14 +60,6 @@ class LabelRules:
         return False
 
 
-def label_forms(label: str | dict) -> list[str]:
-    """A label's wordings: one text, or its forms by language ({nb: ..., en: ...}), the
-    Norwegian first (the vendor files' language, and the form the crosswalk table shows)."""
-    if not isinstance(label, dict):
-        return [label]
-    return sorted(label.values(), key=lambda form: form != label.get("nb"))
-
-
 def crosswalk_table(
     config: dict, spec: WaveSpec, survey_file: SurveyFile, rules: LabelRules
 ) -> pd.DataFrame:
@@ -86,14 +70,31 @@ def crosswalk_table(
     rows = []
     for name, source in spec.background.items():
         if BACKGROUND_KINDS[name] == "category":
-            labels = survey_file.value_labels.get(source.source, {})
+            labels = _numeric_labels(survey_file, source.source)
             rows += _rows(source.source, name, labels, dict(source.codes), lambda value: value)
     for name, source in spec.items.items():
         scale = config["scales"][config["items"][name]["scale"]]
-        labels = survey_file.value_labels.get(source.source, {})
+        labels = _numeric_labels(survey_file, source.source)
         targets = _item_targets(source, scale, config["dont_know_code"])
         rows += _rows(source.source, name, labels, targets, _item_label(scale, config, rules))
     return pd.DataFrame(rows, columns=COLUMNS[:-1])
+
+
+def _numeric_labels(survey_file: SurveyFile, variable: str) -> dict[float, str]:
+    """A variable's value labels, whose codes the crosswalk maps as numbers: a text variable
+    with labels (e.g. 'fire' labelled 'Litt enig') stops here, named."""
+    labels = survey_file.value_labels.get(variable, {})
+    text = next((code for code in labels if isinstance(code, str)), None)
+    if text is not None:
+        raise InputError(
+            survey_file.path,
+            "the variable holds text codes with value labels, and the crosswalk maps numeric "
+            "codes: recode it in the vendor file",
+            variable=variable,
+            expected="numeric codes",
+            found=f"{text} = {labels[text]}",
+        )
+    return labels
 
 
 def _item_targets(source: ItemSource, scale: dict, dont_know_code: int) -> dict[float, object]:
@@ -157,15 +158,39 @@ def audit_labels(
         elif rules.agree(row.raw_label, row.label):
             status.append(MATCHED)
         else:
+            if _is_reversed(table[table.raw_variable == row.raw_variable], rules):
+                advice = (
+                    "The vendor's labels are the scale's own in reverse: reversed? Declare "
+                    "`reverse: true` (or `codes`) on the item; a synonym cannot fix it"
+                )
+            else:
+                advice = (
+                    "Fix the crosswalk (reverse, codes, dont_know, missing) or, if both wordings "
+                    "mean the same answer, add the vendor's wording to "
+                    f"label_audit.synonyms.{row.label}"
+                )
             raise InputError(
                 file,
                 f"label audit, survey {survey} wave {wave}, harmonised '{row.harmonised}': raw "
                 f"code {row.raw_code} is labelled {row.raw_label!r} in the vendor file but the "
-                f"crosswalk maps it to {row.code} {row.label!r}. Fix the crosswalk (reverse, "
-                "codes, dont_know, missing) or, if both wordings mean the same answer, add the "
-                f"vendor's wording to label_audit.synonyms.{row.label}",
+                f"crosswalk maps it to {row.code} {row.label!r}. {advice}",
                 variable=row.raw_variable,
                 expected=repr(row.label),
                 found=row.raw_label,
             )
     return table.assign(status=status)
+
+
+def _is_reversed(rows: pd.DataFrame, rules: LabelRules) -> bool:
+    """Whether a variable's raw labels name its answers in reverse: each answer's raw label
+    is the label of the mirrored answer (don't-know and missing codes aside)."""
+    answers = rows[rows.label.ne("") & ~rows.label.isin([rules.dont_know, rules.missing])]
+    answers = answers[answers.code.str.fullmatch(r"\d+")]
+    label_of = dict(zip(answers.code.astype(int), answers.label, strict=True))
+    if len(label_of) < 2 or not answers.raw_label.ne("").all():
+        return False
+    mirror = min(label_of) + max(label_of)
+    return all(
+        mirror - code in label_of and rules.agree(raw, label_of[mirror - code])
+        for code, raw in zip(answers.code.astype(int), answers.raw_label, strict=True)
+    )

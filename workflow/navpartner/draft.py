@@ -32,6 +32,7 @@ class Draft:
     wave: dict  # the wave's config entry
     to_settle: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    unmatched: list[str] = field(default_factory=list)  # variables of the file matching nothing
 
 
 @dataclass(frozen=True)
@@ -52,7 +53,7 @@ def draft_wave(
     draft = Draft(wave={})
     fields = {name: kind for name, kind in BACKGROUND_KINDS.items() if name in references}
     items = config["surveys"][survey]["items"]
-    matches = _match(new, references, fields, items, config, rules, draft)
+    matches, unfit = _match(new, references, fields, items, config, rules, draft)
 
     block = draft.wave
     block["file"] = file
@@ -79,9 +80,18 @@ def draft_wave(
     block["items"] = {
         item: _item_entry(codes, dont_know, missing) for item, codes in item_codes.items()
     }
-    block["absent"] = [item for item in items if item not in matches]
+    # An item whose variable was found is never drafted absent: left out of both `items` and
+    # `absent`, it stops the run (config check) until a person settles its labels.
+    block["absent"] = [item for item in items if item not in matches and item not in unfit]
     for item in block["absent"]:
         draft.notes.append(f"item {item}: no variable of the file matches it; listed as absent")
+    for item in unfit:
+        draft.to_settle.append(
+            f"item {item}: left out of both items and absent until settled (the run stops "
+            "until then)"
+        )
+    used = {*matches.values(), *unfit.values(), *(rule["source"] for rule in block["exclude"])}
+    draft.unmatched = [variable for variable in new.data.columns if variable not in used]
     for name in fields:
         if name not in matches:
             draft.to_settle.append(f"background {name}: no variable of the file matches it")
@@ -123,19 +133,28 @@ def _read_if_present(root: Path, spec) -> SurveyFile | None:
     return read_survey_file(path, spec.format, codebook)
 
 
-def _match(new, references, fields, items, config, rules, draft) -> dict[str, str]:
-    """Harmonised field -> source variable, best score first, each variable used once."""
-    candidates = []
+def _match(new, references, fields, items, config, rules, draft):
+    """Harmonised field -> source variable, best score first, each variable used once; and
+    item -> a variable that looks like it but whose value labels do not fit its scale."""
+    candidates, unfit = [], {}
     for name in [*fields, *items]:
         for variable in new.data.columns:
             score = _score(new, variable, references[name])
             if score is None:
                 continue
-            if name in items and not _fits_scale(new, variable, name, config, rules):
+            misfits = _misfits(new, variable, name, config, rules) if name in items else []
+            if misfits:
+                advice = (
+                    "recode the variable to numbers in the vendor file"
+                    if misfits[0].startswith("text code")
+                    else "the same answer in other words: add the wording to "
+                    "label_audit.synonyms; else map the codes"
+                )
                 draft.to_settle.append(
                     f"item {name}: variable {variable} looks like it by name or label but its "
-                    "value labels do not fit the item's scale"
+                    f"value labels do not fit the item's scale: {'; '.join(misfits)} ({advice})"
                 )
+                unfit.setdefault(name, variable)
                 continue
             candidates.append((score, name, variable))
     matches: dict[str, str] = {}
@@ -152,7 +171,7 @@ def _match(new, references, fields, items, config, rules, draft) -> dict[str, st
         taken.add(variable)
         how = "same name" if variable in references[name].names else "question wording"
         draft.notes.append(f"{name} <- {variable} ({how}, score {score:.2f})")
-    return matches
+    return matches, {item: v for item, v in unfit.items() if item not in matches}
 
 
 def _score(new: SurveyFile, variable: str, reference: Reference) -> float | None:
@@ -179,12 +198,20 @@ def _classify(raw_label: str, scale: dict, rules: LabelRules):
     return None
 
 
-def _fits_scale(new, variable, item, config, rules) -> bool:
+def _misfits(new, variable, item, config, rules) -> list[str]:
+    """The variable's value labels that name no answer of the item's scale (nor don't-know or
+    missing); all of them where none names an answer."""
     labels = new.value_labels.get(variable, {})
+    text_codes = [
+        f"text code {raw!r} {text!r}" for raw, text in labels.items() if isinstance(raw, str)
+    ]
+    if text_codes:  # the crosswalk maps numbers: such a variable is recoded first
+        return text_codes
     scale = config["scales"][config["items"][item]["scale"]]
-    classes = [_classify(text, scale, rules) for text in labels.values()]
-    answers = {c for c in classes if isinstance(c, int)}
-    return bool(answers) and None not in classes
+    classes = {raw: _classify(text, scale, rules) for raw, text in sorted(labels.items())}
+    if not any(isinstance(c, int) for c in classes.values()):
+        return [f"code {_num(raw)} {labels[raw]!r}" for raw in labels] or ["no value labels"]
+    return [f"code {_num(raw)} {labels[raw]!r}" for raw, c in classes.items() if c is None]
 
 
 @dataclass(frozen=True)
@@ -336,6 +363,10 @@ def render(draft: Draft, survey: str, wave: int, file: str) -> str:
     lines.append("#")
     lines.append("# Matched:")
     lines += [f"#   {line}" for line in draft.notes]
+    if draft.unmatched:
+        lines.append("#")
+        lines.append("# Variables of the file that match nothing (a new item? add it to items):")
+        lines += [f"#   {variable}" for variable in draft.unmatched]
     body = {"surveys": {survey: {"waves": {wave: draft.wave}}}}
     text = yaml.safe_dump(
         body, sort_keys=False, allow_unicode=True, default_flow_style=None, width=100

@@ -125,6 +125,7 @@ def harmonise(
         require_values(out[name], file, source.source, rows)
     require_unique(out["respondent_id"], file, spec.background["respondent_id"].source, rows)
     _add_geography(out, geography, file, spec.background["kommunenummer"].source, rows)
+    require_one_per_municipality(out, spec, file, rows)
 
     for name, scale in scales.items():
         if name in spec.absent:
@@ -166,6 +167,32 @@ def _background(
         bad = text.notna() & ~text.str.fullmatch(r"\d{4}").fillna(False)
         reject(bad, text, file, source.source, rows, expected="a four-digit municipality number")
     return text
+
+
+def require_one_per_municipality(
+    out: pd.DataFrame, spec: WaveSpec, file: str, rows: pd.Series
+) -> None:
+    """A municipality has one rådmann (and one mayor): a second respondent of such a role in
+    one municipality is a duplicate or a miscoded role, and would count twice."""
+    if not spec.one_per_municipality:
+        return
+    held = out["role"].isin(spec.one_per_municipality).to_numpy()
+    seen = out[held].duplicated(["role", "kommunenummer"], keep=False)
+    if not seen.any():
+        return
+    first, second = np.flatnonzero(held)[seen.to_numpy()][:2]
+    source = spec.background["role"].source
+    raise InputError(
+        file,
+        f"respondents {out['respondent_id'].iat[first]} (row {rows.iat[first]}) and "
+        f"{out['respondent_id'].iat[second]} (row {rows.iat[second]}) are both "
+        f"{out['role'].iat[first]} of municipality {out['kommunenummer'].iat[first]}",
+        variable=source,
+        row=rows.iat[second],
+        expected=f"at most one respondent per role and municipality for "
+        f"{list(spec.one_per_municipality)} (surveys.{spec.survey}.one_per_municipality)",
+        found=f"{out['role'].iat[first]} twice",
+    )
 
 
 def _as_text(raw: pd.Series, file: str, variable: str, rows: pd.Series) -> pd.Series:

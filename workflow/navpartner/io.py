@@ -86,11 +86,20 @@ def _read_readstat(reader: Callable, path: Path, encoding: str | None) -> Survey
         file_label=meta.file_label or "",
         variable_labels={k: v for k, v in meta.column_names_to_labels.items() if v},
         value_labels={
-            name: {float(code): label for code, label in labels.items()}
+            name: {_plain_code(code, as_float=True): label for code, label in labels.items()}
             for name, labels in meta.variable_value_labels.items()
         },
         user_missing={k: sorted(set(v)) for k, v in user_missing.items()},
     )
+
+
+def _plain_code(code, as_float: bool = False):
+    """A value label's code: a number (as float where asked, else in its shortest form), or
+    the text of a string variable's code as it is (the harmonise step names such a variable
+    where it needs numbers)."""
+    if isinstance(code, str):
+        return code
+    return float(code) if as_float else f"{code:g}"
 
 
 def _check_labels_decode(reader: Callable, path: Path, encoding: str) -> None:
@@ -108,7 +117,7 @@ def _check_labels_decode(reader: Callable, path: Path, encoding: str) -> None:
         return
     labels = [(name, "its label", label) for name, label in raw_meta.column_names_to_labels.items()]
     labels += [
-        (name, f"the label of value {code:g}", label)
+        (name, f"the label of value {_plain_code(code)}", label)
         for name, values in raw_meta.variable_value_labels.items()
         for code, label in values.items()
     ]
@@ -246,12 +255,19 @@ class Table:
             found=found,
         )
 
-    def numbers(self, column: str, *, positive: bool = False) -> pd.Series:
-        """A column as finite numbers >= 0 (> 0 if `positive`); the first bad cell is named."""
+    def numbers(
+        self, column: str, *, positive: bool = False, at_most: float | None = None
+    ) -> pd.Series:
+        """A column as finite numbers >= 0 (> 0 if `positive`; at most `at_most` where given);
+        the first bad cell is named."""
         text = self.data[column]
         values = pd.to_numeric(text, errors="coerce")
         bound = "> 0" if positive else ">= 0"
+        if at_most is not None:
+            bound += f" and <= {at_most:,.0f}"
         bad = values.isna() | ~np.isfinite(values) | (values <= 0 if positive else values < 0)
+        if at_most is not None:
+            bad |= values > at_most
         if bad.any():
             index = int(np.flatnonzero(bad.to_numpy())[0])
             self.fail(index, column, "not a count", f"a finite number {bound}", text.iat[index])

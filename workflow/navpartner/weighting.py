@@ -9,10 +9,11 @@ import numpy as np
 import pandas as pd
 
 from navpartner.audit import RowAccount
-from navpartner.config import group_values
+from navpartner.config import group_values, wave_spec
 from navpartner.errors import InputError
 from navpartner.geo import read_regions
 from navpartner.io import read_table, write_csv, write_parquet
+from navpartner.margins import check_against_frame, frame_geography
 from navpartner.raking import (
     Margin,
     WeightingError,
@@ -24,6 +25,10 @@ from navpartner.raking import (
 )
 from navpartner.representativity import cell_table, r_indicators
 
+# A population count above this is a typo or an overflow, not people: Norway has under six
+# million. Raking such a margin fails far from the file (blamed on the trim bounds).
+MAX_COUNT = 100_000_000
+
 
 def read_margins(
     path: str | Path,
@@ -34,8 +39,8 @@ def read_margins(
 
     Checked row by row, naming file, line and column: the variables' columns are there and
     every cell has a level (one cell table, so every margin then has the same total), each
-    level is one the data's coding knows (`levels`), counts are finite numbers >= 0 with a
-    positive total, and no cell occurs twice.
+    level is one the data's coding knows (`levels`), counts are finite numbers >= 0 and at
+    most MAX_COUNT with a positive total, and no cell occurs twice.
     """
     table = read_table(path, [*(variables or []), "count"])
     for variable in variables or []:
@@ -46,7 +51,7 @@ def read_margins(
             index = int(np.flatnonzero(bad.to_numpy())[0])
             expected = f"one of {sorted(known)}" if known is not None else "a level"
             table.fail(index, variable, "unknown level", expected, values.iat[index])
-    counts = table.numbers("count")
+    counts = table.numbers("count", at_most=MAX_COUNT)
     if variables:
         duplicated = table.data.duplicated(subset=variables)
         if duplicated.any():
@@ -57,7 +62,9 @@ def read_margins(
         raise InputError(
             str(path), "no population", variable="count", expected="a positive total", found=0
         )
-    return table.data.assign(count=counts)
+    population = table.data.assign(count=counts)
+    population.attrs["lines"] = table.lines  # each row's file line, for later checks to name
+    return population
 
 
 def margin_levels(config: dict, survey: str, root: str | Path = ".") -> dict[str, list[str]]:
@@ -116,6 +123,11 @@ def weight_survey_wave(
     variables = config["surveys"][survey]["weighting"]["margins"]
     respondents = pd.read_parquet(harmonised)
     population = read_margins(margins_file, variables, margin_levels(config, survey, root))
+    frame_file = wave_spec(config, survey, wave).municipalities
+    municipalities = frame_geography(config, frame_file, root)
+    check_against_frame(
+        population, config["surveys"][survey], municipalities, str(margins_file), frame_file
+    )
     account = RowAccount(step="survey_weight", rows_in=len(respondents))
     account.add_input(harmonised)
     account.add_input(margins_file)

@@ -1,19 +1,25 @@
 # Helpers shared by the rules. The logic lives in the navpartner package. Planning imports only
 # light modules; a helper that needs the data libraries imports them when it is called.
+import atexit
+import functools
 import json
+import shutil
+import tempfile
 
 from navpartner.audit import manifest_problems
-from navpartner.config import (
-    configured_inputs,
+from navpartner.config.check import record_check
+from navpartner.config.parts import write_config_part
+from navpartner.config.paths import configured_inputs
+from navpartner.config.views import (
     survey_waves,
     theme_comparisons,
     theme_indicators,
     wave_spec,
-    write_config_part,
 )
 from navpartner.publish.labels import Labels, ReportCaptions, WhenAsked, is_synthetic
 
 SURVEY_WAVES = survey_waves(config)
+CONFIG_PARTS = "results/config"
 
 
 wildcard_constraints:
@@ -42,14 +48,40 @@ def get_config_part(stage):
             for key in ("survey", "wave", "model")
             if key in wildcards.keys()
         }
-        return write_config_part(config, "results/config", stage, **where)
+        return write_part(stage, **where)
 
     return part
 
 
 def get_effective_config():
     """The whole effective config as one file (what publication and the manifest read)."""
-    return write_config_part(config, "results/config", "all")
+    return write_part("all")
+
+
+def write_part(stage, **where):
+    """Write a config part when jobs are planned (see get_config_part). A dry run (-n) writes
+    nothing under results/config/: a part that changed goes to a temporary folder instead, so
+    the plan still shows the steps it reruns."""
+    if workflow.dryrun:
+        return write_config_part(
+            config, CONFIG_PARTS, stage, scratch=dry_run_folder(), **where
+        )
+    if UNRECORDED_CHECK is not None:
+        record_check_once()
+    return write_config_part(config, CONFIG_PARTS, stage, **where)
+
+
+@functools.cache
+def record_check_once():
+    record_check(UNRECORDED_CHECK, CHECK_STAMP)
+
+
+@functools.cache
+def dry_run_folder():
+    """A temporary folder for a dry run's changed config parts, removed when planning ends."""
+    folder = tempfile.mkdtemp(prefix="navpartner-dry-run-")
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    return folder
 
 
 def get_raw_inputs(wildcards):
@@ -61,6 +93,12 @@ def get_raw_inputs(wildcards):
 
 def get_margins_file(wildcards):
     return wave_spec(config, wildcards.survey, wildcards.wave).margins
+
+
+def get_frames(wildcards):
+    """The frames a wave's margins are checked against: its municipalities, the regions."""
+    spec = wave_spec(config, wildcards.survey, wildcards.wave)
+    return [spec.municipalities, config["geography"]["regions"]]
 
 
 def expand_survey_waves(pattern):

@@ -7,7 +7,7 @@ rule claims_evaluate:
         indicators="results/estimates/indicators.parquet",
         contrasts="results/estimates/contrasts.parquet",
         associations="results/estimates/association_tests.csv",
-        config=get_effective_config(),
+        config=get_config_part("all"),
     output:
         "results/tables/claims.csv",
     log:
@@ -43,7 +43,7 @@ rule report_document:
         diagnostics="results/weights/diagnostics.csv",
         models=get_model_tables(),
         figures=get_document_figures(),
-        config=get_effective_config(),
+        config=get_config_part("all"),
     output:
         pdf=report(
             "results/report/evaluation_report.pdf",

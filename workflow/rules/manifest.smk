@@ -5,7 +5,7 @@ rule results_manifest:
     input:
         outputs=get_final_outputs(),
         raw=get_configured_inputs(),
-        config=get_effective_config(),
+        config=get_config_part("all"),
     output:
         manifest=MANIFEST,
         html=report(

@@ -2,6 +2,7 @@ rule survey_weight:
     input:
         harmonised="results/harmonised/{survey}_{wave}.parquet",
         margins=get_margins_file,
+        frames=get_frames,
         config=get_config_part("weight"),
     output:
         weights="results/weights/{survey}_{wave}.parquet",

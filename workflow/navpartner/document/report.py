@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from navpartner.config import with_string_keys
+from navpartner.config.schema import with_string_keys
 from navpartner.document import content, typeset, webpage
 from navpartner.errors import InputError
 from navpartner.io import sha256_of, write_atomically, write_text

@@ -15,7 +15,15 @@ from pathlib import Path
 import pandas as pd
 import pyreadstat
 
+from navpartner.geo import read_municipality_frame, read_regions, region_of, size_class
 from navpartner.io import write_atomically, write_text
+from navpartner.synth import (
+    MARGIN_VARIABLES,
+    OFFICE_SIZE_BOUNDS,
+    OFFICE_SIZE_LABELS,
+    load_parameters,
+)
+from navpartner.synth.population import SIZE_BOUNDS, SIZE_LABELS, build_population
 from navpartner.synth.vendor import FILE_NOTE
 
 FILE_LABEL = "SYNTETISKE DATA - ikke ekte svar (navpartner example-wave)"
@@ -87,12 +95,36 @@ def derive_wave(
     vendor.data[column] = _recode_municipalities(vendor.data[column], frames, wave)
     _rename(vendor, changes.renamed)
 
-    stem = f"{source.stem.rsplit('_', 1)[0]}_{wave}"
+    survey, source_wave = source.stem.rsplit("_", 1)
+    stem = f"{survey}_{wave}"
     paths = [output_dir / f"{stem}.sav", output_dir / f"{stem}_margins.csv"]
     vendor.write(paths[0])
-    note = f"# EXAMPLE for draft-wave: the margins of {margins.name}, unchanged\n"
-    write_text(note + margins.read_text(encoding="utf-8"), paths[1])
+    note = (
+        f"# EXAMPLE for draft-wave: the synthetic population of {margins.name}, its "
+        f"municipalities carried to {wave} and counted by {wave}'s regions and size classes\n"
+    )
+    counts = _example_margins(survey, int(source_wave), frames, wave)
+    write_text(note + counts.to_csv(index=False, lineterminator="\n"), paths[1])
     return paths
+
+
+def _example_margins(survey: str, source_wave: int, frames: Path, wave: int) -> pd.DataFrame:
+    """The margins of the source wave's synthetic population as the new wave's frame places
+    it: municipalities carried through the reforms, regions and size classes of the new year."""
+    regions = read_regions(frames / "regions.csv")
+    source_frame = read_municipality_frame(frames / f"municipalities_{source_wave}.csv")
+    population = build_population(source_wave, source_frame, regions, load_parameters())
+    people = population.staff if survey == "kontor" else population.leaders
+    new_frame = read_municipality_frame(frames / f"municipalities_{wave}.csv")
+    new_frame = new_frame.set_index("kommunenummer")
+    municipality = _recode_municipalities(people["kommunenummer"], frames, wave)
+    people = people.assign(
+        region=region_of(municipality.map(new_frame["fylkesnummer"]), regions).to_numpy(),
+        size_class=size_class(municipality.map(new_frame["population"]), SIZE_BOUNDS, SIZE_LABELS),
+    )
+    if "staff" in people:
+        people["office_size"] = size_class(people["staff"], OFFICE_SIZE_BOUNDS, OFFICE_SIZE_LABELS)
+    return people.groupby(MARGIN_VARIABLES[survey]).size().rename("count").reset_index()
 
 
 def _move_dont_know(vendor: VendorFile, old: float, new: float) -> None:

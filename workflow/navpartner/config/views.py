@@ -1,0 +1,168 @@
+"""Typed views of the checked config: a wave's crosswalk, the survey waves, the themes, the
+values a grouping variable can take."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from navpartner.errors import ConfigError
+
+# Harmonised background fields and their kinds. Categories map raw codes with `codes:`.
+BACKGROUND_KINDS = {
+    "respondent_id": "identifier",
+    "kommunenummer": "municipality",
+    "office_id": "identifier",
+    "office_staff": "count",
+    "services": "count",
+    "role": "category",
+    "employer": "category",
+    "leadership": "category",
+}
+
+
+CATEGORY_VALUES = {"employer": ["stat", "kommune"], "leadership": ["enhetlig", "todelt"]}
+
+
+@dataclass(frozen=True)
+class FieldSource:
+    source: str
+    codes: dict[float, object] | None = None
+    zero_pad: int | None = None
+
+
+@dataclass(frozen=True)
+class ItemSource:
+    source: str
+    reverse: bool
+    codes: dict[float, int] | None
+    dont_know: tuple[float, ...]
+    missing: tuple[float, ...]
+
+
+@dataclass(frozen=True)
+class WaveSpec:
+    survey: str
+    wave: int
+    file: str
+    format: str
+    margins: str
+    codebook: str | None
+    municipalities: str
+    exclude: tuple[dict, ...]
+    background: dict[str, FieldSource]
+    items: dict[str, ItemSource]
+    absent: tuple[str, ...]
+    roles: tuple[str, ...]
+    encoding: str | None = None
+    one_per_municipality: tuple[str, ...] = ()
+
+
+def wave_spec(config: dict, survey: str, wave: int | str) -> WaveSpec:
+    """The typed crosswalk of one survey and wave."""
+    try:
+        survey_spec = config["surveys"][survey]
+        raw = lookup_wave(survey_spec["waves"], wave)
+    except KeyError as err:
+        raise ConfigError(f"no survey '{survey}' with wave '{wave}' in the config") from err
+    wave_dont_know = tuple(float(c) for c in raw.get("dont_know", []))
+    wave_missing = tuple(float(c) for c in raw.get("missing", []))
+    return WaveSpec(
+        survey=survey,
+        wave=int(wave),
+        file=raw["file"],
+        format=raw["format"],
+        margins=raw["margins"],
+        codebook=raw.get("codebook"),
+        municipalities=raw["municipalities"],
+        exclude=tuple(raw.get("exclude", [])),
+        background={
+            name: FieldSource(spec["source"], _float_keys(spec.get("codes")), spec.get("zero_pad"))
+            for name, spec in raw["background"].items()
+        },
+        items={
+            name: ItemSource(
+                source=spec["source"],
+                reverse=spec.get("reverse", False),
+                codes=_float_keys(spec.get("codes")),
+                dont_know=tuple(float(c) for c in spec.get("dont_know", wave_dont_know)),
+                missing=tuple(float(c) for c in spec.get("missing", wave_missing)),
+            )
+            for name, spec in raw["items"].items()
+        },
+        absent=tuple(raw["absent"]),
+        roles=tuple(survey_spec["roles"]),
+        encoding=raw.get("encoding"),
+        one_per_municipality=tuple(survey_spec.get("one_per_municipality", [])),
+    )
+
+
+def item_wording(config: dict, survey: str, item: str) -> list[tuple[int, str | None, str | None]]:
+    """Per wave of the survey: (wave, source variable, question wording as asked that wave);
+    source and wording are None where the item was not asked."""
+    rows = []
+    for wave, spec in sorted(config["surveys"][survey]["waves"].items(), key=lambda w: int(w[0])):
+        source = spec["items"].get(item)
+        if source is None:
+            rows.append((int(wave), None, None))
+        else:
+            question = source.get("question", config["items"][item]["question"])
+            rows.append((int(wave), source["source"], question))
+    return rows
+
+
+def survey_waves(config: dict) -> list[tuple[str, int]]:
+    """Every (survey, wave) the config declares, in a stable order."""
+    return sorted(
+        (survey, int(wave)) for survey, spec in config["surveys"].items() for wave in spec["waves"]
+    )
+
+
+def theme_indicators(config: dict, theme: str) -> list[str]:
+    """The theme's indicators, in config order."""
+    return [name for name, spec in config["indicators"].items() if spec["theme"] == theme]
+
+
+def theme_comparisons(config: dict, theme: str) -> list[str]:
+    """The comparison figures (publication.figures) filed under the theme: of its first
+    indicator's theme."""
+    return [
+        name
+        for name, spec in config["publication"]["figures"].items()
+        if config["indicators"][spec["indicators"][0]]["theme"] == theme
+    ]
+
+
+# Harmonised variables derived from a background field (the rest come from kommunenummer).
+DERIVED_FROM = {"employer": "employer", "leadership": "leadership", "office_size": "office_staff"}
+
+
+DESIGN_FIELDS = {"office_id": "office_id", "kommunenummer": "kommunenummer"}
+
+
+def survey_variables(survey_spec: dict) -> set[str]:
+    """The grouping variables every wave of a survey has after harmonising."""
+    fields = set.intersection(*(set(w["background"]) for w in survey_spec["waves"].values()))
+    derived = {variable for variable, field in DERIVED_FROM.items() if field in fields}
+    return {"role", "region", "size_class"} | derived | (fields & set(DESIGN_FIELDS))
+
+
+def group_values(config: dict, roles: list[str]) -> dict[str, list[str]]:
+    """The values a grouping variable can take, where config knows them (regions come from
+    the frame)."""
+    return {
+        "role": roles,
+        **CATEGORY_VALUES,
+        "office_size": config["geography"]["office_size"]["labels"],
+        "size_class": config["geography"]["municipality_size"]["labels"],
+    }
+
+
+def lookup_wave(waves: dict, wave: int | str) -> dict:
+    for key, spec in waves.items():
+        if str(key) == str(wave):
+            return spec
+    raise KeyError(wave)
+
+
+def _float_keys(codes: dict | None) -> dict | None:
+    return None if codes is None else {float(raw): value for raw, value in codes.items()}
