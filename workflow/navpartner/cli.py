@@ -354,6 +354,10 @@ def _add_document_commands(commands) -> None:
     document.add_argument("--contrasts", help="contrasts CSV")
     document.add_argument("--response-rates", help="response rates CSV")
     document.add_argument("--representativity", help="R-indicators CSV")
+    document.add_argument(
+        "--association-tests",
+        help="association tests CSV (with the contrasts: the family of tests)",
+    )
     document.add_argument("--pdf", required=True)
     document.add_argument("--html", required=True)
 
@@ -728,6 +732,7 @@ def _document(args) -> int:
         contrasts=args.contrasts,
         response_rates=args.response_rates,
         representativity=args.representativity,
+        association_tests=args.association_tests,
     )
     log.info("wrote %s and %s", args.pdf, args.html)
     return 0

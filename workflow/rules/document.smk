@@ -36,6 +36,7 @@ rule report_document:
         contrasts="results/estimates/contrasts.parquet",
         response_rates="results/estimates/response_rates.csv",
         representativity="results/estimates/representativity.csv",
+        associations="results/estimates/association_tests.csv",
         estimate_audits=get_estimate_audits(),
         harmonise_audits=expand_survey_waves(
             "results/harmonised/{survey}_{wave}.audit.json"
@@ -69,6 +70,7 @@ rule report_document:
         " --changes {input.changes:q} --claims {input.claims:q}"
         " --contrasts {input.contrasts:q} --response-rates {input.response_rates:q}"
         " --representativity {input.representativity:q}"
+        " --association-tests {input.associations:q}"
         " --estimate-audits {input.estimate_audits:q}"
         " --harmonise-audits {input.harmonise_audits:q}"
         " --diagnostics {input.diagnostics:q} --models {input.models:q}"

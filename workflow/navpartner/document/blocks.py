@@ -54,6 +54,15 @@ class Table:
 class Figure:
     svg: str  # path of the figure's SVG
     caption: str
+    floating: bool = True  # may move to the top or bottom of a page (False: where it stands)
+
+
+@dataclass(frozen=True)
+class Together:
+    """Blocks kept on one page (a heading with its chart): moved whole to the next page
+    where they do not fit."""
+
+    blocks: tuple
 
 
 @dataclass(frozen=True)

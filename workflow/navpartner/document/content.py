@@ -19,14 +19,13 @@ from navpartner.document.blocks import (
     Paragraph,
     Table,
     Title,
+    Together,
 )
 from navpartner.publish import methods
 from navpartner.publish.findings import model_term_label, term_order
-from navpartner.publish.labels import Labels
+from navpartner.publish.labels import PLACE_NAMES, Labels
 
 NOT_ASKED, SUPPRESSED, FLAG = ".", ":", "†"
-# Breakdowns whose groups are named after places: their labels keep their capitals in a sentence.
-PLACE_NAMES = {"region"}
 
 
 @dataclass
@@ -49,6 +48,7 @@ class Sources:
     response_rates: pd.DataFrame | None = None
     representativity: pd.DataFrame | None = None  # results/estimates/representativity.csv
     distribution_themes: set[str] = field(default_factory=set)  # themes with an answer chart
+    tests: int | None = None  # the Benjamini–Hochberg family: every published test
 
     def indicator_rows(self, name: str) -> pd.DataFrame:
         """The published rows of one indicator, in the table's order."""
@@ -87,6 +87,11 @@ class Writer:
     def percent(self, value: float) -> str:
         """A share in per cent from a published per-cent value."""
         return self.labels.texts.percent(value)
+
+    def count(self, number: int) -> str:
+        """A small whole number in words in running text ("tre"), larger ones in digits."""
+        words = self.labels.text("report.number_words").split(", ")
+        return words[number] if 0 <= number < len(words) else self.number(number, 0)
 
     def points(self, value: float, signed: bool = True) -> str:
         return self.labels.text("report.points", value=self.number(value, signed=signed))
@@ -158,6 +163,10 @@ def _summary(config: dict, sources: Sources, write: Writer) -> list:
         ]
     blocks.append(Heading(write("report.key_findings"), level=2))
     blocks.append(Bullets([_key_finding(config, sources, write, t) for t in _themes(config)]))
+    change = config["publication"].get("change")
+    if change:
+        caption = write("caption_change", first=change["from"], last=change["to"])
+        blocks.append(Figure(str(sources.figures / "change.svg"), caption))
     return blocks
 
 
@@ -289,9 +298,7 @@ def _missing(value) -> bool:
 def _key_finding(config: dict, sources: Sources, write: Writer, theme: str) -> str:
     """The theme's first indicator, level and change, in one sentence."""
     name = next(n for n, spec in config["indicators"].items() if spec["theme"] == theme)
-    return f"{write.labels.theme(theme)}: " + " ".join(
-        _indicator_sentences(config, sources, write, name)[:2]
-    )
+    return " ".join(_indicator_sentences(config, sources, write, name, named=True)[:2])
 
 
 # Chapters -----------------------------------------------------------------------------------
@@ -302,17 +309,18 @@ def _chapter(config: dict, sources: Sources, write: Writer, theme: str) -> list:
     if not names:
         return []
     labels = write.labels
-    count = labels.texts.plural("report.indicator_count", len(names), n=len(names))
+    count = labels.texts.plural("report.indicator_count", len(names), n=write.count(len(names)))
     blocks = [
         Heading(labels.theme(theme), anchor=f"theme-{theme}", new_page=True),
         Paragraph(write("report.chapter_intro", count=count)),
     ]
     for name in names:
         blocks += _indicator_section(config, sources, write, name)
+    # The table first: it stays where it stands, the figures float to where they fit.
+    blocks += _survey_contrasts(config, sources, write, names)
     for figure in theme_comparisons(config, theme):
         title = config["publication"]["figures"][figure]["title"][labels.language]
         blocks.append(Figure(str(sources.figures / f"{figure}.svg"), title))
-    blocks += _survey_contrasts(config, sources, write, names)
     for model, spec in config.get("models", {}).items():
         if spec["indicators"][0] in names and model in sources.models:
             blocks.append(_model_table(config, model, sources.models[model], write))
@@ -323,17 +331,21 @@ def _chapter(config: dict, sources: Sources, write: Writer, theme: str) -> list:
 
 def _distributions(sources: Sources, write: Writer, theme: str) -> list:
     """The theme's answer distributions: every answer of the items behind its indicators."""
-    # A page of its own: the chart is most of a page, and its heading must not be left behind.
-    heading = Heading(
-        write("report.distribution_heading"), level=2, anchor=f"distribution-{theme}", new_page=True
-    )
+    # Kept together: the chart is most of a page, and its heading must not be left behind.
     return [
-        heading,
-        Paragraph(write("report.distribution_intro")),
-        Figure(
-            str(sources.figures / f"distribution_{theme}.svg"),
-            write("report.distribution_caption", theme=write.labels.theme(theme)),
-        ),
+        Together(
+            (
+                Heading(
+                    write("report.distribution_heading"), level=2, anchor=f"distribution-{theme}"
+                ),
+                Paragraph(write("report.distribution_intro")),
+                Figure(
+                    str(sources.figures / f"distribution_{theme}.svg"),
+                    write("report.distribution_caption", theme=write.labels.theme(theme)),
+                    floating=False,
+                ),
+            )
+        )
     ]
 
 
@@ -342,7 +354,9 @@ def _indicator_section(config: dict, sources: Sources, write: Writer, name: str)
     blocks = [
         Heading(labels.indicator(name), level=2, anchor=f"indicator-{name}"),
         Paragraph(
-            f"{labels.definition(name)} ({labels.survey(config['indicators'][name]['survey'])})."
+            labels.definition(name)
+            + " "
+            + write("report.asked_in", survey=_survey_in_sentence(config, write, name))
         ),
         Paragraph(" ".join(_indicator_sentences(config, sources, write, name))),
         Figure(
@@ -355,87 +369,124 @@ def _indicator_section(config: dict, sources: Sources, write: Writer, name: str)
     return blocks + ([contrasts] if contrasts else [])
 
 
+def _survey_in_sentence(config: dict, write: Writer, name: str) -> str:
+    """The survey's name inside a sentence, without its parenthesis: "kontorundersøkelsen"."""
+    label = write.labels.survey(config["indicators"][name]["survey"]).split(" (")[0]
+    return label[0].lower() + label[1:]
+
+
 def _totals(sources: Sources, name: str) -> pd.DataFrame:
     table = sources.indicator_rows(name)
     rows = table[table["breakdown"] == "total"]
     return rows.sort_values("wave")
 
 
-def _indicator_sentences(config: dict, sources: Sources, write: Writer, name: str) -> list[str]:
-    """Level in the last wave, change from the one before, and the groups' spread."""
+def _indicator_sentences(
+    config: dict, sources: Sources, write: Writer, name: str, named: bool = False
+) -> list[str]:
+    """Level in the last wave with the change from the wave before, the change over the whole
+    period where there are three waves or more, and the groups that differ clearly.
+    `named`: the sentence names the indicator (the summary), rather than its section's heading."""
     totals = _totals(sources, name).dropna(subset=["percent"])
     labels = write.labels
     if totals.empty:
         return [labels.indicator(name) + ": " + write("report.suppressed_text") + "."]
     last = totals.iloc[-1]
-    label = labels.indicator(name)
-    sentences = [
-        write(
-            "report.sentence_level",
-            label=label[0].lower() + label[1:],
-            value=write.percent(last["percent"]),
-            low=write.number(last["ci_low"]),
-            high=write.number(last["ci_high"]),
-            wave=int(last["wave"]),
-            n=write.number(last["n"], 0),
-        )
-    ]
-    change = _total_change(sources, name, int(last["wave"]))
-    if change is not None:
-        sentences.append(_change_sentence(change, sources, write, name))
+    wave = int(last["wave"])
+    changes = _total_changes(sources, name, wave)
+    latest = changes[0] if changes else None
+    level = {
+        "value": write.percent(last["percent"]),
+        "low": write.number(last["ci_low"]),
+        "high": write.number(last["ci_high"]),
+        "wave": wave,
+        "n": write.number(last["n"], 0),
+        "change": _change_text(latest, sources, write, name, "clause")
+        if latest is not None
+        else "",
+    }
+    if named:
+        sentences = [write("report.sentence_level_named", label=labels.indicator(name), **level)]
+    else:
+        sentences = [write("report.sentence_level", **level)]
+    if len(changes) > 1:
+        sentences.append(_change_text(changes[-1], sources, write, name, "long"))
     survey = config["indicators"][name]["survey"]
     missing = [w for s, w in survey_waves(config) if s == survey and w not in set(totals["wave"])]
     if missing:
-        sentences.append(write("report.sentence_not_asked", waves=", ".join(map(str, missing))))
-    sentences += _group_sentences(config, sources, write, name, int(last["wave"]))
+        sentences.append(
+            write(
+                "report.sentence_not_asked", waves=write.labels.texts.join(list(map(str, missing)))
+            )
+        )
+    sentences += _group_sentences(config, sources, write, name, wave)
     return sentences
 
 
-def _total_change(sources: Sources, name: str, wave: int) -> pd.Series | None:
+def _total_changes(sources: Sources, name: str, wave: int) -> list[pd.Series]:
+    """The changes of the total to `wave`: from the wave before, then (with three waves or
+    more) from the first wave."""
     changes = sources.changes
-    hit = changes[
+    hits = changes[
         (changes["indicator"] == name)
         & (changes["breakdown"] == "total")
         & (changes["wave_to"] == wave)
         & changes["change"].notna()
-    ]
-    return None if hit.empty else hit.iloc[0]
+    ].sort_values("wave_from")
+    if hits.empty:
+        return []
+    latest, first = hits.iloc[-1], hits.iloc[0]
+    return [latest] if first["wave_from"] == latest["wave_from"] else [latest, first]
 
 
-def _change_sentence(change: pd.Series, sources: Sources, write: Writer, name: str) -> str:
+def _change_text(change: pd.Series, sources: Sources, write: Writer, name: str, form: str) -> str:
+    """A change as a clause of the level sentence (`form` "clause") or a sentence of its own
+    ("long"), worded by its verdict: clear after adjustment (up or down), clear on its own but
+    not after adjusting for the family of tests, or not clear."""
     values = {
         "value": write.percent(change["percent_from"]),
         "wave": int(change["wave_from"]),
-        "change": write.points(change["change"]),
+        "last": int(change["wave_to"]),
+        "change": write("report.points_text", value=write.number(change["change"], signed=True)),
+        "size": write("report.points_text", value=write.number(abs(change["change"]))),
         "low": write.number(change["ci_low"]),
         "high": write.number(change["ci_high"]),
+        "tests": write.number(sources.tests or 0, 0),
     }
-    if not _change_is_significant(change, sources, write, name):
-        return write("report.sentence_same", **values)
-    if change["change"] > 0:
-        return write("report.sentence_up", **values)
-    return write("report.sentence_down", **values)
+    return write(f"report.change_{form}_{change_verdict(change, sources, write, name)}", **values)
 
 
-def _change_is_significant(change: pd.Series, sources: Sources, write: Writer, name: str) -> bool:
-    """By the FDR-adjusted wave contrast where the findings tables hold it, else its interval."""
+def change_verdict(change: pd.Series, sources: Sources, write: Writer, name: str) -> str:
+    """up / down: clear after the Benjamini–Hochberg adjustment; unadjusted: the raw interval
+    excludes zero but the adjusted p does not hold; unclear: the interval includes zero.
+    Without the findings tables (no adjusted p) the interval decides."""
+    raw = change["ci_low"] > 0 or change["ci_high"] < 0
+    adjusted = _adjusted_p(sources, name, change)
+    clear = raw if adjusted is None else adjusted < write.alpha
+    if clear:
+        return "up" if change["change"] > 0 else "down"
+    return "unadjusted" if raw else "unclear"
+
+
+def _adjusted_p(sources: Sources, name: str, change: pd.Series) -> float | None:
     contrasts = sources.contrasts
-    if contrasts is not None:
-        hit = contrasts[
-            (contrasts["kind"] == "wave")
-            & (contrasts["indicator"] == name)
-            & (contrasts["breakdown"] == "total")
-            & (contrasts["wave"] == change["wave_to"])
-            & (contrasts["wave_reference"] == change["wave_from"])
-        ]
-        if not hit.empty:
-            return bool(hit["p_adjusted"].iloc[0] < write.alpha)
-    return change["ci_low"] > 0 or change["ci_high"] < 0
+    if contrasts is None or not sources.tests:
+        return None
+    hit = contrasts[
+        (contrasts["kind"] == "wave")
+        & (contrasts["indicator"] == name)
+        & (contrasts["breakdown"] == "total")
+        & (contrasts["wave"] == change["wave_to"])
+        & (contrasts["wave_reference"] == change["wave_from"])
+    ]
+    return None if hit.empty else float(hit["p_adjusted"].iloc[0])
 
 
 def _group_sentences(config: dict, sources: Sources, write: Writer, name: str, wave: int) -> list:
+    """Per breakdown, the groups that differ clearly from the rest (or from their reference
+    group) after the adjustment for many tests; a group flagged as unreliable is never named.
+    Where none does, the sentence says so."""
     table = sources.indicator_rows(name)
-    labels = write.labels
     sentences = []
     for breakdown in config["indicators"][name]["breakdowns"]:
         if breakdown == "total":
@@ -445,19 +496,91 @@ def _group_sentences(config: dict, sources: Sources, write: Writer, name: str, w
         )
         if len(rows) < 2:
             continue
-        high, low = rows.loc[rows["percent"].idxmax()], rows.loc[rows["percent"].idxmin()]
-        sentences.append(
-            write(
-                "report.sentence_groups",
-                breakdown=labels.breakdown(breakdown).lower(),
-                wave=wave,
-                high_group=_in_sentence(labels, breakdown, high["group"]),
-                high=write.percent(high["percent"]),
-                low_group=_in_sentence(labels, breakdown, low["group"]),
-                low=write.percent(low["percent"]),
-            )
-        )
+        contrasts = _group_contrasts(sources, name, breakdown, wave)
+        if len(rows) == 2 and len(contrasts) == 1:
+            sentences.append(_pair_sentence(write, breakdown, rows, contrasts.iloc[0], wave))
+        else:
+            sentences.append(_spread_sentence(write, breakdown, rows, contrasts, wave))
     return sentences
+
+
+def _group_contrasts(sources: Sources, name: str, breakdown: str, wave: int) -> pd.DataFrame:
+    contrasts = sources.contrasts
+    if contrasts is None:
+        return pd.DataFrame(columns=["group", "reference", "difference", "p_adjusted"])
+    return contrasts[
+        (contrasts["kind"] == "group")
+        & (contrasts["indicator"] == name)
+        & (contrasts["breakdown"] == breakdown)
+        & (contrasts["wave"] == wave)
+    ]
+
+
+def _is_clear(contrast, write: Writer) -> bool:
+    return bool(contrast["p_adjusted"] < write.alpha)
+
+
+def _flagged(row) -> bool:
+    return bool(row.get("flagged", False))
+
+
+def _pair_sentence(write: Writer, breakdown: str, rows: pd.DataFrame, contrast, wave: int) -> str:
+    """Two groups: the one higher than the other, where the difference holds."""
+    by_group = {row["group"]: row for _, row in rows.iterrows()}
+    pair = [by_group.get(contrast["group"]), by_group.get(contrast["reference"])]
+    if any(row is None for row in pair):
+        return write(
+            "report.groups_unclear", breakdown=_breakdown_text(write, breakdown), wave=wave
+        )
+    high, low = sorted(pair, key=lambda row: row["percent"], reverse=True)
+    clear = _is_clear(contrast, write) and not (_flagged(high) or _flagged(low))
+    values = {
+        "high_group": write.labels.group_in_sentence(breakdown, high["group"]),
+        "high": write.percent(high["percent"]),
+        "low_group": write.labels.group_in_sentence(breakdown, low["group"]),
+        "low": write.percent(low["percent"]),
+        "wave": wave,
+    }
+    return write("report.pair_clear" if clear else "report.pair_unclear", **values)
+
+
+def _spread_sentence(
+    write: Writer, breakdown: str, rows: pd.DataFrame, contrasts: pd.DataFrame, wave: int
+) -> str:
+    """The highest and the lowest group, each named only where it is clearly above (below)
+    the rest or its reference group."""
+    by_group = {row.group: row for row in contrasts.itertuples(index=False)}
+    ranked = rows.sort_values("percent", ascending=False)
+    high, low = ranked.iloc[0], ranked.iloc[-1]
+
+    def clear(row, sign: int) -> bool:
+        contrast = by_group.get(row["group"])
+        return (
+            contrast is not None
+            and not _flagged(row)
+            and contrast.p_adjusted < write.alpha
+            and sign * contrast.difference > 0
+        )
+
+    values = {
+        "breakdown": _breakdown_text(write, breakdown),
+        "wave": wave,
+        "high_group": write.labels.group_in_sentence(breakdown, high["group"]),
+        "high": write.percent(high["percent"]),
+        "low_group": write.labels.group_in_sentence(breakdown, low["group"]),
+        "low": write.percent(low["percent"]),
+    }
+    verdict = {
+        (True, True): "both",
+        (True, False): "high",
+        (False, True): "low",
+        (False, False): "unclear",
+    }[(clear(high, 1), clear(low, -1))]
+    return write(f"report.groups_{verdict}", **values)
+
+
+def _breakdown_text(write: Writer, breakdown: str) -> str:
+    return write.labels.breakdown(breakdown).lower()
 
 
 def _indicator_table(config: dict, sources: Sources, write: Writer, name: str) -> Table:
@@ -819,14 +942,13 @@ def _questionnaire(config: dict, write: Writer) -> list:
         waves = sorted(spec["waves"], key=int)
         rows = []
         for item in spec["items"]:
-            definition = config["items"][item]
-            scale = config["scales"][definition["scale"]]
+            scale = config["scales"][config["items"][item]["scale"]]
             first, last = min(scale, key=int), max(scale, key=int)
             scale_text = (
                 f"{int(first)} {labels.scale_label(scale, first)} – "
                 f"{int(last)} {labels.scale_label(scale, last)}"
             )
-            row = [f"{definition['question']} ({item})", scale_text]
+            row = [f"{labels.question(item)} ({item})", scale_text]
             row += [_source_text(spec["waves"][wave], item, write) for wave in waves]
             rows.append(row)
         notes = [
@@ -883,17 +1005,6 @@ def _provenance(config: dict, sources: Sources, write: Writer) -> list:
         Paragraph(write("report.provenance_intro")),
         Paragraph(f"{write('report.config_fingerprint')}: {sources.config_fingerprint}"),
         Table(
-            caption=write("report.provenance_inputs"),
-            header=[
-                write("report.provenance_files_header_file"),
-                write("report.provenance_files_header_checksum"),
-            ],
-            rows=files,
-            widths=[2.4, 4.2],
-            numeric=[False, False],
-            small=True,
-        ),
-        Table(
             caption=write("report.packages"),
             header=[
                 write("report.packages_header_package"),
@@ -901,6 +1012,17 @@ def _provenance(config: dict, sources: Sources, write: Writer) -> list:
             ],
             rows=packages,
             widths=[2.0, 2.0],
+            numeric=[False, False],
+            small=True,
+        ),
+        Table(
+            caption=write("report.provenance_inputs"),
+            header=[
+                write("report.provenance_files_header_file"),
+                write("report.provenance_files_header_checksum"),
+            ],
+            rows=files,
+            widths=[2.4, 4.2],
             numeric=[False, False],
             small=True,
         ),

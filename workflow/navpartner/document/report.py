@@ -52,6 +52,7 @@ def write_document(
     contrasts: str | None = None,
     response_rates: str | None = None,
     representativity: str | None = None,
+    association_tests: str | None = None,
 ) -> None:
     inputs = [
         published,
@@ -66,9 +67,11 @@ def write_document(
         contrasts,
         response_rates,
         representativity,
+        association_tests,
     ]
     audits = read_audits(estimate_audits)
     file_labels = sorted({audit.get("source_file_label", "") for audit in audits})
+    contrast_table = _plain_strings(_read_table(contrasts)) if contrasts else None
     sources = content.Sources(
         published=_plain_strings(
             with_flags(read_published(published), pd.read_parquet(estimates), config)
@@ -84,7 +87,8 @@ def write_document(
         config_fingerprint=config_fingerprint(config),
         packages=package_versions(),
         synthetic_label="; ".join(file_labels) if is_synthetic(file_labels) else "",
-        contrasts=_plain_strings(_read_table(contrasts)) if contrasts else None,
+        contrasts=contrast_table,
+        tests=_family_size(contrast_table, association_tests),
         response_rates=pd.read_csv(response_rates) if response_rates else None,
         representativity=pd.read_csv(representativity) if representativity else None,
         distribution_themes={
@@ -133,6 +137,15 @@ def _folder(figures: list[str]) -> Path:
     if len(folders) != 1:
         raise InputError(", ".join(figures), "figures from several folders", found=folders)
     return folders.pop()
+
+
+def _family_size(contrasts: pd.DataFrame | None, association_tests: str | None) -> int | None:
+    """How many tests the Benjamini–Hochberg adjustment ran over: every published contrast and
+    association test (navpartner findings adjusts them as one family)."""
+    if contrasts is None:
+        return None
+    tests = pd.read_csv(association_tests) if association_tests else pd.DataFrame()
+    return len(contrasts) + len(tests)
 
 
 def _read_table(path: str) -> pd.DataFrame:

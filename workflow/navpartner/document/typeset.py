@@ -18,6 +18,7 @@ from navpartner.document.blocks import (
     Paragraph,
     Table,
     Title,
+    Together,
 )
 
 PREAMBLE = """#set document(title: {title}, date: none)
@@ -105,9 +106,15 @@ def _block(block) -> str:
     if isinstance(block, Figure):
         path = Path(block.svg).resolve()
         caption = f", caption: {_s(block.caption)}" if block.caption else ""
-        return f"#figure(image({_s(path.as_posix())}, width: 100%){caption})"
+        # Floating (top or bottom of a page, or the next): the text goes on beneath rather
+        # than leaving most of a page blank before a figure too tall for what is left.
+        placement = "placement: auto, " if block.floating else ""
+        return f"#figure({placement}image({_s(path.as_posix())}, width: 100%){caption})"
     if isinstance(block, Table):
         return _table(block)
+    if isinstance(block, Together):
+        inner = "\n".join(_block(part) for part in block.blocks)
+        return f"#block(breakable: false, width: 100%)[\n{inner}\n]"
     raise TypeError(f"no Typst form for {type(block).__name__}")
 
 
@@ -154,7 +161,7 @@ def _table(block: Table) -> str:
     # Long tables may run over pages; short ones stay whole, with their caption.
     scope = "#show figure: set block(breakable: true)\n" if len(block.rows) > LONG_TABLE else ""
     return f"""#[{scope}#figure(kind: table, caption: {_s(block.caption)}, {{
-  set text(size: {size})
+  set text(size: {size}, hyphenate: false)
   set par(justify: false)
   table(
     columns: ({columns}),

@@ -14,6 +14,7 @@ from navpartner.document.blocks import (
     Paragraph,
     Table,
     Title,
+    Together,
 )
 
 STYLE = """
@@ -47,7 +48,8 @@ td.code { font-family: monospace; font-size: 0.75rem; word-break: break-all; }
 def webpage(blocks: list, language: str, stamp: str) -> str:
     """The report as a standalone HTML page (no request leaves it)."""
     title = next(block for block in blocks if isinstance(block, Title))
-    headings = [block for block in blocks if isinstance(block, Heading)]
+    flat = [part for block in blocks for part in _parts(block)]
+    headings = [block for block in flat if isinstance(block, Heading)]
     body = [f'<div class="stamp">{_e(stamp.split(". ")[0])}</div>' if stamp else ""]
     for block in blocks:
         if isinstance(block, Title):
@@ -87,6 +89,10 @@ def _contents(block: Contents, headings: list[Heading]) -> str:
     return f"<nav><h2>{_e(block.heading)}</h2><ol>{items}</ol></nav>"
 
 
+def _parts(block) -> list:
+    return list(block.blocks) if isinstance(block, Together) else [block]
+
+
 def _block(block) -> str:
     if isinstance(block, Heading):
         anchor = f' id="{block.anchor}"' if block.anchor else ""
@@ -104,6 +110,8 @@ def _block(block) -> str:
         )
     if isinstance(block, Table):
         return _table(block)
+    if isinstance(block, Together):
+        return "\n".join(_block(part) for part in block.blocks)
     raise TypeError(f"no HTML form for {type(block).__name__}")
 
 

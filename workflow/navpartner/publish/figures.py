@@ -45,6 +45,9 @@ STYLE = {
     "svg.fonttype": "none",  # text stays text: searchable, editable, and scanned for privacy
 }
 WIDTH = 7.0  # inches
+# The n beside each point: the report prints a figure at 6.5 of its 7 inches, so 7.5 pt here
+# is 7 pt on paper, the least a reader can read in print.
+N_LABEL_SIZE = 7.5
 ROW_HEIGHT = 0.3
 DPI = 150
 MUTED = "#666666"
@@ -174,7 +177,9 @@ def _draw_panel(ax, panel: Panel, waves, colours, labels: Labels) -> None:
                 )
             )
             n = f"n = {labels.number(row['n'], 0)}{FLAG if flagged else ''}"
-            _in_margin(ax, 1.01, position + offsets[wave], n, fontsize=6, color=colours[wave])
+            _in_margin(
+                ax, 1.01, position + offsets[wave], n, fontsize=N_LABEL_SIZE, color=colours[wave]
+            )
     markers = wave_markers(labels.config)
     dots_with_intervals(
         ax,

@@ -311,7 +311,7 @@ def _dont_know_bars(ax, shares: list[tuple]) -> None:
     from navpartner.publish import figures  # matplotlib: figure steps only
 
     bars = [("high", y, x, "dont_know") for y, x, _ in shares]
-    texts = [(x + 1, y, label, "black", 7, "left") for y, x, label in shares]
+    texts = [(x + 1, y, label, "black", figures.N_LABEL_SIZE, "left") for y, x, label in shares]
     figures.stacked_bars(
         ax,
         pd.DataFrame(bars, columns=["side", "y", "x", "segment"]),

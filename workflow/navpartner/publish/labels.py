@@ -12,6 +12,11 @@ from navpartner.texts import Catalogue, catalogue
 
 # The vendor file label that marks the synthetic default data (written by navpartner synth).
 SYNTHETIC_MARK = "SYNTETISKE DATA"
+# The language the questions were asked in: a report in another language quotes the original
+# with the item's rendering (config items: `en`) beside it.
+QUESTIONNAIRE_LANGUAGE = "nb"
+# Breakdowns whose groups are named after places: their labels keep their capitals in a sentence.
+PLACE_NAMES = {"region"}
 
 
 @dataclass(frozen=True)
@@ -63,6 +68,19 @@ class Labels:
 
     def group(self, breakdown: str, code: str) -> str:
         return self._groups(breakdown)[code][self.language]
+
+    def group_in_sentence(self, breakdown: str, code: str) -> str:
+        """A group as a sentence names it: "på kontorer med under 10 ansatte", "på Vestlandet"."""
+        spec = self.config["publication"]["breakdowns"][breakdown]
+        own = spec.get("group_in_sentence", {}).get(code)
+        if own:
+            return own[self.language]
+        label = self.group(breakdown, code)
+        if breakdown not in PLACE_NAMES:
+            label = label[0].lower() + label[1:]
+        if "in_sentence" in spec:
+            return spec["in_sentence"][self.language].format(group=label)
+        return self.text("report.group_in", group=label)
 
     def group_rank(self, breakdown: str, code: str) -> int:
         """Position of a group in config, the order tables and figures show groups in."""
@@ -119,8 +137,19 @@ class Labels:
             "definition",
             population=self.population(name),
             answers=answers,
-            question=item["question"].rstrip("."),
+            question=self.question(indicator["item"]),
             dont_know=self.text(f"dont_know_{indicator['dont_know']}"),
+        )
+
+    def question(self, item: str, wording: str | None = None) -> str:
+        """An item's question in quotes, with its English rendering beside the Norwegian
+        original in a report in English (`wording`: the wave's own, where it differs)."""
+        spec = self.config["items"][item]
+        original = (wording or spec["question"]).rstrip(".")
+        if self.language == QUESTIONNAIRE_LANGUAGE:
+            return self.text("question_quoted", original=original)
+        return self.text(
+            "question_rendered", original=original, rendering=spec[self.language].rstrip(".")
         )
 
     def scale_label(self, scale: dict, code: int) -> str:
