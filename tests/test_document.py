@@ -2,6 +2,7 @@
 languages, and the typesetting of texts that look like markup."""
 
 import copy
+import re
 import shutil
 import subprocess
 
@@ -65,7 +66,7 @@ def test_pdf_has_every_chapter_the_claims_and_the_stamp_on_every_page(project, f
     positions = [text.index(theme, text.index("Sammendrag") + 1) for theme in themes]
     assert positions == sorted(positions)  # chapters in the configured order
     # each chapter (its heading, then its intro) ends with its answer distributions
-    starts = [text.index(f"{theme} Kapitlet viser") for theme in themes]
+    starts = [text.index(f"{theme} Kapitlet tar for seg") for theme in themes]
     ends = [*starts[1:], text.rindex("Vedlegg A: Metode")]
     for theme, start, end in zip(themes, starts, ends, strict=True):
         assert f"Svarfordeling, {theme}, etter år" in text[start:end], theme
@@ -104,7 +105,9 @@ def test_html_report_opens_offline_with_every_figure_shown(project, full_run, co
 
     labels = Labels(config)
     themes = config["publication"]["themes"]  # each has its answer distributions
-    expected = len(config["indicators"]) + len(config["publication"]["figures"]) + len(themes)
+    expected = (  # every indicator, comparison and distribution chart, and the change chart
+        len(config["indicators"]) + len(config["publication"]["figures"]) + len(themes) + 1
+    )
     leaving = []
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
@@ -187,3 +190,49 @@ def test_privacy_scan_reads_the_pdf_and_the_figures_inside_the_html(
     html.write_text(f'<p>Figur</p><img src="data:image/svg+xml;base64,{data}">', encoding="utf-8")
     assert findings(pdf, found) == [f"municipality name '{name}'"]
     assert findings(html, found) == [f"municipality name '{name}'"]
+
+
+# A number in the report's Norwegian: "−14,2", "1 234,5" (no-break spaces group thousands).
+NUMBER = r"−?\d[\d\u00a0\u202f ]*,\d"
+INTERVAL = re.compile(rf"KI ({NUMBER}) til ({NUMBER})")
+
+
+def _value(text: str) -> float:
+    return float(re.sub(r"[\u00a0\u202f ]", "", text).replace("−", "-").replace(",", "."))
+
+
+def unexplained_uncertainty(text: str) -> list[str]:
+    """The sentences that call a change not statistically sure while an interval they print
+    excludes zero, without the reason (the adjustment for many comparisons)."""
+    sentences = re.split(r"(?<=[.?!])\s+(?=[A-ZÆØÅ])", re.sub(r"\s+", " ", text))
+    return [
+        sentence
+        for sentence in sentences
+        if "ikke statistisk sikker" in sentence
+        and "etter justering for" not in sentence
+        and any(_value(low) > 0 or _value(high) < 0 for low, high in INTERVAL.findall(sentence))
+    ]
+
+
+def test_the_scan_finds_an_uncertain_change_whose_interval_excludes_zero():
+    planted = (
+        "I 2019 var andelen 73,4 %. Endringen på −7,3 prosentpoeng (95 % KI −14,2 til −0,3) er "
+        "ikke statistisk sikker. Endringen (+6,9 prosentpoeng, 95 % KI −2,8 til 16,7) er ikke "
+        "statistisk sikker. Intervallet for endringen (−7,3 prosentpoeng, 95 % KI −14,2 til "
+        "−0,3) utelukker null, men endringen er ikke statistisk sikker etter justering for 394 "
+        "sammenligninger."
+    )
+    assert unexplained_uncertainty(planted) == [
+        "Endringen på −7,3 prosentpoeng (95 % KI −14,2 til −0,3) er ikke statistisk sikker."
+    ]
+
+
+@pytest.mark.slow
+def test_no_sentence_calls_a_change_uncertain_beside_an_interval_excluding_zero_without_why(
+    project, full_run
+):
+    """Every sentence of the report as published (the HTML's text)."""
+    html = (project / HTML).read_text(encoding="utf-8")
+    text = re.sub(r"<[^>]+>", " ", html.split("<body", 1)[1])
+    assert "ikke statistisk sikker" in text  # the default data have changes that are not clear
+    assert unexplained_uncertainty(text) == []

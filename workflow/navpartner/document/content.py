@@ -144,10 +144,18 @@ def _title(config: dict, sources: Sources, write: Writer) -> Title:
         ),
         lines=[
             f"{write('report.title_surveys')}: " + "; ".join(surveys),
-            f"{write('report.title_data')}: " + "; ".join(label for label in labels if label),
+            f"{write('report.title_data')}: " + _data_label(sources, labels, write),
             write("report.title_made"),
         ],
     )
+
+
+def _data_label(sources: Sources, labels: list[str], write: Writer) -> str:
+    """The vendor files' own labels; synthetic data said in the report's language (the
+    synthetic files' label is Norwegian)."""
+    if sources.synthetic_label:
+        return write("report.title_data_synthetic")
+    return "; ".join(label for label in labels if label)
 
 
 # Summary ------------------------------------------------------------------------------------
@@ -541,7 +549,7 @@ def _pair_sentence(write: Writer, breakdown: str, rows: pd.DataFrame, contrast, 
         "low": write.percent(low["percent"]),
         "wave": wave,
     }
-    return write("report.pair_clear" if clear else "report.pair_unclear", **values)
+    return write(f"report.pair_{'clear' if clear else 'unclear'}", **values)
 
 
 def _spread_sentence(
