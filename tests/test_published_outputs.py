@@ -109,7 +109,7 @@ def test_report_opens_offline_and_shows_every_figure(project, full_run, config):
             page.goto(report)
             menu(page, labels.report_category(indicator["theme"]))
             if subcategories(config, indicator["theme"]) > 1:  # else the report skips the menu
-                menu(page, labels.indicator(name))
+                menu(page, labels.report_subcategory(indicator["theme"], name))
             assert shown_image_width(page, labels.text("kind_figure")) > 500, name
             show(page, labels.text("kind_table"))
             assert page.frame_locator("iframe").locator("h1").inner_text() == labels.indicator(name)
@@ -119,9 +119,13 @@ def test_report_opens_offline_and_shows_every_figure(project, full_run, config):
         page.goto(report)
         front = page.locator("body").inner_text()
         assert labels.text("synthetic") in " ".join(front.split())
-        categories = ["overview", *config["publication"]["themes"], "methods"]
+        categories = ["overview", *config["publication"]["themes"], "findings", "methods"]
         shown = [front.index(labels.report_category(name)) for name in categories]
         assert shown == sorted(shown)  # the menu in configured order
+        assert labels.text("caption_workflow_contents") in front  # opens on the report's parts
+        title = page.get_by_text(labels.text("caption_workflow_title")).first.bounding_box()
+        assert title["y"] >= 0  # the front page starts at its top (not centred, cut off)
+        assert title["x"] >= page.locator("nav").bounding_box()["width"]  # beside the menu
         menu(page, labels.report_category("overview"))
         assert page.locator("tr", has_text=labels.text("kind_document")).count() == 1
         browser.close()

@@ -194,7 +194,7 @@ def get_theme_publication(theme):
     outputs = []
     for name in theme_indicators(config, theme):
         shown = LABELS.indicator(name)
-        place = {"category": category, "subcategory": shown}
+        place = {"category": category, "subcategory": LABELS.report_subcategory(theme, name)}
         outputs += [
             f"results/tables/{name}.csv",
             f"results/tables/{name}.xlsx",
@@ -229,12 +229,12 @@ def get_theme_publication(theme):
                 config["publication"]["figures"][name]["title"][LABELS.language],
                 "comparison",
                 category=category,
-                subcategory=LABELS.text("comparisons"),
+                subcategory=LABELS.report_subcategory(theme, None),
             ),
             f"results/figures/{name}.svg",
         ]
     answers = {
-        "category": LABELS.text("findings"),
+        "category": LABELS.report_category("findings"),
         "subcategory": f"{LABELS.text('kind_distribution')}: {LABELS.theme(theme)}",
     }
     return outputs + [

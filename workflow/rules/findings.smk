@@ -43,7 +43,7 @@ rule tables_contrasts:
             "results/tables/contrasts.html",
             caption="../report/contrasts.rst",
             labels={LABELS.text("content"): LABELS.text("kind_contrasts")},
-            category=LABELS.text("findings"),
+            category=LABELS.report_category("findings"),
             subcategory=LABELS.text("kind_contrasts"),
         ),
     log:

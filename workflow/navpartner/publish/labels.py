@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
 
+from navpartner.config import theme_indicators
 from navpartner.errors import ConfigError
 from navpartner.texts import Catalogue, catalogue
 
@@ -51,11 +52,20 @@ class Labels:
 
     def report_category(self, name: str) -> str:
         """A category of the Snakemake report, numbered so that its menu (which sorts
-        alphabetically) shows the overview, then the themes in configured order, then methods."""
-        order = ["overview", *self.config["publication"]["themes"], "methods"]
-        fixed = {"overview": self.text("overview"), "methods": self.text("methods")}
+        alphabetically) shows the overview, then the themes in configured order, then the
+        findings tables and methods."""
+        order = ["overview", *self.config["publication"]["themes"], "findings", "methods"]
+        fixed = {key: self.text(key) for key in ("overview", "findings", "methods")}
         label = fixed[name] if name in fixed else self.theme(name)
         return f"{order.index(name) + 1:0{len(str(len(order)))}d}. {label}"
+
+    def report_subcategory(self, theme: str, name: str | None) -> str:
+        """A theme's subcategory in the Snakemake report: its indicators in report order,
+        numbered (the menu sorts alphabetically), then its comparisons (`name` None)."""
+        names = theme_indicators(self.config, theme)
+        if name is None:
+            return f"{len(names) + 1}. {self.text('comparisons')}"
+        return f"{names.index(name) + 1}. {self.indicator(name)}"
 
     def survey(self, name: str) -> str:
         return self.config["surveys"][name]["label"][self.language]
@@ -226,6 +236,23 @@ class ReportCaptions:
             last=change.get("to"),
             minimum=self.config["publication"]["min_cell_size"],
         )
+
+    def contents(self) -> list[str]:
+        """The front page's list of the menu: the overview with the evaluation report, each
+        theme with its indicators, then the findings tables and methods."""
+        labels = self.labels
+        themes = [
+            f"{labels.report_category(theme)}: "
+            + labels.texts.join([labels.indicator(n) for n in theme_indicators(self.config, theme)])
+            for theme in self.config["publication"]["themes"]
+            if theme_indicators(self.config, theme)
+        ]
+        return [
+            labels.report_category("overview") + ": " + labels.text("caption_workflow_overview"),
+            *themes,
+            labels.report_category("findings") + ": " + labels.text("caption_workflow_findings"),
+            labels.report_category("methods") + ": " + labels.text("caption_workflow_methods"),
+        ]
 
     def synthetic(self) -> str:
         """The synthetic-data notice of the report's front page."""
