@@ -117,13 +117,13 @@ def sentences(config, flagged=(), p_high=0.001, p_low=0.2, change_p=0.001):
 def test_a_group_is_named_only_where_its_contrast_holds_after_adjustment(one_breakdown):
     groups = sentences(one_breakdown)[-1]
     assert groups == (
-        "Etter kontorstørrelse i 2019 er andelen høyest på kontorer med 50 ansatte eller flere "
-        "(86,7 %), klart over resten."
+        "Etter kontorstørrelse er andelen høyest på kontorer med 50 ansatte eller flere (86,7 %), "
+        "klart over resten."
     )
     both = sentences(one_breakdown, p_low=0.01)[-1]
     assert "lavest på kontorer med under 10 ansatte (58,8 %)" in both
     none = sentences(one_breakdown, p_high=0.06)[-1]
-    assert none == "Etter kontorstørrelse i 2019 skiller ingen gruppe seg klart fra resten."
+    assert none == "Etter kontorstørrelse skiller ingen gruppe seg klart fra resten."
 
 
 def test_an_unreliable_group_is_never_named(one_breakdown):

@@ -55,7 +55,11 @@ class Labels:
         alphabetically) shows the overview, then the themes in configured order, then the
         findings tables and methods."""
         order = ["overview", *self.config["publication"]["themes"], "findings", "methods"]
-        fixed = {key: self.text(key) for key in ("overview", "findings", "methods")}
+        fixed = {
+            "overview": self.text("overview"),
+            "findings": self.text("findings"),
+            "methods": self.text("methods"),
+        }
         label = fixed[name] if name in fixed else self.theme(name)
         return f"{order.index(name) + 1:0{len(str(len(order)))}d}. {label}"
 
