@@ -48,7 +48,7 @@ WIDTH = 7.0  # inches
 # The n beside each point: the report prints a figure at 6.5 of its 7 inches, so 7.5 pt here
 # is 7 pt on paper, the least a reader can read in print.
 N_LABEL_SIZE = 7.5
-ROW_HEIGHT = 0.3
+ROW_HEIGHT = 0.4  # inches per group row: room for one n label per wave at N_LABEL_SIZE
 DPI = 150
 MUTED = "#666666"
 SYNTHETIC_COLOUR = "#B00020"
@@ -154,7 +154,7 @@ def share_figure(
 
 
 def _draw_panel(ax, panel: Panel, waves, colours, labels: Labels) -> None:
-    offsets = {w: (i - (len(waves) - 1) / 2) * 0.28 for i, w in enumerate(waves)}
+    offsets = {w: (i - (len(waves) - 1) / 2) * 0.3 for i, w in enumerate(waves)}
     points = []
     for position, (_, cells) in enumerate(panel.rows):
         marks = _cell_marks(cells, waves, labels)
