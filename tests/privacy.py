@@ -147,6 +147,7 @@ def scan_text(text: str, secrets: Secrets) -> list[str]:
         for number in set(FOUR_DIGITS.findall(CITATION_YEAR.sub(" ", text)))
         if number in secrets.numbers and number not in secrets.waves
     ]
+    text = re.sub(r"\s+", " ", text)  # a label run over two lines of a page is still one
     for label in secrets.labels:
         text = text.replace(label, " ")
     words = set(re.findall(r"[A-ZÆØÅ][\wæøåÆØÅ-]*(?: [A-ZÆØÅ][\wæøåÆØÅ-]*)?", text))

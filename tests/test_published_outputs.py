@@ -125,7 +125,7 @@ def test_report_opens_offline_and_shows_every_figure(project, full_run, config):
         assert labels.text("caption_workflow_contents") in front  # opens on the report's parts
         title = page.get_by_text(labels.text("caption_workflow_title")).first.bounding_box()
         assert title["y"] >= 0  # the front page starts at its top (not centred, cut off)
-        assert title["x"] >= page.locator("nav").bounding_box()["width"]  # beside the menu
+        assert title["x"] >= page.locator("nav").first.bounding_box()["width"]  # beside the menu
         menu(page, labels.report_category("overview"))
         assert page.locator("tr", has_text=labels.text("kind_document")).count() == 1
         browser.close()
