@@ -43,6 +43,7 @@ rule report_document:
         diagnostics="results/weights/diagnostics.csv",
         models=get_model_tables(),
         figures=get_document_figures(),
+        prose=get_prose_files(),
         config=get_config_part("all"),
     output:
         pdf=report(
@@ -72,4 +73,4 @@ rule report_document:
         " --estimate-audits {input.estimate_audits:q}"
         " --harmonise-audits {input.harmonise_audits:q}"
         " --diagnostics {input.diagnostics:q} --models {input.models:q}"
-        " --figures {input.figures:q} --pdf {output.pdf:q} --html {output.html:q} 2> {log:q}"
+        " --figures {input.figures:q} --prose report --pdf {output.pdf:q} --html {output.html:q} 2> {log:q}"

@@ -14,7 +14,9 @@ from navpartner.document.blocks import (
     Bullets,
     Contents,
     Figure,
+    FigureList,
     Heading,
+    Numbering,
     Paragraph,
     Table,
     Title,
@@ -108,6 +110,13 @@ def _block(block) -> str:
         return f"#figure(image({_s(path.as_posix())}, width: 100%){caption})"
     if isinstance(block, Table):
         return _table(block)
+    if isinstance(block, Numbering):
+        return f'#set heading(numbering: {_s("1.1") if block.on else "none"})'
+    if isinstance(block, FigureList):
+        return (
+            f"#heading(level: 2, outlined: false, {_s(block.heading)})\n"
+            f"#outline(title: none, target: figure.where(kind: {block.kind}))"
+        )
     raise TypeError(f"no Typst form for {type(block).__name__}")
 
 

@@ -10,7 +10,9 @@ from navpartner.document.blocks import (
     Bullets,
     Contents,
     Figure,
+    FigureList,
     Heading,
+    Numbering,
     Paragraph,
     Table,
     Title,
@@ -104,6 +106,8 @@ def _block(block) -> str:
         )
     if isinstance(block, Table):
         return _table(block)
+    if isinstance(block, (Numbering, FigureList)):
+        return ""  # the page has no page numbers to list, and numbers no chapters
     raise TypeError(f"no HTML form for {type(block).__name__}")
 
 
