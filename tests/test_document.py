@@ -187,3 +187,59 @@ def test_privacy_scan_reads_the_pdf_and_the_figures_inside_the_html(
     html.write_text(f'<p>Figur</p><img src="data:image/svg+xml;base64,{data}">', encoding="utf-8")
     assert findings(pdf, found) == [f"municipality name '{name}'"]
     assert findings(html, found) == [f"municipality name '{name}'"]
+
+
+@pytest.mark.slow
+@needs_poppler
+def test_a_planted_verdict_change_is_listed_in_the_review_appendix_or_stops(
+    project, full_run, config, tmp_path
+):
+    """The default chapters, their lock saying the claim under a sentence of the team
+    chapter held no longer: the sentence is listed with file, line, before and after; under
+    strict_prose the report stops naming the file and line."""
+    import yaml
+    from navpartner.document.authored import ProseError
+    from navpartner.document.report import write_document
+
+    prose = tmp_path / "report"
+    shutil.copytree(project / "report", prose)
+    lock_path = prose / "nb" / "approved.lock.yaml"
+    lock = yaml.safe_load(lock_path.read_text(encoding="utf-8"))
+    entry = lock["nb/team.md"]["claim team_om_lag_80 #1"]
+    assert entry["verdict"] == HOLDS
+    entry["verdict"] = FAILS  # what the author approved before the (planted) new wave
+    lock_path.write_text(yaml.safe_dump(lock, allow_unicode=True), encoding="utf-8")
+    results = project / "results"
+    inputs = dict(
+        published=str(results / "tables/indicators.csv"),
+        estimates=str(results / "estimates/indicators.parquet"),
+        changes=str(results / "tables/changes.csv"),
+        claims=str(results / "tables/claims.csv"),
+        contrasts=str(results / "estimates/contrasts.parquet"),
+        estimate_audits=sorted(str(p) for p in (results / "estimates").glob("*.audit.json")),
+        harmonise_audits=sorted(str(p) for p in (results / "harmonised").glob("*.audit.json")),
+        diagnostics=str(results / "weights/diagnostics.csv"),
+        models=sorted(str(p) for p in (results / "models").glob("*.csv")),
+        figures=sorted(str(p) for p in (results / "figures").glob("*.svg")),
+        pdf=str(tmp_path / "r.pdf"),
+        html=str(tmp_path / "r.html"),
+        prose=str(prose),
+    )
+    write_document(config, **inputs)
+    appendix = flat(pdf_pages(tmp_path / "r.pdf")[-1])
+    line = next(
+        number
+        for number, text in enumerate(
+            (prose / "nb" / "team.md").read_text(encoding="utf-8").splitlines(), start=1
+        )
+        if "claim team_om_lag_80" in text
+    )
+    assert "Setninger til ny gjennomlesning" in appendix
+    assert "report/nb/" in appendix and f"team.md {line} " in appendix
+    assert "{{ claim team_om_lag_80 }}" in appendix
+    assert "holder ikke holder" in appendix  # approved, now
+
+    strict = copy.deepcopy(config)
+    strict["publication"]["strict_prose"] = True
+    with pytest.raises(ProseError, match=rf"team.md: line {line} - 1 referenced"):
+        write_document(strict, **inputs)

@@ -53,6 +53,9 @@ rule report_document:
             category=LABELS.report_category("overview"),
         ),
         html="results/report/evaluation_report.html",
+    params:
+        # the evaluator's chapters where the project has them (else the generated report)
+        prose="--prose report" if Path("report/index.yaml").is_file() else "",
     log:
         "logs/report_document/evaluation_report.log",
     benchmark:
@@ -73,4 +76,4 @@ rule report_document:
         " --estimate-audits {input.estimate_audits:q}"
         " --harmonise-audits {input.harmonise_audits:q}"
         " --diagnostics {input.diagnostics:q} --models {input.models:q}"
-        " --figures {input.figures:q} --prose report --pdf {output.pdf:q} --html {output.html:q} 2> {log:q}"
+        " --figures {input.figures:q} {params.prose} --pdf {output.pdf:q} --html {output.html:q} 2> {log:q}"

@@ -369,12 +369,19 @@ def render(part: Part, resolved: dict[tuple[str, str], tuple[str, dict]]) -> lis
     return out
 
 
+def lock_key(part: Part) -> str:
+    """The part's name in the lock: language folder and file name ("nb/team.md"), the same
+    wherever the project lies."""
+    path = Path(part.file)
+    return f"{path.parent.name}/{path.name}"
+
+
 def stale_references(parts: list[Part], resolved: dict, lock: dict) -> list[Stale]:
     """Each reference whose direction, significance or verdict differs from what the author
     approved (or that was never approved)."""
     stale = []
     for part in parts:
-        approved = lock.get(part.file, {})
+        approved = lock.get(lock_key(part), {})
         for ref in part.references:
             now = {k: v for k, v in resolved[(part.file, ref.key)][1].items() if k in JUDGED}
             if not now:
@@ -388,7 +395,7 @@ def stale_references(parts: list[Part], resolved: dict, lock: dict) -> list[Stal
 
 def lock_content(parts: list[Part], resolved: dict) -> dict:
     lock = {
-        part.file: {
+        lock_key(part): {
             ref.key: {**resolved[(part.file, ref.key)][1], "line": ref.line}
             for ref in part.references
             if resolved[(part.file, ref.key)][1]

@@ -140,7 +140,7 @@ def _theme_chapter(config, sources, write, theme: str, part, resolved: dict) -> 
 def _review_appendix(stale: list[authored.Stale], write: content.Writer) -> list:
     rows = [
         [
-            item.reference.file,
+            _shown_path(item.reference.file),
             str(item.reference.line),
             item.reference.sentence,
             _state_words(item.before, write) or write("prose.not_approved"),
@@ -150,7 +150,7 @@ def _review_appendix(stale: list[authored.Stale], write: content.Writer) -> list
     ]
     return [
         Heading(write("prose.review"), anchor="review", new_page=True),
-        Paragraph(write("prose.review_intro", count=len(stale))),
+        Paragraph(write.labels.texts.plural("prose.review_intro", len(stale), n=len(stale))),
         Table(
             caption=write("prose.review"),
             header=[write(f"prose.review_{column}") for column in REVIEW_COLUMNS],
@@ -160,6 +160,11 @@ def _review_appendix(stale: list[authored.Stale], write: content.Writer) -> list
             small=True,
         ),
     ]
+
+
+def _shown_path(file: str) -> str:
+    """The chapter's path from the report folder on ("report/nb/team.md")."""
+    return "/".join(Path(file).parts[-3:])
 
 
 def _state_words(state: dict, write: content.Writer) -> str:
@@ -191,7 +196,9 @@ def _cross_referenced(blocks: list, write: content.Writer) -> list:
         kind, name = match.group(1), match.group(2)
         if name not in numbers[kind]:
             raise authored.ProseError("report", f"the {kind} '{name}' is not in the document")
-        return write(f"prose.{kind}", n=numbers[kind][name])
+        text = write(f"prose.{kind}", n=numbers[kind][name])
+        before = match.string[: match.start()].rstrip()
+        return text[:1].upper() + text[1:] if not before or before[-1] in ".:!?" else text
 
     def filled(text: str) -> str:
         return authored.CROSS_TOKEN.sub(words, text)
