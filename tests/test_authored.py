@@ -13,6 +13,22 @@ from navpartner.document import authored, matter
 from navpartner.document.content import Sources, Writer
 
 ROOT = Path(__file__).resolve().parents[1]
+CHANGE_COLUMNS = ["indicator", "breakdown", "group", "wave_from", "wave_to"]
+CHANGE_COLUMNS += ["change", "ci_low", "ci_high"]
+CONTRAST_COLUMNS = ["indicator", "kind", "breakdown", "group", "reference", "wave"]
+CONTRAST_COLUMNS += ["wave_reference", "difference", "ci_low", "ci_high", "p_adjusted"]
+    "indicator",
+    "kind",
+    "breakdown",
+    "group",
+    "reference",
+    "wave",
+    "wave_reference",
+    "difference",
+    "ci_low",
+    "ci_high",
+    "p_adjusted",
+]
 
 
 def published() -> pd.DataFrame:
@@ -33,8 +49,7 @@ def changes(low=-14.2, high=-0.3) -> pd.DataFrame:
             ("team_blandet", "total", "total", 2011, 2019, 18.7, 15.6, 21.7),
             ("adm_merarbeid", "total", "total", 2011, 2019, -7.3, low, high),
         ],
-        columns=["indicator", "breakdown", "group", "wave_from", "wave_to"]
-        + ["change", "ci_low", "ci_high"],
+        columns=CHANGE_COLUMNS,
     )
 
 
@@ -44,12 +59,13 @@ def contrasts(adjusted_p_merarbeid=0.128) -> pd.DataFrame:
         [
             ["team_blandet", *wave, 0.187, 0.156, 0.217, 2e-28],
             ["adm_merarbeid", *wave, -0.073, -0.142, -0.003, adjusted_p_merarbeid],
-            ["adm_merarbeid", "group", "employer", "kommune", "stat", 2019, 2019]
-            + [0.202, 0.090, 0.315, 0.0038],
+            ["adm_merarbeid", "group", "employer", "kommune", "stat", *EMPLOYER_2019],
         ],
-        columns=["indicator", "kind", "breakdown", "group", "reference", "wave"]
-        + ["wave_reference", "difference", "ci_low", "ci_high", "p_adjusted"],
+        columns=CONTRAST_COLUMNS,
     )
+
+
+EMPLOYER_2019 = [2019, 2019, 0.202, 0.090, 0.315, 0.0038]
 
 
 def claims(verdict="holds") -> pd.DataFrame:
@@ -157,10 +173,11 @@ def test_a_changed_verdict_under_a_sentence_is_listed_and_stops_a_strict_build(
         contrasts=contrasts(adjusted_p_merarbeid=0.01),
     )
     stale = authored.stale_references([part], now, lock)
+    down = {"direction": "down"}
     assert [(s.reference.line, s.before, s.after) for s in stale] == [
         (3, {"verdict": "holds"}, {"verdict": "does_not_hold"}),
-        (4, {"direction": "down", "significance": "raw_only"}, {"direction": "down", "significance": "clear"}),
-    ]  # fmt: skip
+        (4, {**down, "significance": "raw_only"}, {**down, "significance": "clear"}),
+    ]
     assert stale[0].reference.sentence == "Kronikkens anslag {{ claim team_om_lag_80 }}."
 
     with caplog.at_level(logging.WARNING):

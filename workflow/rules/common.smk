@@ -315,7 +315,11 @@ def get_document_figures():
 def get_prose_files():
     """The evaluator's chapters, their index and locks (report/): an edit remakes the report."""
     folder = Path("report")
-    files = [folder / "index.yaml", *folder.glob("*/*.md"), *folder.glob("*/*.lock.yaml")]
+    files = [
+        folder / "index.yaml",
+        *folder.glob("*/*.md"),
+        *folder.glob("*/*.lock.yaml"),
+    ]
     return sorted(str(path) for path in files if path.is_file())
 
 

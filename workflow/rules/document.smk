@@ -53,9 +53,6 @@ rule report_document:
             category=LABELS.report_category("overview"),
         ),
         html="results/report/evaluation_report.html",
-    params:
-        # the evaluator's chapters where the project has them (else the generated report)
-        prose="--prose report" if Path("report/index.yaml").is_file() else "",
     log:
         "logs/report_document/evaluation_report.log",
     benchmark:
@@ -67,6 +64,9 @@ rule report_document:
     resources:
         mem_mb=1000,
         runtime=10,
+    params:
+        # the evaluator's chapters where the project has them (else the generated report)
+        prose="--prose report" if Path("report/index.yaml").is_file() else "",
     shell:
         "navpartner document --config {input.config:q} --published {input.published:q}"
         " --estimates {input.estimates:q}"

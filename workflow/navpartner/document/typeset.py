@@ -111,7 +111,7 @@ def _block(block) -> str:
     if isinstance(block, Table):
         return _table(block)
     if isinstance(block, Numbering):
-        return f'#set heading(numbering: {_s("1.1") if block.on else "none"})'
+        return f"#set heading(numbering: {_s('1.1') if block.on else 'none'})"
     if isinstance(block, FigureList):
         return (
             f"#heading(level: 2, outlined: false, {_s(block.heading)})\n"
