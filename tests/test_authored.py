@@ -17,18 +17,6 @@ CHANGE_COLUMNS = ["indicator", "breakdown", "group", "wave_from", "wave_to"]
 CHANGE_COLUMNS += ["change", "ci_low", "ci_high"]
 CONTRAST_COLUMNS = ["indicator", "kind", "breakdown", "group", "reference", "wave"]
 CONTRAST_COLUMNS += ["wave_reference", "difference", "ci_low", "ci_high", "p_adjusted"]
-    "indicator",
-    "kind",
-    "breakdown",
-    "group",
-    "reference",
-    "wave",
-    "wave_reference",
-    "difference",
-    "ci_low",
-    "ci_high",
-    "p_adjusted",
-]
 
 
 def published() -> pd.DataFrame:
