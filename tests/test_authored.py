@@ -219,3 +219,15 @@ def test_strict_prose_is_in_the_schema_and_off_by_default(config):
     strict["publication"]["strict_prose"] = "yes"
     with pytest.raises(ValueError, match="strict_prose"):
         check_config(strict)
+
+
+def test_strict_prose_from_the_command_line_is_read_as_a_boolean(config):
+    """`--config 'publication={strict_prose: true}'`: Snakemake hands the value in as text."""
+    from navpartner.config import merged_config
+
+    merged = merged_config(config, {"publication": {"strict_prose": "true"}})
+    assert merged["publication"]["strict_prose"] is True
+    check_config(merged)
+    kept = merged_config(config, {"publication": {"strict_prose": "maybe"}})
+    with pytest.raises(ValueError, match="strict_prose"):
+        check_config(kept)
