@@ -86,7 +86,7 @@ def chapter(tmp_path, text: str, name="team.md") -> Path:
 
 def resolved(config, tmp_path, text: str, **tables):
     part = authored.parse(chapter(tmp_path, text), titled=False)
-    resolver = authored.Resolver(config, sources(**tables), Writer(config), {"team"})
+    resolver = authored.Resolver(config, sources(**tables), Writer(config), {"team", "data"})
     return part, authored.resolve_all([part], resolver)
 
 
@@ -231,3 +231,23 @@ def test_strict_prose_from_the_command_line_is_read_as_a_boolean(config):
     kept = merged_config(config, {"publication": {"strict_prose": "maybe"}})
     with pytest.raises(ValueError, match="strict_prose"):
         check_config(kept)
+
+
+def test_cross_references_get_the_numbers_typst_gives(config, tmp_path):
+    from navpartner.document.blocks import Figure, Heading, Numbering, Paragraph
+
+    text = "{{ chapter data }} viser {{ figure team_blandet }}.\n"
+    part, done = resolved(config, tmp_path, text)
+    [(_, filled)] = authored.render(part, done)
+    blocks = [
+        Heading("Sammendrag"),  # not numbered
+        Numbering(on=True),
+        Heading("Innledning", anchor="chapter-innledning"),
+        Figure("x/andre_parts_oppgaver.svg", ""),
+        Heading("Data", anchor="chapter-data"),
+        Figure("x/team_blandet.svg", ""),
+        Paragraph(filled),
+    ]
+    assert matter._cross_referenced(blocks, Writer(config))[-1].text == "Kapittel 2 viser figur 2."
+    with pytest.raises(authored.ProseError, match=r"team.md: line 1 - \{\{ chapter data \}\}: not in"):
+        matter._cross_referenced([Numbering(on=True), Paragraph(filled)], Writer(config))

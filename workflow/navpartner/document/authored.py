@@ -38,8 +38,8 @@ LOCK = "approved.lock.yaml"
 REFERENCE = re.compile(r"\{\{(.*?)\}\}")
 RESULTS = "results"  # the index's name for the generated theme chapters
 # A cross-reference is numbered only once the whole document is laid out: a token until then.
-CROSS = "\x00{kind}:{name}\x00"
-CROSS_TOKEN = re.compile(r"\x00(figure|chapter):([^\x00]+)\x00")
+CROSS = "\x00{kind}:{name}:{line}:{file}\x00"
+CROSS_TOKEN = re.compile(r"\x00(figure|chapter):([^:\x00]+):(\d+):([^\x00]+)\x00")
 JUDGED = ("direction", "significance", "verdict")  # what a new result can make stale
 
 
@@ -338,12 +338,12 @@ class Resolver:
         known = {*self.config["indicators"], *self.config["publication"]["figures"], "change"}
         if name not in known:
             self._fail(ref, f"unknown figure '{name}'")
-        return CROSS.format(kind="figure", name=name), {}
+        return CROSS.format(kind="figure", name=name, line=ref.line, file=ref.file), {}
 
     def _chapter(self, ref, name):
         if name not in self.chapters:
             self._fail(ref, f"unknown chapter '{name}'")
-        return CROSS.format(kind="chapter", name=name), {}
+        return CROSS.format(kind="chapter", name=name, line=ref.line, file=ref.file), {}
 
 
 def resolve_all(parts: list[Part], resolver: Resolver) -> dict[tuple[str, str], tuple]:

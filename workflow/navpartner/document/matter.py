@@ -193,9 +193,11 @@ def _cross_referenced(blocks: list, write: content.Writer) -> list:
             numbers["figure"].setdefault(Path(block.svg).stem, figure)
 
     def words(match) -> str:
-        kind, name = match.group(1), match.group(2)
+        kind, name, line, file = match.groups()
         if name not in numbers[kind]:
-            raise authored.ProseError("report", f"the {kind} '{name}' is not in the document")
+            raise authored.ProseError(
+                file, f"{{{{ {kind} {name} }}}}: not in this document", line=int(line)
+            )
         text = write(f"prose.{kind}", n=numbers[kind][name])
         before = match.string[: match.start()].rstrip()
         return text[:1].upper() + text[1:] if not before or before[-1] in ".:!?" else text
