@@ -249,5 +249,7 @@ def test_cross_references_get_the_numbers_typst_gives(config, tmp_path):
         Paragraph(filled),
     ]
     assert matter._cross_referenced(blocks, Writer(config))[-1].text == "Kapittel 2 viser figur 2."
-    with pytest.raises(authored.ProseError, match=r"team.md: line 1 - \{\{ chapter data \}\}: not in"):
+    with pytest.raises(
+        authored.ProseError, match=r"team.md: line 1 - \{\{ chapter data \}\}: not in"
+    ):
         matter._cross_referenced([Numbering(on=True), Paragraph(filled)], Writer(config))
