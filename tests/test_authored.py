@@ -223,7 +223,7 @@ def test_strict_prose_is_in_the_schema_and_off_by_default(config):
 
 def test_strict_prose_from_the_command_line_is_read_as_a_boolean(config):
     """`--config 'publication={strict_prose: true}'`: Snakemake hands the value in as text."""
-    from navpartner.config import merged_config
+    from navpartner.config.overlay import merged_config
 
     merged = merged_config(config, {"publication": {"strict_prose": "true"}})
     assert merged["publication"]["strict_prose"] is True
