@@ -66,7 +66,7 @@ rule report_document:
         runtime=10,
     params:
         # the evaluator's chapters where the project has them (else the generated report)
-        prose="--prose report" if Path("report/index.yaml").is_file() else "",
+        prose="report" if Path("report/index.yaml").is_file() else "",
     shell:
         "navpartner document --config {input.config:q} --published {input.published:q}"
         " --estimates {input.estimates:q}"
@@ -76,4 +76,4 @@ rule report_document:
         " --estimate-audits {input.estimate_audits:q}"
         " --harmonise-audits {input.harmonise_audits:q}"
         " --diagnostics {input.diagnostics:q} --models {input.models:q}"
-        " --figures {input.figures:q} {params.prose} --pdf {output.pdf:q} --html {output.html:q} 2> {log:q}"
+        " --figures {input.figures:q} --prose {params.prose:q} --pdf {output.pdf:q} --html {output.html:q} 2> {log:q}"
