@@ -259,7 +259,8 @@ class Resolver:
         if pd.isna(row["change"]):
             self._fail(ref, "the change is suppressed (too few respondents to publish)")
         adjusted = self._adjusted_p("wave", name, breakdown, value, last, first)
-        text = self.write(
+        write = self.write
+        text = write(
             "prose.change",
             change=self.write.number(row["change"], signed=True),
             range=self.write.difference_interval(row["ci_low"], row["ci_high"]),
@@ -289,7 +290,8 @@ class Resolver:
         if {(name, breakdown, value, wave), (name, breakdown, reference, wave)} - shown:
             self._fail(ref, "a group of the contrast is suppressed (too few respondents)")
         difference, low, high = (100 * row[c] for c in ("difference", "ci_low", "ci_high"))
-        text = self.write(
+        write = self.write
+        text = write(
             "prose.change",
             change=self.write.number(difference, signed=True),
             range=self.write.difference_interval(low, high),
@@ -332,7 +334,8 @@ class Resolver:
         if len(hit) == 0:
             self._fail(ref, f"unknown claim '{claim}'")
         verdict = str(hit["verdict"].iloc[0])
-        return self.write(f"report.verdict_{verdict}").lower(), {"verdict": verdict}
+        write = self.write
+        return write(f"report.verdict_{verdict}").lower(), {"verdict": verdict}
 
     def _figure(self, ref, name):
         known = {*self.config["indicators"], *self.config["publication"]["figures"], "change"}

@@ -168,12 +168,12 @@ def _shown_path(file: str) -> str:
 
 
 def _state_words(state: dict, write: content.Writer) -> str:
-    words = []
-    for key in authored.JUDGED:
-        if key in state:
-            name = "report.verdict_" if key == "verdict" else f"prose.{key}_"
-            words.append(write(f"{name}{state[key]}").lower())
-    return ", ".join(words)
+    words = {
+        "direction": lambda value: write(f"prose.direction_{value}"),
+        "significance": lambda value: write(f"prose.significance_{value}"),
+        "verdict": lambda value: write(f"report.verdict_{value}").lower(),
+    }
+    return ", ".join(words[key](state[key]) for key in authored.JUDGED if key in state)
 
 
 def _cross_referenced(blocks: list, write: content.Writer) -> list:
@@ -198,7 +198,11 @@ def _cross_referenced(blocks: list, write: content.Writer) -> list:
             raise authored.ProseError(
                 file, f"{{{{ {kind} {name} }}}}: not in this document", line=int(line)
             )
-        text = write(f"prose.{kind}", n=numbers[kind][name])
+        number = numbers[kind][name]
+        if kind == "figure":
+            text = write("prose.figure", n=number)
+        else:
+            text = write("prose.chapter", n=number)
         before = match.string[: match.start()].rstrip()
         return text[:1].upper() + text[1:] if not before or before[-1] in ".:!?" else text
 
