@@ -323,6 +323,12 @@ def get_prose_files():
     return sorted(str(path) for path in files if path.is_file())
 
 
+def get_prose_folder(wildcards, input):
+    """The folder of the evaluator's chapters, from its index among the inputs ("" if none)."""
+    index = [Path(path) for path in input.prose if Path(path).name == "index.yaml"]
+    return str(index[0].parent) if index else ""
+
+
 def is_synthetic_input():
     """Whether the vendor files say they are synthetic (their own label, as harmonise recorded
     it in each wave's audit), for the report's front page; a wave without an audit yet counts

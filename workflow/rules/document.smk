@@ -66,7 +66,7 @@ rule report_document:
         runtime=10,
     params:
         # the evaluator's chapters where the project has them (else the generated report)
-        prose="report" if Path("report/index.yaml").is_file() else "",
+        prose=get_prose_folder,
     shell:
         "navpartner document --config {input.config:q} --published {input.published:q}"
         " --estimates {input.estimates:q}"
