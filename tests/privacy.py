@@ -27,11 +27,18 @@ CAPTION = re.compile(r'"caption": "((?:[^"\\]|\\.)*)"')
 TOKEN = re.compile(r"[A-Za-z0-9_-]+")
 DATA_SVG = re.compile(r"data:image/svg\+xml;base64,([A-Za-z0-9+/=]+)")
 FOUR_DIGITS = re.compile(r"(?<![\w.,\u00a0])\d{4}(?!\w|[.,\u00a0]\d)")
-# A year in a citation ("Parker et al. 2017", "Parker mfl. (2017)", "Korn & Graubard 1998"),
-# which may coincide with a municipality number but is not one.
+# A year in a citation ("Parker et al. 2017", "Parker mfl. (2017)", "Korn & Graubard 1998",
+# "Lumley, T. (2004)" in a reference list), which may coincide with a municipality number but
+# is not one.
 CITATION_YEAR = re.compile(
-    r"(?:et al\.|mfl\.|& [A-ZÆØÅ][\wæøå-]+|[A-ZÆØÅ][\wæøå-]+,)[\s\u00a0]+\(?(\d{4})\)?"
+    r"(?:et al\.|mfl\.|& [A-ZÆØÅ][\wæøå-]+|[A-ZÆØÅ][\wæøå-]+,(?: [A-ZÆØÅ]\.)*)"
+    r"[\s\u00a0]+\(?(\d{4})\)?"
 )
+
+
+# A report's series number ("AFI-rapport 2020:09", "2026:1"): a year and a number, never a
+# municipality number.
+REPORT_NUMBER = re.compile(r"(?<![\w.,])\d{4}:\d+\b")
 
 
 @dataclass(frozen=True)
@@ -144,7 +151,7 @@ def scan_text(text: str, secrets: Secrets) -> list[str]:
     # the column and row checks cover them)
     found += [
         f"municipality number '{number}'"
-        for number in set(FOUR_DIGITS.findall(CITATION_YEAR.sub(" ", text)))
+        for number in set(FOUR_DIGITS.findall(CITATION_YEAR.sub(" ", REPORT_NUMBER.sub(" ", text))))
         if number in secrets.numbers and number not in secrets.waves
     ]
     text = re.sub(r"\s+", " ", text)  # a label run over two lines of a page is still one

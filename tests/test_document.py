@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 from navpartner.claims import FAILS, HOLDS, INCONCLUSIVE
 from navpartner.document import typeset
+from navpartner.document.authored import RESULTS, read_index
 from navpartner.document.blocks import Heading, Paragraph, Table, Title
 from navpartner.document.report import with_flags
 from navpartner.publish.labels import Labels
@@ -65,8 +66,11 @@ def test_pdf_has_every_chapter_the_claims_and_the_stamp_on_every_page(project, f
     themes = [labels.theme(theme) for theme in config["publication"]["themes"]]
     positions = [text.index(theme, text.index("Sammendrag") + 1) for theme in themes]
     assert positions == sorted(positions)  # chapters in the configured order
-    # each chapter (its heading, then its intro) ends with its answer distributions
-    starts = [text.index(f"{theme} Kapitlet tar for seg") for theme in themes]
+    # each chapter (numbered after the evaluator's chapters before it, report/index.yaml)
+    # ends with its answer distributions
+    before = read_index(project / "report")["main"].index(RESULTS)
+    body = text.index("Leserveiledning", text.index("Sammendrag", text.index("Tabeller")))
+    starts = [text.index(f"{before + i} {theme} ", body) for i, theme in enumerate(themes, 1)]
     ends = [*starts[1:], text.rindex("Vedlegg A: Metode")]
     for theme, start, end in zip(themes, starts, ends, strict=True):
         assert f"Svarfordeling, {theme}, etter år" in text[start:end], theme
@@ -236,3 +240,57 @@ def test_no_sentence_calls_a_change_uncertain_beside_an_interval_excluding_zero_
     text = re.sub(r"<[^>]+>", " ", html.split("<body", 1)[1])
     assert "ikke statistisk sikker" in text  # the default data have changes that are not clear
     assert unexplained_uncertainty(text) == []
+@pytest.mark.slow
+@needs_poppler
+def test_a_planted_verdict_change_is_listed_in_the_review_appendix_or_stops(
+    project, full_run, config, tmp_path
+):
+    """The default chapters, their lock saying the claim under a sentence of the team
+    chapter held no longer: the sentence is listed with file, line, before and after; under
+    strict_prose the report stops naming the file and line."""
+    import yaml
+    from navpartner.document.authored import ProseError
+    from navpartner.document.report import write_document
+
+    prose = tmp_path / "report"
+    shutil.copytree(project / "report", prose)
+    lock_path = prose / "nb" / "approved.lock.yaml"
+    lock = yaml.safe_load(lock_path.read_text(encoding="utf-8"))
+    entry = lock["nb/team.md"]["claim team_om_lag_80 #1"]
+    assert entry["verdict"] == HOLDS
+    entry["verdict"] = FAILS  # what the author approved before the (planted) new wave
+    lock_path.write_text(yaml.safe_dump(lock, allow_unicode=True), encoding="utf-8")
+    results = project / "results"
+    inputs = dict(
+        published=str(results / "tables/indicators.csv"),
+        estimates=str(results / "estimates/indicators.parquet"),
+        changes=str(results / "tables/changes.csv"),
+        claims=str(results / "tables/claims.csv"),
+        contrasts=str(results / "estimates/contrasts.parquet"),
+        estimate_audits=sorted(str(p) for p in (results / "estimates").glob("*.audit.json")),
+        harmonise_audits=sorted(str(p) for p in (results / "harmonised").glob("*.audit.json")),
+        diagnostics=str(results / "weights/diagnostics.csv"),
+        models=sorted(str(p) for p in (results / "models").glob("*.csv")),
+        figures=sorted(str(p) for p in (results / "figures").glob("*.svg")),
+        pdf=str(tmp_path / "r.pdf"),
+        html=str(tmp_path / "r.html"),
+        prose=str(prose),
+    )
+    write_document(config, **inputs)
+    appendix = flat(pdf_pages(tmp_path / "r.pdf")[-1])
+    line = next(
+        number
+        for number, text in enumerate(
+            (prose / "nb" / "team.md").read_text(encoding="utf-8").splitlines(), start=1
+        )
+        if "claim team_om_lag_80" in text
+    )
+    assert "Setninger til ny gjennomlesning" in appendix
+    assert "report/nb/" in appendix and f"team.md {line} " in appendix
+    assert "{{ claim team_om_lag_80 }}" in appendix
+    assert "holder ikke holder" in appendix  # approved, now
+
+    strict = copy.deepcopy(config)
+    strict["publication"]["strict_prose"] = True
+    with pytest.raises(ProseError, match=rf"team.md: line {line} - 1 referenced"):
+        write_document(strict, **inputs)

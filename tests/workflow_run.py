@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-PROJECT_FILES = ["Snakefile", "config.yaml", "workflow", "data_raw", "profiles"]
+PROJECT_FILES = ["Snakefile", "config.yaml", "workflow", "data_raw", "profiles", "report"]
 
 
 def copy_project(root: Path, copy: Path) -> Path:

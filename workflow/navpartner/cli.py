@@ -358,8 +358,21 @@ def _add_document_commands(commands) -> None:
         "--association-tests",
         help="association tests CSV (with the contrasts: the family of tests)",
     )
+    document.add_argument("--prose", help="folder of the evaluator's chapters (report/)")
     document.add_argument("--pdf", required=True)
     document.add_argument("--html", required=True)
+
+    approve = commands.add_parser(
+        "approve-prose",
+        help="record, after re-reading, what each reference of the chapters now says",
+    )
+    approve.add_argument("--config", default="results/config/effective.yaml")
+    approve.add_argument("--prose", default="report", help="folder of the chapters")
+    approve.add_argument("--published", default="results/tables/indicators.csv")
+    approve.add_argument("--estimates", default="results/estimates/indicators.parquet")
+    approve.add_argument("--changes", default="results/tables/changes.csv")
+    approve.add_argument("--claims", default="results/tables/claims.csv")
+    approve.add_argument("--contrasts", default="results/estimates/contrasts.parquet")
 
 
 def _add_replicate_commands(commands) -> None:
@@ -712,6 +725,23 @@ def _claims(args) -> int:
     return 0
 
 
+def _approve_prose(args) -> int:
+    from navpartner.config import read_config
+    from navpartner.document.report import approve_prose
+
+    for path in approve_prose(
+        read_config(args.config),
+        args.prose,
+        published=args.published,
+        estimates=args.estimates,
+        changes=args.changes,
+        claims=args.claims,
+        contrasts=args.contrasts,
+    ):
+        log.info("wrote %s", path)
+    return 0
+
+
 def _document(args) -> int:
     from navpartner.config import read_config
     from navpartner.document.report import write_document
@@ -733,6 +763,7 @@ def _document(args) -> int:
         response_rates=args.response_rates,
         representativity=args.representativity,
         association_tests=args.association_tests,
+        prose=args.prose,
     )
     log.info("wrote %s and %s", args.pdf, args.html)
     return 0
@@ -793,6 +824,7 @@ COMMANDS = {
     "publish-models": _publish_models,
     "claims": _claims,
     "document": _document,
+    "approve-prose": _approve_prose,
     "manifest": _manifest,
     "crosstab": _crosstab,
 }

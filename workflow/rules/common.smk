@@ -5,6 +5,7 @@ import functools
 import json
 import shutil
 import tempfile
+from pathlib import Path
 
 from navpartner.audit import manifest_problems
 from navpartner.config.check import record_check
@@ -309,6 +310,23 @@ def get_document_figures():
         + [f"distribution_{theme}" for theme in config["publication"]["themes"]]
     )
     return [f"results/figures/{name}.svg" for name in names]
+
+
+def get_prose_files():
+    """The evaluator's chapters, their index and locks (report/): an edit remakes the report."""
+    folder = Path("report")
+    files = [
+        folder / "index.yaml",
+        *folder.glob("*/*.md"),
+        *folder.glob("*/*.lock.yaml"),
+    ]
+    return sorted(str(path) for path in files if path.is_file())
+
+
+def get_prose_folder(wildcards, input):
+    """The folder of the evaluator's chapters, from its index among the inputs ("" if none)."""
+    index = [Path(path) for path in input.prose if Path(path).name == "index.yaml"]
+    return str(index[0].parent) if index else ""
 
 
 def is_synthetic_input():

@@ -44,6 +44,7 @@ rule report_document:
         diagnostics="results/weights/diagnostics.csv",
         models=get_model_tables(),
         figures=get_document_figures(),
+        prose=get_prose_files(),
         config=get_config_part("all"),
     output:
         pdf=report(
@@ -64,6 +65,9 @@ rule report_document:
     resources:
         mem_mb=1000,
         runtime=10,
+    params:
+        # the evaluator's chapters where the project has them (else the generated report)
+        prose=get_prose_folder,
     shell:
         "navpartner document --config {input.config:q} --published {input.published:q}"
         " --estimates {input.estimates:q}"
@@ -74,4 +78,4 @@ rule report_document:
         " --estimate-audits {input.estimate_audits:q}"
         " --harmonise-audits {input.harmonise_audits:q}"
         " --diagnostics {input.diagnostics:q} --models {input.models:q}"
-        " --figures {input.figures:q} --pdf {output.pdf:q} --html {output.html:q} 2> {log:q}"
+        " --figures {input.figures:q} --prose {params.prose:q} --pdf {output.pdf:q} --html {output.html:q} 2> {log:q}"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 
+from navpartner.config.schema import _read_schema
 from navpartner.errors import ConfigError
 from navpartner.yamlfile import read_yaml
 
@@ -13,8 +14,28 @@ def merged_config(base: dict, overrides: dict) -> dict:
     """`overrides` (the overlays and --config values) merged over config.yaml (`base`) key by
     key, as Snakemake's `configfile:` directive merges them; `base` is left as it was."""
     merged = copy.deepcopy(base)
-    _merge_into(merged, overrides)
+    _merge_into(merged, _typed(overrides, _read_schema()))
     return merged
+
+
+# Snakemake reads a --config value given as a mapping (`publication={strict_prose: true}`) with
+# YAML's base loader, which leaves every value inside it as text: a boolean or integer the
+# schema asks for is read back from its text (any other text is left to the schema to refuse).
+SCALARS = {
+    "boolean": {"true": True, "false": False}.get,
+    "integer": lambda text: int(text) if text.lstrip("-").isdigit() else None,
+}
+
+
+def _typed(value, schema: dict):
+    if isinstance(value, dict):
+        properties = schema.get("properties", {})
+        return {key: _typed(item, properties.get(key, {})) for key, item in value.items()}
+    read = SCALARS.get(schema.get("type"))
+    if isinstance(value, str) and read is not None:
+        typed = read(value)
+        return value if typed is None else typed
+    return value
 
 
 def _merge_into(target: dict, overrides: dict) -> None:

@@ -68,3 +68,19 @@ class Together:
 @dataclass(frozen=True)
 class PageBreak:
     pass
+
+
+@dataclass(frozen=True)
+class Numbering:
+    """From here on, chapters are numbered (on) or not (off): the front matter and the
+    appendices are not."""
+
+    on: bool
+
+
+@dataclass(frozen=True)
+class FigureList:
+    """A list of the document's figures (kind "image") or tables (kind "table")."""
+
+    heading: str
+    kind: str

@@ -11,9 +11,10 @@ from importlib import metadata
 from pathlib import Path
 
 import pandas as pd
+import yaml
 
 from navpartner.config.schema import with_string_keys
-from navpartner.document import content, typeset, webpage
+from navpartner.document import authored, content, matter, typeset, webpage
 from navpartner.errors import InputError
 from navpartner.io import sha256_of, write_atomically, write_text
 from navpartner.publish.labels import Labels, is_synthetic
@@ -53,7 +54,10 @@ def write_document(
     response_rates: str | None = None,
     representativity: str | None = None,
     association_tests: str | None = None,
+    prose: str | None = None,
 ) -> None:
+    """`prose`: the folder of the evaluator's chapters (report/); without it the report is
+    the generated one alone."""
     inputs = [
         published,
         estimates,
@@ -99,7 +103,11 @@ def write_document(
     )
     labels = Labels(config)
     stamp = labels.text("synthetic") if sources.synthetic_label else ""
-    blocks = content.build(config, sources)
+    if prose:
+        strict = config["publication"].get("strict_prose", False)
+        blocks = matter.build(config, sources, Path(prose), strict)
+    else:
+        blocks = content.build(config, sources)
     source = typeset.typst_source(blocks, labels.language, stamp)
     # Typst lets go of the interpreter while it typesets: the web page is made meanwhile.
     with ThreadPoolExecutor(max_workers=1) as typesetting:
@@ -107,6 +115,53 @@ def write_document(
         page = webpage.webpage(blocks, labels.language, stamp)
         write_atomically(pdf, lambda tmp: Path(tmp).write_bytes(document.result()))
     write_text(page, html)
+
+
+LOCK_HEADER = "# What the author last approved per reference (navpartner approve-prose).\n"
+
+
+def approve_prose(
+    config: dict,
+    folder: str,
+    *,
+    published: str,
+    estimates: str,
+    changes: str,
+    claims: str,
+    contrasts: str,
+) -> list[str]:
+    """Rewrite each language's lock (report/<language>/approved.lock.yaml) with what the
+    references now say: the author has re-read the sentences. Returns the locks written."""
+    sources = content.Sources(
+        published=_plain_strings(
+            with_flags(read_published(published), pd.read_parquet(estimates), config)
+        ),
+        changes=_plain_strings(read_published(changes)),
+        claims=pd.read_csv(claims),
+        contrasts=_plain_strings(_read_table(contrasts)),
+        estimate_audits=[],
+        harmonise_audits=[],
+        diagnostics=pd.DataFrame(),
+        models={},
+        figures=Path(folder),
+        checksums={},
+        config_fingerprint="",
+        packages={},
+    )
+    written = []
+    for language in sorted(p.name for p in Path(folder).iterdir() if p.is_dir()):
+        in_language = {**config, "publication": {**config["publication"], "language": language}}
+        write = content.Writer(in_language)
+        themes = content._themes(config)
+        parts = list(authored.read_parts(Path(folder), language, themes).values())
+        resolver = authored.Resolver(
+            in_language, sources, write, {p.name for p in parts} | {*themes}
+        )
+        lock = authored.lock_content(parts, authored.resolve_all(parts, resolver))
+        path = Path(folder) / language / authored.LOCK
+        write_text(LOCK_HEADER + yaml.safe_dump(lock, allow_unicode=True, sort_keys=True), path)
+        written.append(str(path))
+    return written
 
 
 def with_flags(published: pd.DataFrame, estimates: pd.DataFrame, config: dict) -> pd.DataFrame:

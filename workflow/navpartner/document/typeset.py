@@ -14,7 +14,9 @@ from navpartner.document.blocks import (
     Bullets,
     Contents,
     Figure,
+    FigureList,
     Heading,
+    Numbering,
     Paragraph,
     Table,
     Title,
@@ -115,6 +117,13 @@ def _block(block) -> str:
     if isinstance(block, Together):
         inner = "\n".join(_block(part) for part in block.blocks)
         return f"#block(breakable: false, width: 100%)[\n{inner}\n]"
+    if isinstance(block, Numbering):
+        return f"#set heading(numbering: {_s('1.1') if block.on else 'none'})"
+    if isinstance(block, FigureList):
+        return (
+            f"#heading(level: 2, outlined: false, {_s(block.heading)})\n"
+            f"#outline(title: none, target: figure.where(kind: {block.kind}))"
+        )
     raise TypeError(f"no Typst form for {type(block).__name__}")
 
 

@@ -10,7 +10,9 @@ from navpartner.document.blocks import (
     Bullets,
     Contents,
     Figure,
+    FigureList,
     Heading,
+    Numbering,
     Paragraph,
     Table,
     Title,
@@ -112,6 +114,8 @@ def _block(block) -> str:
         return _table(block)
     if isinstance(block, Together):
         return "\n".join(_block(part) for part in block.blocks)
+    if isinstance(block, (Numbering, FigureList)):
+        return ""  # the page has no page numbers to list, and numbers no chapters
     raise TypeError(f"no HTML form for {type(block).__name__}")
 
 
