@@ -195,7 +195,10 @@ def get_theme_publication(theme):
     outputs = []
     for name in theme_indicators(config, theme):
         shown = LABELS.indicator(name)
-        place = {"category": category, "subcategory": LABELS.report_subcategory(theme, name)}
+        place = {
+            "category": category,
+            "subcategory": LABELS.report_subcategory(theme, name),
+        }
         outputs += [
             f"results/tables/{name}.csv",
             f"results/tables/{name}.xlsx",
