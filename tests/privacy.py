@@ -27,10 +27,12 @@ CAPTION = re.compile(r'"caption": "((?:[^"\\]|\\.)*)"')
 TOKEN = re.compile(r"[A-Za-z0-9_-]+")
 DATA_SVG = re.compile(r"data:image/svg\+xml;base64,([A-Za-z0-9+/=]+)")
 FOUR_DIGITS = re.compile(r"(?<![\w.,\u00a0])\d{4}(?!\w|[.,\u00a0]\d)")
-# A year in a citation ("Parker et al. 2017", "Parker mfl. (2017)", "Korn & Graubard 1998"),
-# which may coincide with a municipality number but is not one.
+# A year in a citation ("Parker et al. 2017", "Parker mfl. (2017)", "Korn & Graubard 1998")
+# or a report's number ("AFI-rapport 2020:09"), which may coincide with a municipality number
+# but is not one.
 CITATION_YEAR = re.compile(
     r"(?:et al\.|mfl\.|& [A-ZÆØÅ][\wæøå-]+|[A-ZÆØÅ][\wæøå-]+,)[\s\u00a0]+\(?(\d{4})\)?"
+    r"|(?:rapport|report)[\s\u00a0]+\d{4}:\d{2}(?!\d)"
 )
 
 
@@ -147,6 +149,7 @@ def scan_text(text: str, secrets: Secrets) -> list[str]:
         for number in set(FOUR_DIGITS.findall(CITATION_YEAR.sub(" ", text)))
         if number in secrets.numbers and number not in secrets.waves
     ]
+    text = " ".join(text.split())  # a label broken over two lines of a page is still a label
     for label in secrets.labels:
         text = text.replace(label, " ")
     words = set(re.findall(r"[A-ZÆØÅ][\wæøåÆØÅ-]*(?: [A-ZÆØÅ][\wæøåÆØÅ-]*)?", text))
