@@ -14,6 +14,7 @@ from navpartner.claims import (
     FAILS,
     HOLDS,
     INCONCLUSIVE,
+    NOT_TESTABLE,
     benjamini_hochberg,
     evaluate_claims,
 )
@@ -242,9 +243,65 @@ def test_benjamini_hochberg_matches_r():
 
 
 def test_the_default_claims_cover_the_published_statements(config):
+    """The op-ed's 22 statements (DOMAIN.md), each tested on the items it rests on."""
     tests = [claim["test"] for claim in config["claims"]["statements"].values()]
-    assert len(tests) == 10
+    assert len(tests) == 22
     assert {test["form"] for test in tests} == {"level", "change", "difference"}
+    items = {config["indicators"][test["indicator"]]["item"] for test in tests}
+    for item in [
+        "teammal_klare",
+        "fornoyd_teamarbeid",
+        "tettere_samarbeid",
+        "fremmer_samarbeid",
+        "loser_oppgaver",
+        "tilpassede_tjenester",
+        "sosiale_tjenester_ivaretatt",
+    ]:
+        assert item in items, item
+    tested_roles = {
+        role
+        for test in tests
+        for role in config["indicators"][test["indicator"]]["respondents"]["role"]
+    }
+    assert tested_roles == {"veileder", "kontorleder", "radmann", "ordforer"}
+    source = config["claims"]["source"]["nb"]
+    assert "Fornøyde med partnerskapet" in source and "AFI-rapport 2020:09" in source
+
+
+def test_an_untestable_statement_is_listed_with_its_reason(config):
+    changed = claims_config(
+        config, level={"form": "level", "indicator": "adm_merarbeid", "wave": 2019, "above": 50}
+    )
+    changed["claims"]["statements"]["no_item"] = {
+        "statement": {"nb": "Uten spørsmål.", "en": "Without a question."},
+        "untestable": "no_question",
+    }
+    check_config(changed)
+    rows = [estimate("adm_merarbeid", 2019, 0.56, half=0.03)]
+    table = evaluate_claims(changed, pd.DataFrame(rows), pd.DataFrame(NO_CONTRASTS))
+    assert list(table["claim"]) == ["level", "no_item"]
+    assert list(table["verdict"]) == [HOLDS, NOT_TESTABLE]
+    assert table.at[1, "reason"] == "no_question"
+    assert table.loc[1, ["estimate", "ci_low", "p_adjusted"]].isna().all()
+
+
+@pytest.mark.parametrize(
+    "spec",
+    [
+        {"statement": {"nb": "x", "en": "x"}},
+        {
+            "statement": {"nb": "x", "en": "x"},
+            "untestable": "no_question",
+            "test": {"form": "level", "indicator": "adm_merarbeid", "wave": 2019, "above": 50},
+        },
+        {"statement": {"nb": "x", "en": "x"}, "untestable": "unclear"},
+    ],
+)
+def test_a_claim_takes_either_a_test_or_why_it_has_none(config, spec):
+    broken = copy.deepcopy(config)
+    broken["claims"]["statements"] = {"bad": spec}
+    with pytest.raises(ConfigError, match=r"claims\.statements\.bad"):
+        check_config(broken)
 
 
 @pytest.mark.parametrize(

@@ -99,7 +99,7 @@ def test_wave_spec_applies_wave_defaults_and_item_overrides(config):
     assert spec.items["likeverdig"].dont_know == (8.0,)
     assert spec.items["likeverdig"].missing == (9.0,)
     assert spec.background["role"].codes == {1.0: "kontorleder", 2.0: "veileder"}
-    assert spec.absent == ("teammal_klare",)
+    assert spec.absent == ("teammal_klare", "fornoyd_teamarbeid", "tettere_samarbeid")
     with pytest.raises(ConfigError, match="no survey 'kontor' with wave '2015'"):
         wave_spec(config, "kontor", 2015)
 

@@ -17,7 +17,9 @@ from navpartner.synth.newwave import derive_wave
 EXPECTED_ITEMS = {
     "team_blandet": {"source": "team_blandet", "codes": {1: 1, 2: 0}},
     "andre_parts_oppgaver": {"source": "andre_oppgaver"},
+    "fornoyd_teamarbeid": {"source": "fornoyd_team"},
     "samarbeid_kommunale_tjenester": {"source": "samarb_kommunale"},
+    "tettere_samarbeid": {"source": "tettere_samarb"},
     "likeverdig": {"source": "partnerskap_likeverdig"},
     "statlig_dominans": {"source": "statlig_dominans", "reverse": True},
     "adm_merarbeid": {"source": "adm_merarbeid"},
@@ -70,7 +72,7 @@ def test_drafted_wave_harmonises_to_the_source_waves_answers(config, root, new_w
             config, "kontor", wave, str(files[wave]), str(tmp_path / f"{wave}.json"), root=root
         )
     before, after = (pd.read_parquet(files[w]).set_index("respondent_id") for w in (2019, 2023))
-    assert len(after) == len(before) == 4656
+    assert len(after) == len(before) == 4678
     after = after.loc[before.index]
     for item in EXPECTED_ITEMS:
         pd.testing.assert_series_equal(after[item], before[item], check_names=False)

@@ -184,11 +184,21 @@ def test_survey_contrasts_pair_indicators_sharing_theme_and_item(config):
     result = survey_contrasts(config, pd.concat(rows, ignore_index=True))
     pairs = set(zip(result["indicator_reference"], result["indicator"], strict=True))
     assert pairs == {
+        ("samarbeid_kommunale_tjenester", "samarbeid_kommunale_radmenn"),
+        ("samarbeid_kommunale_tjenester", "samarbeid_kommunale_ordforere"),
+        ("samarbeid_kommunale_tjenester", "samarbeid_kommunale_kommunene"),
         ("likeverdig_radmenn", "likeverdig_kontorledere"),
         ("statlig_dominans_radmenn", "statlig_dominans_kontorledere"),
         ("flere_i_arbeid_radmenn", "flere_i_arbeid"),
-    }
-    assert (result["survey"] == "kontor").all()
+        ("flere_i_arbeid_ordforere", "flere_i_arbeid"),
+        ("tilpassede_tjenester_radmenn", "tilpassede_tjenester"),
+        ("tilpassede_tjenester_ordforere", "tilpassede_tjenester"),
+        ("sosiale_tjenester_radmenn", "sosiale_tjenester_ivaretatt"),
+        ("sosiale_tjenester_ordforere", "sosiale_tjenester_ivaretatt"),
+    }  # the one listed first in config.yaml is the reference
+    surveys = {name: spec["survey"] for name, spec in config["indicators"].items()}
+    assert (result["survey"] == result["indicator"].map(surveys)).all()
+    assert (result["survey"] != result["indicator_reference"].map(surveys)).all()
     assert (result["reference"] == result["group"]).all()
 
 

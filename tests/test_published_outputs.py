@@ -75,9 +75,17 @@ def test_the_scan_finds_what_it_looks_for(project, full_run, config, tmp_path):
     assert findings(html, found) == [f"municipality number '{number}'"]
     assert findings(svg, found) == [f"municipality name '{name}'"]
     assert findings(xlsx, found) == [f"identifier '{respondent}'"]
-    cited = tmp_path / "cited.html"  # 2017 and 2004 are also municipality numbers
-    cited.write_text("<p>(Parker mfl. 2017; Lumley, 2004) i 2017: 40 %</p>", encoding="utf-8")
+    cited = tmp_path / "cited.html"  # 2017, 2004 and 2020 are also municipality numbers
+    cited.write_text(
+        "<p>(Parker mfl. 2017; Lumley, 2004; AFI-rapport 2020:09) i 2017: 40 %</p>",
+        encoding="utf-8",
+    )
     assert findings(cited, found) == ["municipality number '2017'"]
+    cited.write_text("<p>AFI-rapport 2020:09; kommune 2020:09</p>", encoding="utf-8")
+    assert findings(cited, found) == ["municipality number '2020'"]
+    broken = tmp_path / "broken.html"  # a region's label over two lines, then a municipality
+    broken.write_text("<p>høyest blant Oslo\nog Viken; lavest i Oslo</p>", encoding="utf-8")
+    assert findings(broken, found) == ["municipality name 'Oslo'"]
 
 
 def test_publication_is_byte_identical_when_run_again(project, full_run):

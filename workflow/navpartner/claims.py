@@ -14,6 +14,8 @@ A direction holds when the contrast points that way and its FDR-adjusted p is be
 1 - confidence_level, fails when it points the other way at that level, and is otherwise
 inconclusive. Any claim is inconclusive where an estimate it rests on is missing, rests on
 fewer respondents than publication.min_cell_size, or carries a reliability flag.
+A claim configured as `untestable` (no item bears on it) is listed as not testable, with the
+reason, so that the register still holds every statement.
 
 Only the estimates tables are read (never respondent rows).
 """
@@ -27,6 +29,7 @@ from scipy import special
 from navpartner.errors import InputError
 
 HOLDS, FAILS, INCONCLUSIVE = "holds", "does_not_hold", "inconclusive"
+NOT_TESTABLE = "not_testable"
 COLUMNS = [
     "claim",
     "form",
@@ -70,6 +73,8 @@ def evaluate_claims(
     context = _Context(config, _published_interval(config, indicators), contrasts)
     rows = [
         context.evaluate(name, spec["test"])
+        if "test" in spec
+        else {"claim": name, "verdict": NOT_TESTABLE, "reason": spec["untestable"]}
         for name, spec in config["claims"]["statements"].items()
     ]
     table = _adjust_derived(pd.DataFrame(rows), contrasts, association_p, context)

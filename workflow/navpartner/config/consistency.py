@@ -69,7 +69,8 @@ def check_consistency(config: dict, source: str = "config") -> None:
     problems += _publication_problems(config)
     problems += _findings_problems(config)
     for name, claim in config.get("claims", {}).get("statements", {}).items():
-        problems += _claim_problems(config, f"claims.statements.{name}.test", claim["test"])
+        if "test" in claim:
+            problems += _claim_problems(config, f"claims.statements.{name}.test", claim["test"])
     problems += _bootstrap_problems(config["estimation"])
     problems += _synonym_problems(config)
     if problems:

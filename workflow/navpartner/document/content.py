@@ -190,10 +190,12 @@ def _claims_table(config: dict, claims: pd.DataFrame, write: Writer) -> Table:
         verdict = write(f"report.verdict_{row.verdict}")
         if row.verdict == "inconclusive":
             verdict += f" ({write(f'report.reason_{row.reason}')})"
+        if row.verdict == "not_testable":
+            verdict += f": {write(f'report.reason_{row.reason}')}"
         rows.append(
             [
                 spec["statement"][write.labels.language],
-                _claim_test(config, spec["test"], write),
+                _claim_test(config, spec["test"], write) if "test" in spec else "–",
                 _claim_evidence(row, write),
                 verdict,
             ]

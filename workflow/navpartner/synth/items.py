@@ -79,10 +79,25 @@ ITEMS = {
             only_in_mixed_teams=True,
         ),
         Item(
+            "fornoyd_teamarbeid",
+            "agree",
+            "Jeg er fornøyd med å arbeide i team med både statlig og kommunalt ansatte.",
+            ("veileder",),
+            waves=(2019,),
+            only_in_mixed_teams=True,
+        ),
+        Item(
             "samarbeid_kommunale_tjenester",
             "agree",
             "Samarbeidet mellom Nav-kontoret og andre kommunale tjenester fungerer godt.",
             ("veileder", "kontorleder", "radmann", "ordforer"),
+        ),
+        Item(
+            "tettere_samarbeid",
+            "agree",
+            "Jeg ønsker et tettere samarbeid med andre kommunale tjenester.",
+            ("veileder",),
+            waves=(2019,),
         ),
         Item(
             "likeverdig",
@@ -125,6 +140,18 @@ ITEMS = {
             "agree",
             "De sosiale tjenestene i Nav-kontoret blir godt ivaretatt.",
             ("kontorleder", "radmann", "ordforer"),
+        ),
+        Item(
+            "fremmer_samarbeid",
+            "agree",
+            "Partnerskapet fremmer samarbeidet mellom stat og kommune.",
+            ("radmann", "ordforer"),
+        ),
+        Item(
+            "loser_oppgaver",
+            "agree",
+            "Partnerskapet hjelper Nav-kontoret med å løse oppgavene sine.",
+            ("radmann", "ordforer"),
         ),
     ]
 }

@@ -6,7 +6,7 @@ The waves differ the way real ones do, so that harmonisation is real work:
 - "vet ikke" is 8 (2011) or 6 (2019), "ikke besvart" 9 or 99, declared as SPSS user-missing;
 - role and employer codes are ordered differently; 2011 stores municipality numbers as
   numbers (leading zero lost) and ids as running numbers;
-- "teammal_klare" was asked only in 2019.
+- "teammal_klare", "fornoyd_teamarbeid" and "tettere_samarbeid" were asked only in 2019.
 """
 
 from __future__ import annotations
@@ -106,7 +106,9 @@ LAYOUTS = {
             "team_blandet": "team_blandet",
             "andre_parts_oppgaver": "andre_oppgaver",
             "teammal_klare": "teammaal",
+            "fornoyd_teamarbeid": "fornoyd_team",
             "samarbeid_kommunale_tjenester": "samarb_kommunale",
+            "tettere_samarbeid": "tettere_samarb",
             "likeverdig": "likeverdig",
             "statlig_dominans": "statlig_dominans",
             "adm_merarbeid": "adm_merarbeid",
@@ -135,6 +137,8 @@ LAYOUTS = {
             "flere_i_arbeid": "k7_1",
             "tilpassede_tjenester": "k7_2",
             "sosiale_tjenester_ivaretatt": "k7_3",
+            "fremmer_samarbeid": "k7_4",
+            "loser_oppgaver": "k7_5",
         },
         dont_know=8,
         no_answer=9,
@@ -159,6 +163,8 @@ LAYOUTS = {
             "flere_i_arbeid": "flere_i_arbeid",
             "tilpassede_tjenester": "tilpasset",
             "sosiale_tjenester_ivaretatt": "sosiale_tjenester",
+            "fremmer_samarbeid": "fremmer_samarb",
+            "loser_oppgaver": "loser_oppgaver",
         },
         dont_know=6,
         no_answer=99,
