@@ -169,7 +169,7 @@ def test_a_changed_verdict_under_a_sentence_is_listed_and_stops_a_strict_build(
     assert stale[0].reference.sentence == "Kronikkens anslag {{ claim team_om_lag_80 }}."
 
     with caplog.at_level(logging.WARNING):
-        matter._report_stale(stale, tmp_path, strict=False)
+        matter._report_stale(stale, strict=False)
     assert "team.md:3: {{ claim team_om_lag_80 }}" in caplog.text
     assert "before verdict holds, now verdict does_not_hold" in caplog.text
 
@@ -179,7 +179,7 @@ def test_a_changed_verdict_under_a_sentence_is_listed_and_stops_a_strict_build(
     assert rows[1][3:] == ["ned, bare uten justering", "ned, klar etter justering"]
 
     with pytest.raises(authored.ProseError, match=r"team.md: line 3 - 2 referenced"):
-        matter._report_stale(stale, tmp_path, strict=True)
+        matter._report_stale(stale, strict=True)
 
 
 def test_a_moved_value_alone_needs_no_rereading(config, tmp_path):

@@ -39,7 +39,7 @@ def build(config: dict, sources: content.Sources, folder: Path, strict: bool) ->
     resolved = authored.resolve_all(list(parts.values()), resolver)
     lock = _read_lock(folder / language / authored.LOCK)
     stale = authored.stale_references(list(parts.values()), resolved, lock)
-    _report_stale(stale, folder, strict)
+    _report_stale(stale, strict)
 
     blocks = [
         _title(config, sources, write),
@@ -72,18 +72,18 @@ def _read_lock(path: Path) -> dict:
     return (read_yaml(path) or {}) if path.is_file() else {}
 
 
-def _report_stale(stale: list[authored.Stale], folder: Path, strict: bool) -> None:
+def _report_stale(stale: list[authored.Stale], strict: bool) -> None:
     for item in stale:
         ref = item.reference
         log.warning(
             "%s:%d: {{ %s }} changed under the sentence %r: before %s, now %s",
-            folder / ref.file, ref.line, ref.text, ref.sentence,
+            ref.file, ref.line, ref.text, ref.sentence,
             _state(item.before) or "not approved", _state(item.after),
         )  # fmt: skip
     if stale and strict:
         first = stale[0].reference
         raise authored.ProseError(
-            str(folder / first.file),
+            first.file,
             f"{len(stale)} referenced sentence(s) changed meaning or are not approved "
             f"(first: {{{{ {first.text} }}}}); re-read them, then run `navpartner approve-prose`",
             line=first.line,
