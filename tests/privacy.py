@@ -36,9 +36,9 @@ CITATION_YEAR = re.compile(
 )
 
 
-# A report's series number ("AFI-rapport 2020:09", "2026:1"): a year and a number, never a
-# municipality number.
-REPORT_NUMBER = re.compile(r"(?<![\w.,])\d{4}:\d+\b")
+# A report's series number ("AFI-rapport 2020:09", "evalueringsrapport 2026:1", "AFI report
+# 2020:09"): a year and a number after the word report, never a municipality number.
+REPORT_NUMBER = re.compile(r"(?:rapport|report)[\s\u00a0]+\d{4}:\d+\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
