@@ -8,6 +8,7 @@ document date is unset, so the same content gives the same bytes on any machine.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 from navpartner.document.blocks import (
@@ -91,6 +92,22 @@ def _s(text) -> str:
     return json.dumps(str(text), ensure_ascii=False)
 
 
+# The tallest a figure may be, with its heading, a paragraph and its caption on the same A4
+# page (text height 24.7 cm): a chart of many items is narrowed to fit rather than run off it.
+MAX_FIGURE_HEIGHT_CM = 19.0
+TEXT_WIDTH_CM = 16.6
+
+
+def _width_fitting_a_page(svg: Path) -> str:
+    """The image's width: the text width, or less where that would make it too tall."""
+    found = re.search(rb'width="([\d.]+)pt" height="([\d.]+)pt"', svg.read_bytes()[:1000])
+    if not found:
+        return "100%"
+    width, height = (float(value) for value in found.groups())
+    share = min(1.0, MAX_FIGURE_HEIGHT_CM / TEXT_WIDTH_CM * width / height)
+    return f"{100 * share:.1f}%"
+
+
 def _block(block) -> str:
     if isinstance(block, Contents):
         return (
@@ -111,7 +128,8 @@ def _block(block) -> str:
         # Floating (top or bottom of a page, or the next): the text goes on beneath rather
         # than leaving most of a page blank before a figure too tall for what is left.
         placement = "placement: auto, " if block.floating else ""
-        return f"#figure({placement}image({_s(path.as_posix())}, width: 100%){caption})"
+        width = _width_fitting_a_page(path)
+        return f"#figure({placement}image({_s(path.as_posix())}, width: {width}){caption})"
     if isinstance(block, Table):
         return _table(block)
     if isinstance(block, Together):
