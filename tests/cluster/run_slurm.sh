@@ -24,7 +24,7 @@ trap "exit 1" INT TERM
 
 copy() {  # the files a user has (what tests/workflow_run.py copies), variance by bootstrap
   mkdir -p "$1"
-  cp -r "$root"/{Snakefile,config.yaml,workflow,data_raw,profiles} "$1"/
+  cp -r "$root"/{Snakefile,config.yaml,workflow,data_raw,profiles,report} "$1"/
   find "$1" -name __pycache__ -prune -exec rm -rf {} +
   # Bootstrap variance, so the replicate chunks run as cluster jobs too (40 replicates in 2
   # chunks per survey wave keep it short).
