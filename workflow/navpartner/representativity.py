@@ -41,11 +41,15 @@ def r_indicators(
     each cell's category (labels)."""
     frame, respondents = np.asarray(frame, float), np.asarray(respondents, float)
     model = _main_effects(levels)
-    point = _indicators(frame, respondents, model, levels)
     propensity = _propensities(frame, respondents, model)
+    point = _indicators(frame, propensity, levels)
     rng = np.random.default_rng(seed)
     replicated = [
-        _indicators(frame, rng.binomial(frame.astype(np.int64), propensity), model, levels)
+        _indicators(
+            frame,
+            _propensities(frame, rng.binomial(frame.astype(np.int64), propensity), model),
+            levels,
+        )
         for _ in range(draws)
     ]
     if draws < 2:
@@ -81,9 +85,9 @@ def _propensities(frame, respondents, model, iterations=100, tolerance=1e-12) ->
     return special.expit(model @ beta)
 
 
-def _indicators(frame, respondents, model, levels) -> list[tuple[dict, float]]:
+def _indicators(frame, rho, levels) -> list[tuple[dict, float]]:
+    """The R-indicator and the partial indicators of the cells' fitted propensities."""
     total = frame.sum()
-    rho = _propensities(frame, respondents, model)
     mean = (frame * rho).sum() / total
     spread = np.sqrt((frame * (rho - mean) ** 2).sum() / (total - 1))
     rows = [({"indicator": "R", "variable": "", "category": ""}, 1 - 2 * spread)]
