@@ -38,7 +38,10 @@ try:
         effective,
         base,
         stamp=CHECK_STAMP,
-        source=" + ".join(map(str, workflow.configfiles)),
+        source=" + ".join(
+            [*map(str, workflow.configfiles)]
+            + (["--config"] if workflow.config_settings.config else [])
+        ),
     )
 except ValueError as error:
     raise WorkflowError(str(error)) from None

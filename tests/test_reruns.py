@@ -97,6 +97,14 @@ def test_a_dry_run_writes_nothing_yet_plans_the_edit(finished):
     assert not list(Path(tempfile.gettempdir()).glob("navpartner-dry-run-*"))
 
 
+@pytest.mark.parametrize("command", ["--summary", "--dag", "--rulegraph"])
+def test_a_command_that_runs_no_job_writes_nothing(finished, command):
+    before = parts_on_disk(finished)
+    result = snakemake(finished, command, "--config", "publication={language: en}")
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert parts_on_disk(finished) == before
+
+
 def test_indicator_edit_reruns_its_survey_estimates_onward(finished, config):
     edit = "indicators:\n  likeverdig_radmenn:\n    positive: [5]\n"
     jobs = planned_jobs(finished, "--configfile", overlay(finished, edit))

@@ -60,10 +60,11 @@ def get_effective_config():
 
 
 def write_part(stage, **where):
-    """Write a config part when jobs are planned (see get_config_part). A dry run (-n) writes
-    nothing under results/config/: a part that changed goes to a temporary folder instead, so
-    the plan still shows the steps it reruns."""
-    if workflow.dryrun:
+    """Write a config part when jobs are planned (see get_config_part). Only a run writes
+    under results/config/: for a dry run (-n) or a command that runs no job (--summary, --dag,
+    --report, ...) a part that changed goes to a temporary folder instead, so the plan still
+    shows the steps it reruns."""
+    if workflow.dryrun or workflow.executor_plugin is None:
         return write_config_part(
             config, CONFIG_PARTS, stage, scratch=dry_run_folder(), **where
         )
