@@ -126,3 +126,49 @@ def test_an_overlay_merges_key_by_key_and_config_yaml_stays_the_base(config):
     assert base == config  # untouched: the survey sources are checked against it
     check_survey_sources(effective, base)  # the dropped survey keeps its own source line
     assert list(effective) == list(config)  # config.yaml's order (it is meaning)
+
+
+@pytest.mark.parametrize(
+    ("override", "where", "expected"),
+    [
+        ("estimation={confidence_level: 0.9}", ("estimation", "confidence_level"), 0.9),
+        ("publication={strict_prose: true}", ("publication", "strict_prose"), True),
+        ("publication={min_cell_size: 7}", ("publication", "min_cell_size"), 7),
+        (
+            "geography={office_size: {lower_bounds: [0, 12, 30, 60]}}",
+            ("geography", "office_size", "lower_bounds"),
+            [0, 12, 30, 60],
+        ),
+        (
+            "indicators={likeverdig_radmenn: {positive: [5]}}",
+            ("indicators", "likeverdig_radmenn", "positive"),
+            [5],
+        ),
+        # text stays text where the schema allows text: a label, a size class's name
+        ("publication={language: en}", ("publication", "language"), "en"),
+        (  # YAML 1.1 would read 3000_4999 as the number 30004999
+            "indicators={likeverdig_radmenn: {respondents: {size_class: [3000_4999]}}}",
+            ("indicators", "likeverdig_radmenn", "respondents", "size_class"),
+            ["3000_4999"],
+        ),
+    ],
+)
+def test_a_command_line_value_is_read_as_the_schema_types_it(config, override, where, expected):
+    """Snakemake's --config leaves every value inside a mapping as text (YAML's base loader);
+    the numbers and booleans the schema asks for are read back from it."""
+    from snakemake.cli import parse_config
+
+    effective = merged_config(config, parse_config([override]))
+    for key in where:
+        effective = effective[key]
+    assert effective == expected and type(effective) is type(expected)
+    check_config(merged_config(config, parse_config([override])))
+
+
+@pytest.mark.parametrize("text", [".nan", "nan", ".inf", "1e400", "ja", "0,9"])
+def test_a_command_line_value_that_is_no_number_is_refused_naming_its_key(config, text):
+    from snakemake.cli import parse_config
+
+    effective = merged_config(config, parse_config([f"estimation={{confidence_level: {text}}}"]))
+    with pytest.raises(ConfigError, match=r"estimation\.confidence_level"):
+        check_config(effective)
