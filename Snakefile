@@ -1,4 +1,6 @@
 # navpartner: raw survey files -> harmonised data -> weights -> indicators -> report.
+import sys
+
 from snakemake.utils import min_version
 
 from navpartner.config.check import check_effective_config
@@ -16,7 +18,7 @@ report: "workflow/report/workflow.rst"
 # the misspelt key and where) and the rules that span several keys (both skipped for a config
 # that passed them before: results/config/checked.sha256, recorded by a run, not by a dry
 # run), then where the input paths lead.
-# The project's named errors (ValueError) are shown as they are, without a stack.
+# The project's named errors (ValueError) are shown as they are, one line without a stack.
 #
 # config.yaml is read once, here, by the strict libyaml reader, not by a `configfile:`
 # directive too (Snakemake's reader is pure Python: a tenth of a second of every start).
@@ -44,7 +46,7 @@ try:
         ),
     )
 except ValueError as error:
-    raise WorkflowError(str(error)) from None
+    sys.exit(f"Error: {error}")  # one line: no WorkflowError's frame under it
 config.clear()
 config.update(effective)
 
