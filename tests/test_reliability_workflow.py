@@ -111,6 +111,7 @@ def test_no_report_from_outputs_of_other_inputs(project, full_run, tmp_path, cha
     terminal = result.stdout + result.stderr
     assert result.returncode != 0
     assert "no report" in terminal and f"{named} " in terminal, terminal[-3000:]
+    assert "Traceback" not in terminal, terminal[-3000:]
     assert not (copy / "stale.html").exists()
 
 
