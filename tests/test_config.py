@@ -165,6 +165,7 @@ def test_a_command_line_value_is_read_as_the_schema_types_it(config, override, w
     check_config(merged_config(config, parse_config([override])))
 
 
+@pytest.mark.bad_input
 @pytest.mark.parametrize("text", [".nan", "nan", ".inf", "1e400", "ja", "0,9"])
 def test_a_command_line_value_that_is_no_number_is_refused_naming_its_key(config, text):
     from snakemake.cli import parse_config

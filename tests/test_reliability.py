@@ -383,6 +383,37 @@ def test_margins_of_another_wave_stop_naming_the_line(config, kommune_2011, proj
 
 
 @pytest.mark.bad_input
+def test_office_margins_below_their_respondents_stop_before_anything_is_written(
+    config, root, project
+):
+    """The office survey's margins are not checked against a frame: a cell that counts fewer
+    staff than answered in it stops the weighting naming its line, and nothing is written (the
+    weights once were, before the R-indicator's check failed)."""
+    margins = "data_raw/margins/kontor_2019.csv"
+    text = (project / margins).read_text(encoding="utf-8")
+    line = line_of(text, "kontorleder,kommune,agder_og_sor_ostlandet,10_24,")
+    lines = text.splitlines(keepends=True)
+    lines[line - 1] = "kontorleder,kommune,agder_og_sor_ostlandet,10_24,0\n"
+    (project / margins).write_text("".join(lines), encoding="utf-8")
+    outputs = project / "weights"
+    harmonise_survey_wave(
+        config, "kontor", 2019, str(outputs / "h.parquet"), str(outputs / "h.json"), root=root
+    )
+    written = sorted(outputs.iterdir())
+    with pytest.raises(InputError) as error:
+        weight_survey_wave(
+            *(config, "kontor", 2019, str(outputs / "h.parquet"), margins),
+            *(str(outputs / name) for name in ("w.parquet", "d.csv", "a.json")),
+            root=project,
+            representativity=str(outputs / "r.csv"),
+        )
+    message = str(error.value)
+    assert message.startswith(f"{margins}: kontor 2019: variable 'count' line {line} -"), message
+    assert "more respondents than the frame counts" in message and "'10_24'" in message
+    assert sorted(outputs.iterdir()) == written
+
+
+@pytest.mark.bad_input
 def test_margins_without_a_region_of_the_frame_stop(config, kommune_2011, project):
     text = (project / MARGINS).read_text(encoding="utf-8")
     kept = [line for line in text.splitlines(keepends=True) if ",nord_norge," not in line]

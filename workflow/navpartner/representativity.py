@@ -129,14 +129,25 @@ def cell_table(population, respondents, variables: list[str], source: str):
             found=cell,
         )
     table = table.fillna({"respondents": 0}).reset_index()
-    over = table["respondents"] > table["count"]
-    if over.any():
-        row = table[over].iloc[0]
+    over = np.flatnonzero(table["respondents"] > table["count"])
+    if over.size:
+        row = table.iloc[over[0]]
+        cell = {variable: row[variable] for variable in variables}
         raise InputError(
             source,
             "more respondents than the frame counts in a cell",
-            variable=", ".join(variables),
-            expected=f"at most {row['count']:g}",
+            variable="count",
+            line=_line_of(population, cell),
+            expected=f"at most {row['count']:g} respondents in {cell}",
             found=int(row["respondents"]),
         )
     return table
+
+
+def _line_of(population, cell: dict) -> int | None:
+    """The margins file's line of a cell, where the table carries its lines."""
+    lines = population.attrs.get("lines")
+    if lines is None:
+        return None
+    match = np.logical_and.reduce([population[v].to_numpy() == value for v, value in cell.items()])
+    return int(np.asarray(lines)[np.flatnonzero(match)[0]])

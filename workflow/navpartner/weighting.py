@@ -128,6 +128,7 @@ def weight_survey_wave(
     check_against_frame(
         population, config["surveys"][survey], municipalities, str(margins_file), frame_file
     )
+    cells = cell_table(population, respondents, variables, where)
     account = RowAccount(step="survey_weight", rows_in=len(respondents))
     account.add_input(harmonised)
     account.add_input(margins_file)
@@ -151,22 +152,22 @@ def weight_survey_wave(
         }
     )
     account.rows_out = len(weights)
+    indicators = (
+        representativity_table(survey, wave, cells, variables) if representativity else None
+    )
     write_parquet(weights, output)
     write_csv(
         diagnostics_table(survey, wave, result, margins, population["count"].sum()), diagnostics
     )
-    if representativity is not None:
-        write_csv(
-            representativity_table(survey, wave, respondents, population, variables, where),
-            representativity,
-        )
+    if indicators is not None:
+        write_csv(indicators, representativity)
     account.write(audit, survey=survey, wave=wave, output=str(output))
     return account
 
 
-def representativity_table(survey, wave, respondents, population, variables, source):
-    """The R-indicator and the partial indicators of one survey wave's response."""
-    cells = cell_table(population, respondents, variables, source)
+def representativity_table(survey, wave, cells, variables):
+    """The R-indicator and the partial indicators of one survey wave's response, from the
+    frame counts and respondents of each cell (representativity.cell_table)."""
     rows = r_indicators(
         cells["count"].to_numpy(),
         cells["respondents"].to_numpy(),
