@@ -128,7 +128,6 @@ def weight_survey_wave(
     check_against_frame(
         population, config["surveys"][survey], municipalities, str(margins_file), frame_file
     )
-    cells = cell_table(population, respondents, variables, where)
     account = RowAccount(step="survey_weight", rows_in=len(respondents))
     account.add_input(harmonised)
     account.add_input(margins_file)
@@ -144,6 +143,7 @@ def weight_survey_wave(
         )
     except WeightingError as err:
         raise WeightingError(f"{where}: {err}") from err
+    cells = cell_table(population, respondents, variables, where)
     weights = pd.DataFrame(
         {
             "respondent_id": respondents["respondent_id"],
