@@ -146,6 +146,11 @@ def test_an_overlay_merges_key_by_key_and_config_yaml_stays_the_base(config):
         ),
         # text stays text where the schema allows text: a label, a size class's name
         ("publication={language: en}", ("publication", "language"), "en"),
+        (  # a wave's year and a raw code are keys as text there
+            "surveys={kommune: {waves: {2019: {missing: [99, 98]}}}}",
+            ("surveys", "kommune", "waves", 2019, "missing"),
+            [99, 98],
+        ),
         (  # YAML 1.1 would read 3000_4999 as the number 30004999
             "indicators={likeverdig_radmenn: {respondents: {size_class: [3000_4999]}}}",
             ("indicators", "likeverdig_radmenn", "respondents", "size_class"),

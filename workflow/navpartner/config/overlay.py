@@ -98,7 +98,10 @@ def _read_literal(text: str, types: set[str]):
 
 
 def _merge_into(target: dict, overrides: dict) -> None:
+    # --config gives every key as text: `waves: {2019: ...}` names the base's wave 2019
+    named = {str(key): key for key in target}
     for key, value in overrides.items():
+        key = named.get(str(key), key)
         if isinstance(value, dict) and isinstance(target.get(key), dict):
             _merge_into(target[key], value)
         else:
