@@ -314,14 +314,21 @@ def test_a_claim_takes_either_a_test_or_why_it_has_none(config, spec):
         ({"direction": "higher"}, "form level takes no 'direction'"),
         ({"breakdown": "leadership"}, "has no breakdown 'leadership'"),
         ({"breakdown": "employer", "group": "nobody"}, "'nobody' is not a group of 'employer'"),
+        (
+            {"about": None, "form": "difference", "breakdown": "employer", "group": "stat"}
+            | {"reference": "stat", "direction": "higher"},
+            "compares group 'stat' with itself",
+        ),
     ],
 )
 def test_config_checks_name_the_faulty_claim_key(config, change, message):
     level = {"form": "level", "indicator": "team_blandet", "wave": 2019, "about": [75, 85]}
-    broken = claims_config(config, bad=level | change)
+    test = {key: value for key, value in (level | change).items() if value is not None}
+    broken = claims_config(config, bad=test)
     with pytest.raises(ConfigError, match=r"claims\.statements\.bad\.test") as error:
         check_config(broken)
     assert message in str(error.value)
+    assert str(error.value).count(message) == 1  # said once, also where two indicators agree
 
 
 def test_config_checks_a_difference_needs_one_reference(config):

@@ -190,7 +190,7 @@ def _claim_problems(config: dict, where: str, test: dict) -> list[str]:
 def _claim_waves(config: dict, where: str, test: dict, indicators: list[str]) -> list[str]:
     waves = test.get("waves", [test.get("wave")])
     problems = []
-    for name in indicators:
+    for name in dict.fromkeys(indicators):  # an indicator compared with itself, once
         survey = config["indicators"][name]["survey"]
         if survey not in config["surveys"]:
             continue  # reported with the indicator
@@ -211,11 +211,14 @@ def _claim_groups(config: dict, where: str, test: dict) -> list[str]:
         indicator = test["indicator"]
         return [f"{where}.breakdown: indicator '{indicator}' has no breakdown '{breakdown}'"]
     groups = list(config["publication"]["breakdowns"].get(breakdown, {}).get("groups", {}))
-    return [
+    problems = [
         f"{where}.{key}: '{test[key]}' is not a group of '{breakdown}' ({groups})"
         for key in ("group", "reference")
         if key in test and test[key] not in [*groups, *(["rest"] if key == "reference" else [])]
     ]
+    if "group" in test and test.get("reference") == test["group"]:
+        problems.append(f"{where}.reference: compares group '{test['group']}' with itself")
+    return problems
 
 
 def _publication_problems(config: dict) -> list[str]:
