@@ -157,6 +157,7 @@ BAD_INPUTS = [
     (lambda d: d.assign(knr=[301.0, 9999.0, 1103.0, 1601.0, 1601.0]), ["knr", "row 2", "9999"]),
     (lambda d: d.drop(columns="k5"), ["k5", "not in the file"]),
     (lambda d: d.assign(k4=[1.0, 6.0, 8.0, np.nan, 9.0]), ["k4", "row 2", "[1, 2, 3, 4, 5]", "6"]),
+    (lambda d: d.assign(k4=[1.0, 2.5, 8.0, np.nan, 9.0]), ["k4", "row 2", "found 2.5)"]),
     (lambda d: d.assign(funksjon=[1.0, np.nan, 2.0, 1.0, 2.0]), ["funksjon", "row 2", "missing"]),
     (
         lambda d: d.assign(knr=[301.0, 301.0, 1103.5, 1601.0, 1601.0]),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 
 class InputError(ValueError):
     """Bad input: names the file, the variable, the row and what was expected."""
@@ -25,6 +27,8 @@ class InputError(ValueError):
         if line is not None:
             parts.append(f"line {line}")
         parts.append(f"- {problem}")
+        if isinstance(found, np.generic):  # shown as the number it is, not np.float64(2.5)
+            found = found.item()
         if expected is not None:
             parts.append(f"(expected {expected}")
             parts.append(f"found {found!r})" if found is not None else ")")
