@@ -16,6 +16,7 @@ import pandas as pd
 from navpartner.publish.labels import Labels
 from navpartner.publish.sheets import html_document
 from navpartner.publish.suppress import PRIMARY, SECONDARY, suppression_marks
+from navpartner.publish.tables import listed_order
 
 FLAG = "†"  # the marker of an estimate flagged as fragile, in tables and figures
 
@@ -96,19 +97,12 @@ def published_distributions(distributions: pd.DataFrame, config: dict) -> pd.Dat
 
 
 def _order(table: pd.DataFrame, config: dict) -> np.ndarray:
-    labels = Labels(config)
-    indicators = list(config["indicators"])
     keys = [
-        table["indicator"].map(indicators.index).to_numpy(),
-        [
-            config["indicators"][i]["breakdowns"].index(b)
-            for i, b in zip(table["indicator"], table["breakdown"], strict=True)
-        ],
-        [labels.group_rank(b, g) for b, g in zip(table["breakdown"], table["group"], strict=True)],
+        *listed_order(table, config, Labels(config)),
         table["wave"].to_numpy(),
         table["category"].to_numpy(),
     ]
-    return np.lexsort(list(reversed(keys)))
+    return np.lexsort(keys[::-1])
 
 
 def read_published_distributions(path: str) -> pd.DataFrame:
@@ -517,19 +511,13 @@ def published_contrasts(contrasts: pd.DataFrame, published: pd.DataFrame, config
     table[hidden] = table[hidden].astype("Float64")
     table.loc[table["suppressed"] != "", hidden] = pd.NA
     kinds = ["group", "survey", "wave"]
-    indicators = list(config["indicators"])
     keys = [
         table["kind"].map(kinds.index).to_numpy(),
-        table["indicator"].map(indicators.index).to_numpy(),
-        [
-            config["indicators"][i]["breakdowns"].index(b)
-            for i, b in zip(table["indicator"], table["breakdown"], strict=True)
-        ],
-        [labels.group_rank(b, g) for b, g in zip(table["breakdown"], table["group"], strict=True)],
+        *listed_order(table, config, labels),
         table["wave"].to_numpy(),
         table["wave_reference"].to_numpy(),
     ]
-    return table.iloc[np.lexsort(list(reversed(keys)))].reset_index(drop=True)
+    return table.iloc[np.lexsort(keys[::-1])].reset_index(drop=True)
 
 
 NUMBERS_STYLE = (

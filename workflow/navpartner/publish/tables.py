@@ -143,22 +143,31 @@ def _marks(rows: pd.DataFrame, minimum: int) -> pd.Series:
 
 def _report_order(table: pd.DataFrame, config: dict) -> np.ndarray:
     """Themes, indicators and breakdowns as config lists them; groups by their labels' order."""
-    labels = Labels(config)
     themes = list(config["publication"]["themes"])
+    keys = [
+        table["theme"].map(themes.index).to_numpy(),
+        *listed_order(table, config, Labels(config)),
+        (table["wave"] if "wave" in table else table["wave_to"]).to_numpy(),
+    ]
+    return np.lexsort(keys[::-1])
+
+
+def listed_order(table: pd.DataFrame, config: dict, labels: Labels) -> list[np.ndarray]:
+    """Sort keys of rows by indicator and breakdown as config lists them, then by group in its
+    labels' order (for np.lexsort, most significant first)."""
     indicators = list(config["indicators"])
-    keys = pd.DataFrame(
-        {
-            "theme": table["theme"].map(themes.index),
-            "indicator": table["indicator"].map(indicators.index),
-            "breakdown": [
+    return [
+        table["indicator"].map(indicators.index).to_numpy(),
+        np.array(
+            [
                 config["indicators"][i]["breakdowns"].index(b)
                 for i, b in zip(table["indicator"], table["breakdown"], strict=True)
-            ],
-            "group": [
+            ]
+        ),
+        np.array(
+            [
                 labels.group_rank(b, g)
                 for b, g in zip(table["breakdown"], table["group"], strict=True)
-            ],
-            "wave": table["wave"] if "wave" in table else table["wave_to"],
-        }
-    )
-    return np.lexsort([keys[c].to_numpy() for c in reversed(keys.columns)])
+            ]
+        ),
+    ]
