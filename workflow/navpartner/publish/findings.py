@@ -16,7 +16,7 @@ import pandas as pd
 from navpartner.publish.labels import Labels
 from navpartner.publish.sheets import html_document
 from navpartner.publish.suppress import PRIMARY, SECONDARY, suppression_marks
-from navpartner.publish.tables import listed_order
+from navpartner.publish.tables import listed_order, row_labels
 
 FLAG = "†"  # the marker of an estimate flagged as fragile, in tables and figures
 
@@ -63,17 +63,7 @@ def published_distributions(distributions: pd.DataFrame, config: dict) -> pd.Dat
     )
     table = pd.DataFrame(
         {
-            "theme": rows["indicator"].map(lambda name: config["indicators"][name]["theme"]),
-            "indicator": rows["indicator"],
-            "indicator_label": rows["indicator"].map(labels.indicator),
-            "survey": rows["survey"],
-            "wave": rows["wave"],
-            "breakdown": rows["breakdown"],
-            "breakdown_label": rows["breakdown"].map(labels.breakdown),
-            "group": rows["group"],
-            "group_label": [
-                labels.group(b, g) for b, g in zip(rows["breakdown"], rows["group"], strict=True)
-            ],
+            **row_labels(rows, config, labels),
             "category": rows["category"].astype(int),
             "category_label": [
                 category_label(config, labels, s, int(c))

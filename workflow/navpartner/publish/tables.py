@@ -63,18 +63,7 @@ def published_estimates(estimates: pd.DataFrame, config: dict) -> pd.DataFrame:
     rows["suppressed"] = _marks(rows, config["publication"]["min_cell_size"])
     table = pd.DataFrame(
         {
-            "theme": rows["indicator"].map(lambda name: config["indicators"][name]["theme"]),
-            "indicator": rows["indicator"],
-            "indicator_label": rows["indicator"].map(labels.indicator),
-            "population": rows["indicator"].map(labels.population),
-            "survey": rows["survey"],
-            "wave": rows["wave"],
-            "breakdown": rows["breakdown"],
-            "breakdown_label": rows["breakdown"].map(labels.breakdown),
-            "group": rows["group"],
-            "group_label": [
-                labels.group(b, g) for b, g in zip(rows["breakdown"], rows["group"], strict=True)
-            ],
+            **row_labels(rows, config, labels, population=True),
             "n": rows["n"].astype("Int64"),
             "percent": (100 * rows["estimate"]).round(1),
             "ci_low": (100 * rows["ci_low"]).round(1),
@@ -139,6 +128,26 @@ def _marks(rows: pd.DataFrame, minimum: int) -> pd.Series:
     for _, cells in rows.groupby(["indicator", "wave", "breakdown"], sort=False):
         marks[cells.index] = suppression_marks(cells["n"].to_numpy(), minimum)
     return marks
+
+
+def row_labels(rows: pd.DataFrame, config: dict, labels: Labels, population=False) -> dict:
+    """The leading columns of a published table: what each row is about, coded and labelled
+    (the indicator's population too where asked)."""
+    indicators = rows["indicator"]
+    return {
+        "theme": indicators.map(lambda name: config["indicators"][name]["theme"]),
+        "indicator": indicators,
+        "indicator_label": indicators.map(labels.indicator),
+        **({"population": indicators.map(labels.population)} if population else {}),
+        "survey": rows["survey"],
+        "wave": rows["wave"],
+        "breakdown": rows["breakdown"],
+        "breakdown_label": rows["breakdown"].map(labels.breakdown),
+        "group": rows["group"],
+        "group_label": [
+            labels.group(b, g) for b, g in zip(rows["breakdown"], rows["group"], strict=True)
+        ],
+    }
 
 
 def _report_order(table: pd.DataFrame, config: dict) -> np.ndarray:
