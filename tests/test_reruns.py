@@ -155,11 +155,15 @@ def test_overlay_removes_an_indicator_with_null(finished, config):
     assert set(estimates["indicator"]) == set(config["indicators"]) - {kept[0]}
 
 
-def test_a_bad_override_is_refused_naming_the_key(finished):
-    result = snakemake(finished, "--dry-run", "--config", "weighting={trim: {upper: 3.5}}")
+def test_a_command_line_override_is_read_as_the_schema_types_it(finished):
+    """--config gives text inside a mapping; a number is read back from it, text that is no
+    number is refused naming the key."""
+    jobs = planned_jobs(finished, "--config", "weighting={trim: {upper: 3.5}}")
+    assert jobs["survey_weight"]
+    result = snakemake(finished, "--dry-run", "--config", "weighting={trim: {upper: .nan}}")
     assert result.returncode != 0
     message = result.stdout + result.stderr
-    assert "upper" in message and "'3.5'" in message
+    assert "weighting.trim.upper" in message and "'.nan'" in message, message[-2000:]
 
 
 def test_new_wave_by_draft_and_overlay_as_the_readme_says(finished):
