@@ -307,7 +307,8 @@ class _Wanted:
     """What a call of `_shares` keeps or computes besides the estimates and their variances."""
 
     keep_totals: bool = False  # the PSU totals of the scores
-    # (first, second) result columns: the variance of each first one's estimate less its second
+    # (first, second) domain rows of a call of one item and one reported category: the
+    # variance of each first one's estimate less its second's, and their df together
     differences: tuple[np.ndarray, np.ndarray] | None = None
     covariance: bool = False  # of all results
 
@@ -427,19 +428,18 @@ class _Layout:
 
 @dataclass(frozen=True)
 class _DomainSlots:
-    """One domain column's bin of (domain, category 0) per row, overall and by calibration
-    cell: an item's bins are these plus its answer codes, one addition per pass."""
+    """One domain column's bin of (domain, category 0) per row: an item's bins are these plus
+    its answer codes, one addition per pass."""
 
     inside: np.ndarray | None  # rows in a domain; None where every row is
     slot: np.ndarray
-    by_cell: np.ndarray | None
 
     @classmethod
     def of(cls, layout: _Layout, domain: np.ndarray) -> _DomainSlots:
         inside = domain >= 0
-        slot = np.where(inside, domain, layout.n_domains) * layout.n_categories
-        by_cell = None if layout.cell_offset is None else layout.cell_offset + slot
-        return cls(None if inside.all() else inside, slot, by_cell)
+        if inside.all():
+            return cls(None, domain * layout.n_categories)
+        return cls(inside, np.where(inside, domain, layout.n_domains) * layout.n_categories)
 
 
 def _item_shares(design, layout: _Layout, answer, slots: _DomainSlots) -> _ItemShares:
@@ -461,7 +461,8 @@ def _item_shares(design, layout: _Layout, answer, slots: _DomainSlots) -> _ItemS
         share = sums / weight_sum[:, None]
         if cal is not None:
             cells = len(cal.model)
-            cell_sums = np.bincount(slots.by_cell + code, cal.base, minlength=cells * layout.bins)
+            cell_bins = layout.cell_offset + bins
+            cell_sums = np.bincount(cell_bins, cal.base, minlength=cells * layout.bins)
             cell_sums = _sides(_by_bin(cell_sums.reshape(cells, -1).T, layout), layout)
             cell_scores = _score_totals(cell_sums, cell_sums.sum(axis=1), share, weight_sum, layout)
             coefficients = _calibration_fit(cal, cell_scores)
@@ -485,6 +486,7 @@ class _Moments:
     df: np.ndarray
     by_column: np.ndarray | None
     difference_variance: np.ndarray | None
+    difference_df: np.ndarray | None  # PSUs with a member of either side less their strata
     covariance: np.ndarray | None
 
 
@@ -502,8 +504,11 @@ def _score_moments(
     variance = np.zeros(columns)
     df = np.zeros((len(parts), len(parts[0].n)), dtype=np.intp)
     differences = None if wanted.differences is None else np.zeros(len(wanted.differences[0]))
+    difference_df = None if differences is None else np.zeros(len(differences), dtype=np.intp)
     covariance = np.zeros((columns, columns)) if wanted.covariance else None
     stratum_scale = _stratum_scale(design)
+    # A domain without weight has no share: its scores are 0, not 0/0.
+    no_weight = [np.repeat(~(part.weight_sum > 0), layout.n_reported) for part in parts]
     for strata, psus in _blocks(design, max(bins, columns)):
         block_rows = slice(rows.start[psus.start], rows.start[psus.stop])
         n_block = psus.stop - psus.start
@@ -516,23 +521,33 @@ def _score_moments(
             sums = _sides(_by_bin(sums, layout), layout)  # domain rows x categories x PSUs
             in_psu = sums.sum(axis=1)
             present = in_psu > 0
-            strata_with = np.logical_or.reduceat(present, first_psus, axis=1)
-            df[item] += present.sum(axis=1) - strata_with.sum(axis=1)
+            df[item] += _block_df(present, first_psus)
+            if difference_df is not None:
+                first, second = wanted.differences
+                difference_df += _block_df(present[first] | present[second], first_psus)
             item_scores = scores[item * width : (item + 1) * width]
             _score_totals(sums, in_psu, part.share, part.weight_sum, layout, out=item_scores)
             if cal is not None:
                 item_scores -= part.coefficients @ cal.margin_weights[:, psus]
-            # A domain without weight has no share: its scores are 0, not 0/0.
-            item_scores[np.repeat(~(part.weight_sum > 0), layout.n_reported)] = 0.0
-        deviations = _deviations(design, scores, strata)
+            if no_weight[item].any():
+                item_scores[no_weight[item]] = 0.0
+        if differences is not None:
+            first, second = wanted.differences
+            deviations = _deviations(design, scores[first] - scores[second], strata, True)
+            differences += _squares(deviations) @ scale
+        # The kept totals stay; otherwise the scores become their deviations.
+        deviations = _deviations(design, scores, strata, in_place=by_column is None)
         if covariance is not None:
             covariance += (deviations * scale) @ deviations.T
         variance += _squares(deviations) @ scale
-        if differences is not None:
-            first, second = wanted.differences
-            deviations = _deviations(design, scores[first] - scores[second], strata)
-            differences += _squares(deviations) @ scale
-    return _Moments(variance, df, by_column, differences, covariance)
+    return _Moments(variance, df, by_column, differences, difference_df, covariance)
+
+
+def _block_df(present: np.ndarray, first_psus: np.ndarray) -> np.ndarray:
+    """Per row of `present` (rows x a block's PSUs: a member there), the block's PSUs with a
+    member less its strata with one."""
+    strata_with = np.logical_or.reduceat(present, first_psus, axis=1)
+    return present.sum(axis=1) - strata_with.sum(axis=1)
 
 
 def _squares(values: np.ndarray) -> np.ndarray:
@@ -624,13 +639,15 @@ def _stratum_scale(design: Design) -> np.ndarray:
     return scale
 
 
-def _deviations(design: Design, by_column: np.ndarray, strata: slice) -> np.ndarray:
-    """PSU totals of a run of whole strata (columns x those PSUs) less their stratum's mean."""
+def _deviations(design: Design, by_column: np.ndarray, strata: slice, in_place=False):
+    """PSU totals of a run of whole strata (columns x those PSUs) less their stratum's mean
+    (in place: `by_column` becomes the deviations)."""
     n_h = design.psus_in_stratum[strata]
     centre = np.add.reduceat(by_column, _first_psus(design, strata), axis=1) / n_h
     if design.lonely_psu == "adjust":
         centre[:, n_h == 1] = 0.0  # as R: a lonely PSU deviates from the grand mean of scores, 0
-    return by_column - np.repeat(centre, n_h, axis=1)
+    out = by_column if in_place else None
+    return np.subtract(by_column, np.repeat(centre, n_h, axis=1), out=out)
 
 
 def _first_psus(design: Design, strata: slice) -> np.ndarray:
@@ -768,7 +785,7 @@ def differences_from_rest(
     df = contrast_df(
         (both.variance[:, 0, 0], both.df[:, 0, 0]),
         (both.variance[:, 1, 0], both.df[:, 1, 0]),
-        domain_df(design, np.asarray(domain) >= 0),
+        moments.difference_df,  # a domain and its rest: all domains together
     )
     estimate, rest = both.estimate[:, 0, 0], both.estimate[:, 1, 0]
     diff = _t_difference(estimate - rest, moments.difference_variance, np.asarray(df, float), level)
@@ -790,11 +807,8 @@ def differences_from_reference(
     pairs = (np.arange(n_domains), np.full(n_domains, reference))
     layout = (n_domains, n_categories, [category], False)
     shares, moments = _shares(design, answers, domain, *layout, _Wanted(differences=pairs))
-    domain = np.asarray(domain)
-    joint = np.array(
-        [domain_df(design, (domain == d) | (domain == reference)) for d in range(n_domains)]
-    )
     variance, own_df = shares.variance[:, 0], shares.df[:, 0]
+    joint = moments.difference_df  # each domain and the reference together
     df = contrast_df((variance, own_df), (variance[reference], own_df[reference]), joint)
     estimate = shares.estimate[:, 0]
     reference_estimate = np.full(n_domains, estimate[reference])
@@ -815,14 +829,6 @@ def contrast_df(first, second, joint) -> np.ndarray:
     with np.errstate(invalid="ignore", divide="ignore"):
         df = (v1 + v2) ** 2 / (v1**2 / df1 + v2**2 / df2)
     return np.where(np.isnan(df), joint, np.minimum(df, joint))
-
-
-def domain_df(design: Design, inside: np.ndarray) -> int:
-    """PSUs with a member of the rows `inside` (boolean) less the strata with one: the df of a
-    domain, or of two domains taken together for their contrast."""
-    members = np.bincount(design.psu[inside], minlength=design.n_psu) > 0
-    strata = np.bincount(design.stratum_of_psu[members], minlength=len(design.psus_in_stratum))
-    return int(members.sum() - (strata > 0).sum())
 
 
 def psu_totals(design: Design, values: np.ndarray) -> np.ndarray:
@@ -868,7 +874,7 @@ def rao_scott_f(
     stays the design's (R takes the rank of the replicate weights less one).
     """
     inside = np.asarray(domain, dtype=bool)
-    cell = np.where(inside, row * n_columns + column, 0)
+    cell = np.asarray(row) * n_columns + column  # outside the domain, any value does
     layout = (1, n_rows * n_columns, None, False)
     wanted = _Wanted(covariance=replicates is None)
     shares, moments = _shares(design, cell, np.where(inside, 0, -1), *layout, wanted)
@@ -896,7 +902,7 @@ def rao_scott_f(
     delta = np.linalg.solve(contrasts.T @ weighted, weighted.T @ variance @ weighted)
     trace = np.trace(delta)
     d0 = trace**2 / np.trace(delta @ delta)
-    nu = float(domain_df(design, inside))
+    nu = float(shares.df[0, 0])  # the domain's PSUs with members less their strata
     statistic = pearson / trace
     return AssociationTest(statistic, d0, d0 * nu, special.fdtrc(d0, d0 * nu, statistic))
 
