@@ -18,11 +18,13 @@ those of R's survey package, which the tests check to 1e-8:
   (`svymean(deff = "replace")`).
 
 Many outcomes share the design's passes: `domain_shares` estimates, for one item or several,
-the share of every answer category in every domain in one call, and keeps the per-PSU totals of
-the linearised scores (PSUs x columns). `variance` and `covariance` take any columns of those
-totals, so a contrast of two domains or the vector of shares a Rao-Scott test needs comes from
-the same pass as the estimates. Memory and time are O(respondents + cells x levels + PSUs x
-columns): the calibration never forms a dense PSUs x cells array.
+the share of every answer category in every domain in one call. The per-PSU totals of the
+linearised scores (PSUs x columns) are formed, calibrated, centred and squared a block of whole
+strata at a time, small enough to stay in the processor's cache, and kept only when asked for
+(`variance_of` and `covariance_of` take any columns of them). A contrast of two domains and the
+covariance a Rao-Scott test needs come from the same blocks as the estimates. Memory is
+O(respondents + PSUs x calibration levels + a block), time O(respondents + PSUs x columns x
+calibration levels): neither a dense PSUs x cells array nor PSUs x columns ones are formed.
 """
 
 from __future__ import annotations
@@ -661,12 +663,17 @@ def _per_psu(design: Design, per_stratum: np.ndarray, strata: slice) -> np.ndarr
 
 
 def logit_interval(est: DomainEstimates, level: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
-    """Wald interval on the logit scale, t with the domain df: svyciprop(method = "logit")."""
+    """Wald interval on the logit scale, t with the domain df: svyciprop(method = "logit").
+    Where p is 0 or 1 the logit is infinite and the variance 0: the interval is the point,
+    as R's diverging logistic fit gives it ([0, 0] and [1, 1] to 1e-11)."""
     p = est.estimate
     with np.errstate(invalid="ignore", divide="ignore"):
-        half = special.stdtrit(_positive(est.df), 0.5 + level / 2) * est.se / (p * (1 - p))
+        quantile = special.stdtrit(_positive(est.df), 0.5 + level / 2)
+        half = quantile * est.se / (p * (1 - p))
         centre = np.log(p / (1 - p))
-        return _expit(centre - half), _expit(centre + half)
+        low, high = _expit(centre - half), _expit(centre + half)
+    at_bound = ((p == 0) | (p == 1)) & ~np.isnan(quantile)
+    return np.where(at_bound, p, low), np.where(at_bound, p, high)
 
 
 def korn_graubard_interval(
