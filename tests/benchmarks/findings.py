@@ -109,7 +109,8 @@ def main() -> None:
         "per group, before 2026-12)\n"
         f"  Rao-Scott tests ({counts['tests']}) {times['tests']:.2f} s, "
         f"{cpu_times['tests']:.2f} CPU-s\n"
-        f"  total {total:.2f} s wall clock, {cpu:.2f} s CPU; peak memory {peak:,.0f} MiB"
+        f"  total {total:.2f} s wall clock, {cpu:.2f} s CPU (target 5; 30 CPU-s with PSUs x "
+        f"columns arrays, before the blocks of strata); peak memory {peak:,.0f} MiB"
     )
 
 
