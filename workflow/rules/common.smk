@@ -123,7 +123,7 @@ def get_model_inputs(wildcards):
         f"results/{stage.format(f'{survey}_{wave}')}.parquet"
         for survey, wave in waves
         for stage in stages
-    ] + [frame for survey, wave in waves for frame in fpc_frames(survey, wave)]
+    ] + list(dict.fromkeys(f for survey, wave in waves for f in fpc_frames(survey, wave)))
 
 
 def get_final_outputs():
