@@ -181,6 +181,30 @@ def test_stratified_sample_with_item_nonresponse_matches_r(root, tmp_path):
 
 
 @needs_r
+def test_logit_interval_at_zero_and_one_is_the_point_as_in_r(tmp_path):
+    """A domain where nobody, and one where everybody, says yes: R's logistic fit diverges to
+    [0, 0] and [1, 1] (to 1e-11); the logit's closed form would give 0/0."""
+    rng = np.random.default_rng(8)
+    domain = np.repeat(["none", "all", "some"], 20)
+    data = pd.DataFrame(
+        {
+            "y": np.where(
+                domain == "all", 1.0, np.where(domain == "none", 0.0, rng.random(60) < 0.4)
+            ),
+            "domain": domain,
+            "psu": np.tile(np.arange(10), 6).astype(str),
+            "stratum": np.where(np.tile(np.arange(10), 6) < 5, "a", "b"),
+            "w": rng.uniform(1, 3, 60),
+        }
+    )
+    expected = reference(data, None, "fail", tmp_path).set_index("domain")
+    got = ours(data, None).set_index("domain").loc[expected.index]
+    assert list(got.loc[["none", "all"], "logit_low"]) == [0.0, 1.0]
+    for column in ("estimate", "logit_low", "logit_high"):
+        assert_allclose(got[column], expected[column], rtol=0, atol=1e-8, err_msg=column)
+
+
+@needs_r
 @pytest.mark.parametrize("rule", ["remove", "certainty", "adjust", "average"])
 def test_lonely_psu_rules_match_r(clus1, rule, tmp_path):
     data = clus1.assign(

@@ -1,5 +1,7 @@
 """The explanatory model against R's svyglm on the default data."""
 
+import copy
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -34,6 +36,26 @@ def test_model_honours_strata_as_r_svyglm(config, frames, tmp_path):
     assert not np.allclose(ours["std_error"], unstratified["std_error"])
 
 
+@needs_r
+def test_model_with_the_frame_correction_matches_r_svyglm_with_fpc(
+    config, prepared, root, tmp_path, monkeypatch
+):
+    """estimation.fpc: frame corrects the model's SEs as it does the shares': svyglm on a
+    design with fpc (each wave's municipalities in its frame), to 1e-8."""
+    monkeypatch.chdir(root)
+    corrected = copy.deepcopy(config)
+    corrected["estimation"]["fpc"] = "frame"
+    name = "likeverdig_grupper"
+    frame = model_data(
+        corrected, name, lambda survey, wave: read_survey_wave(*prepared[survey, wave])
+    )
+    counts = frame.groupby("stratum")["cluster"].nunique()
+    assert (counts < frame.groupby("stratum")["fpc"].first()).all()
+    ours = compare_with_r(corrected, name, frame, tmp_path)
+    plain = fit_model(config, name, frame.drop(columns="fpc"))
+    assert (ours["std_error"] < plain["std_error"]).all()
+
+
 def compare_with_r(config, name, frame, tmp_path) -> pd.DataFrame:
     ours = fit_model(config, name, frame)
     design = pd.DataFrame(
@@ -42,6 +64,7 @@ def compare_with_r(config, name, frame, tmp_path) -> pd.DataFrame:
             "weight": frame["weight"],
             "cluster": frame["cluster"],
             "stratum": frame["stratum"],
+            **({"fpc": frame["fpc"]} if "fpc" in frame else {}),
         }
     )
     for term in ours["term"]:

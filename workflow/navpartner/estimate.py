@@ -18,16 +18,21 @@ those of R's survey package, which the tests check to 1e-8:
   (`svymean(deff = "replace")`).
 
 Many outcomes share the design's passes: `domain_shares` estimates, for one item or several,
-the share of every answer category in every domain in one call, and keeps the per-PSU totals of
-the linearised scores (PSUs x columns). `variance` and `covariance` take any columns of those
-totals, so a contrast of two domains or the vector of shares a Rao-Scott test needs comes from
-the same pass as the estimates. Memory and time are O(respondents + cells x levels + PSUs x
-columns): the calibration never forms a dense PSUs x cells array.
+the share of every answer category in every domain in one call. The per-PSU totals of the
+linearised scores (PSUs x columns) are formed, calibrated, centred and squared a block of whole
+strata at a time, small enough to stay in the processor's cache, and kept only when asked for
+(`variance_of` and `covariance_of` take any columns of them). A contrast of two domains and the
+covariance a Rao-Scott test needs come from the same blocks as the estimates. Memory is
+O(respondents + PSUs x calibration levels + a block), time O(respondents + PSUs x columns x
+calibration levels): neither a dense PSUs x cells array nor PSUs x columns ones are formed.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
+from functools import cached_property
+from itertools import pairwise
 
 import numpy as np
 from scipy import sparse, special
@@ -46,7 +51,9 @@ class Calibration:
     model: np.ndarray  # cells x levels: each cell's dummy for every level of every margin
     gram_inverse: np.ndarray  # levels x levels: (X' D X)^+ with D the base weight per cell
     base: np.ndarray  # per respondent: base (pre-calibration) weight
-    psu_cell_weights: sparse.csr_matrix  # PSUs x cells, sparse: sums of the final weights
+    # levels x PSUs: sums of the final weights of each level's respondents in each PSU (a
+    # PSU's share of the calibration fit is these times the fit's coefficients)
+    margin_weights: np.ndarray
 
 
 @dataclass(frozen=True)
@@ -68,9 +75,53 @@ class Design:
     def n_psu(self) -> int:
         return len(self.stratum_of_psu)
 
-    @property
+    @cached_property
     def first_psu_of_stratum(self) -> np.ndarray:
         return np.cumsum(self.psus_in_stratum) - self.psus_in_stratum
+
+    @cached_property
+    def rows_by_psu(self) -> _RowsByPsu:
+        return _RowsByPsu.of(self.psu, self.weights, self.n_psu)
+
+
+@dataclass(frozen=True)
+class _RowsByPsu:
+    """The design's rows in PSU order (a PSU's rows keep their order) and where each PSU's rows
+    start: per-PSU sums are formed a block of PSUs at a time, in the cache."""
+
+    order: np.ndarray | None  # rows in PSU order; None where they already are
+    psu: np.ndarray  # in PSU order: each row's PSU
+    weights: np.ndarray  # in PSU order: each row's final weight
+    start: np.ndarray  # per PSU, and one past the last: its first row in PSU order
+
+    @classmethod
+    def of(cls, psu: np.ndarray, weights: np.ndarray, n_psu: int) -> _RowsByPsu:
+        start = np.concatenate([[0], np.cumsum(np.bincount(psu, minlength=n_psu))])
+        if (psu[1:] >= psu[:-1]).all():
+            return cls(None, psu, weights, start)
+        order = np.argsort(psu, kind="stable")
+        return cls(order, psu[order], weights[order], start)
+
+    def rows(self, values: np.ndarray) -> np.ndarray:
+        """Per-row values in PSU order."""
+        return values if self.order is None else values[self.order]
+
+
+# Per-PSU sums of a block: 1 MB of floats, which stay in the cache while they are turned into
+# scores, calibrated, centred and squared.
+_BLOCK_ELEMENTS = 1 << 17
+
+
+def _blocks(design: Design, per_psu: int) -> Iterator[tuple[slice, slice]]:
+    """Runs of whole strata of about _BLOCK_ELEMENTS / per_psu PSUs (a larger stratum alone),
+    as (strata, PSUs) slices: a stratum's PSU totals are centred on their own mean."""
+    starts = design.first_psu_of_stratum
+    wanted = np.arange(0, design.n_psu, max(1, _BLOCK_ELEMENTS // per_psu))
+    first_strata = np.unique(np.searchsorted(starts, wanted, side="right") - 1)
+    bounds = [*first_strata, len(starts)]
+    psu_bounds = [*starts[first_strata], design.n_psu]
+    for (s0, s1), (p0, p1) in zip(pairwise(bounds), pairwise(psu_bounds), strict=True):
+        yield slice(s0, s1), slice(p0, p1)
 
 
 @dataclass(frozen=True)
@@ -192,10 +243,15 @@ def _calibration(margins, base, weights, psu, n_psu) -> Calibration:
     model = np.hstack([np.eye(size)[level] for size, level in zip(sizes, levels, strict=True)])
     cell_base = np.bincount(cell, base, minlength=n_cells)
     gram = model.T @ (model * cell_base[:, None])
-    # One entry per respondent (duplicates add up in products): O(respondents), never the
-    # dense PSUs x cells table.
-    psu_cell_weights = sparse.csr_matrix((weights, (psu, cell)), shape=(n_psu, n_cells))
-    return Calibration(cell, model, np.linalg.pinv(gram, hermitian=True), base, psu_cell_weights)
+    margin_weights = np.vstack(
+        [
+            np.bincount(
+                np.asarray(codes, np.intp) * n_psu + psu, weights, minlength=size * n_psu
+            ).reshape(size, n_psu)
+            for size, codes in zip(sizes, margins, strict=True)
+        ]
+    )
+    return Calibration(cell, model, np.linalg.pinv(gram, hermitian=True), base, margin_weights)
 
 
 def domain_proportions(
@@ -229,6 +285,7 @@ def domain_shares(
     n_categories: int,
     categories: list[int] | None = None,
     with_rest: bool = False,
+    keep_totals: bool = True,
 ) -> DomainEstimates:
     """Weighted share of each answer category in each domain, for one item or several.
 
@@ -239,8 +296,36 @@ def domain_shares(
     in the domain. Results have shape (domains, categories), or (items, domains, categories)
     for several items; `totals` has one column per result, in that order. with_rest: each
     domain's results are followed by those of its rest (all other domains together): shape
-    (domains, 2, categories), side 0 the domain, 1 its rest.
+    (domains, 2, categories), side 0 the domain, 1 its rest. keep_totals: False leaves
+    `totals` None (they are PSUs x results large, and the variances do not need them).
     """
+    wanted = _Wanted(keep_totals=keep_totals)
+    layout = (n_domains, n_categories, categories, with_rest)
+    return _shares(design, answers, domain, *layout, wanted)[0]
+
+
+@dataclass(frozen=True)
+class _Wanted:
+    """What a call of `_shares` keeps or computes besides the estimates and their variances."""
+
+    keep_totals: bool = False  # the PSU totals of the scores
+    # (first, second) domain rows of a call of one item and one reported category: the
+    # variance of each first one's estimate less its second's, and their df together
+    differences: tuple[np.ndarray, np.ndarray] | None = None
+    covariance: bool = False  # of all results
+
+
+def _shares(
+    design: Design,
+    answers: np.ndarray,
+    domain: np.ndarray,
+    n_domains: int,
+    n_categories: int,
+    categories: list[int] | None,
+    with_rest: bool,
+    wanted: _Wanted,
+) -> tuple[DomainEstimates, _Moments]:
+    """`domain_shares`, and the moments of its scores that `wanted` asks for."""
     answers, domain = np.asarray(answers), np.asarray(domain)
     by_item = answers.reshape(len(answers), -1)
     domain_by_item = domain.reshape(len(domain), -1)
@@ -258,37 +343,35 @@ def domain_shares(
         if item < len(domains_by_item):  # a shared domain is coded once for all items
             slots = _DomainSlots.of(layout, domains_by_item[item])
         parts.append(_item_shares(design, layout, answer, slots))
-    totals = np.hstack([part.totals for part in parts])
-    if design.calibration is not None:
-        cell_scores = np.hstack([part.cell_scores for part in parts])
-        totals -= _calibration_fit(design.calibration, cell_scores)
-    totals = np.nan_to_num(totals)
-    shape = (n_domains, *((2,) if with_rest else ()), len(layout.reported))
+    moments = _score_moments(design, layout, parts, wanted)
+    shape = (n_domains, *((2,) if with_rest else ()), layout.n_reported)
     if answers.ndim == 2:
         shape = (by_item.shape[1], *shape)
-    n, estimate = _stack(parts, "n", shape), _stack(parts, "estimate", shape)
-    variance = variance_of(design, totals).reshape(shape)
+    n = _stack([part.n for part in parts], shape)
+    estimate = _stack([part.estimate for part in parts], shape)
+    variance = moments.variance.reshape(shape)
     with np.errstate(invalid="ignore", divide="ignore"):
         deff = variance * (n - 1) / (estimate * (1 - estimate))
     variance[n == 0] = np.nan
-    return DomainEstimates(
+    shares = DomainEstimates(
         n=n,
-        weight_sum=_stack(parts, "weight_sum", shape),
+        weight_sum=_stack([part.weight_sum for part in parts], shape),
         estimate=estimate,
         variance=variance,
-        df=_stack(parts, "df", shape),
+        df=_stack(list(moments.df), shape),
         deff=deff,
         n_rows=design.n_rows,
-        n_category=_stack(parts, "n_category", shape),
-        totals=totals,
+        n_category=_stack([part.n_category for part in parts], shape),
+        totals=None if moments.by_column is None else moments.by_column.T,
     )
+    return shares, moments
 
 
-def _stack(parts: list[_ItemShares], name: str, shape: tuple[int, ...]) -> np.ndarray:
+def _stack(per_item: list[np.ndarray], shape: tuple[int, ...]) -> np.ndarray:
     """One field of every item, per domain or per (domain, category), in the result's shape."""
-    per_item = (len(parts[0].n), shape[-1])  # domain rows (with their rests), categories
+    rows = len(per_item[0])  # domain rows (with their rests)
     return np.stack(
-        [np.broadcast_to(getattr(part, name).reshape(per_item[0], -1), per_item) for part in parts]
+        [np.broadcast_to(field.reshape(rows, -1), (rows, shape[-1])) for field in per_item]
     ).reshape(shape)
 
 
@@ -300,62 +383,70 @@ def _without_category_axis(shares: DomainEstimates) -> DomainEstimates:
 
 @dataclass(frozen=True)
 class _ItemShares:
-    """One item's shares by domain (domains x reported categories) and its score totals."""
+    """One item's shares by domain (domains x reported categories), and what its per-PSU score
+    totals are formed from."""
 
     n: np.ndarray
     n_category: np.ndarray
     weight_sum: np.ndarray
     estimate: np.ndarray
-    df: np.ndarray
-    totals: np.ndarray  # PSUs x (domains x reported categories)
-    cell_scores: np.ndarray | None  # calibration cells x the same columns, base-weighted
+    share: np.ndarray  # domain rows x all categories
+    bin_by_psu: np.ndarray  # rows in PSU order: their (domain, category) bin
+    coefficients: np.ndarray | None  # columns x margin levels: the scores' calibration fit
 
 
 @dataclass(frozen=True)
 class _Layout:
-    """The (domain, category) bins of one call, and each row's offset by PSU and by calibration
-    cell, computed once for all items. The last domain bin collects the rows in no domain."""
+    """The (domain, category) bins of one call, and each row's bin offset by calibration cell,
+    computed once for all items. The last domain bin collects the rows in no domain."""
 
     n_domains: int
     n_categories: int
-    reported: np.ndarray
-    psu_offset: np.ndarray
+    reported: slice | np.ndarray  # the reported categories (a slice copies nothing)
     cell_offset: np.ndarray | None
     with_rest: bool = False  # each domain followed by its rest (all the other domains)
 
     @classmethod
     def of(cls, design, n_domains, n_categories, categories, with_rest=False) -> _Layout:
-        reported = np.arange(n_categories) if categories is None else np.asarray(categories)
+        if categories is None:
+            reported = slice(0, n_categories)
+        elif len(categories) == 1:
+            reported = slice(categories[0], categories[0] + 1)
+        else:
+            reported = np.asarray(categories)
         bins = (n_domains + 1) * n_categories
         cal = design.calibration
         cell_offset = None if cal is None else cal.cell * bins
-        return cls(n_domains, n_categories, reported, design.psu * bins, cell_offset, with_rest)
+        return cls(n_domains, n_categories, reported, cell_offset, with_rest)
 
     @property
     def bins(self) -> int:
         return (self.n_domains + 1) * self.n_categories
 
+    @property
+    def n_reported(self) -> int:
+        return len(np.arange(self.n_categories)[self.reported])
+
 
 @dataclass(frozen=True)
 class _DomainSlots:
-    """One domain column's bin of (domain, category 0) per row, overall, by PSU and by cell:
-    an item's bins are these plus its answer codes, one addition per pass."""
+    """One domain column's bin of (domain, category 0) per row: an item's bins are these plus
+    its answer codes, one addition per pass."""
 
     inside: np.ndarray | None  # rows in a domain; None where every row is
     slot: np.ndarray
-    by_psu: np.ndarray
-    by_cell: np.ndarray | None
 
     @classmethod
     def of(cls, layout: _Layout, domain: np.ndarray) -> _DomainSlots:
         inside = domain >= 0
-        slot = np.where(inside, domain, layout.n_domains) * layout.n_categories
-        by_cell = None if layout.cell_offset is None else layout.cell_offset + slot
-        return cls(None if inside.all() else inside, slot, layout.psu_offset + slot, by_cell)
+        if inside.all():
+            return cls(None, domain * layout.n_categories)
+        return cls(inside, np.where(inside, domain, layout.n_domains) * layout.n_categories)
 
 
 def _item_shares(design, layout: _Layout, answer, slots: _DomainSlots) -> _ItemShares:
-    """One item's pass: counts, and weight sums by PSU (and cell) of each (domain, category)."""
+    """One item's pass: counts and weight sums of each (domain, category), overall and (with
+    calibration) by cell; its sums by PSU come a block at a time (`_score_moments`)."""
     # Answers outside the domains do not matter.
     code = answer if slots.inside is None else np.where(slots.inside, answer, 0)
     if code.min() < 0 or code.max() >= layout.n_categories:
@@ -363,85 +454,176 @@ def _item_shares(design, layout: _Layout, answer, slots: _DomainSlots) -> _ItemS
             f"answers must be category codes 0..{layout.n_categories - 1} for every respondent "
             "in a domain"
         )
-    counts = np.bincount(slots.slot + code, minlength=layout.bins)
-    counts = _sides(counts.reshape(-1, layout.n_categories)[:-1], layout)
-    psu_sums = _sums_by(slots.by_psu + code, design.weights, design.n_psu, layout)
-    in_psu = psu_sums.sum(axis=2)
-    weight_sum = in_psu.sum(axis=0)
-    reported, cal = layout.reported, design.calibration
+    bins = slots.slot + code
+    counts = _sides(_by_bin(np.bincount(bins, minlength=layout.bins), layout), layout)
+    sums = _sides(_by_bin(np.bincount(bins, design.weights, minlength=layout.bins), layout), layout)
+    weight_sum = sums.sum(axis=1)
+    cal, coefficients = design.calibration, None
     with np.errstate(invalid="ignore", divide="ignore"):
-        share = psu_sums.sum(axis=0) / weight_sum[:, None]
-        totals = _score_totals(psu_sums, share, weight_sum, reported)
-        cell_scores = None
+        share = sums / weight_sum[:, None]
         if cal is not None:
-            cell_sums = _sums_by(slots.by_cell + code, cal.base, len(cal.model), layout)
-            cell_scores = _score_totals(cell_sums, share, weight_sum, reported)
-    members = in_psu > 0
-    strata_with = np.logical_or.reduceat(members, design.first_psu_of_stratum, axis=0)
+            cells = len(cal.model)
+            cell_bins = layout.cell_offset + bins
+            cell_sums = np.bincount(cell_bins, cal.base, minlength=cells * layout.bins)
+            cell_sums = _sides(_by_bin(cell_sums.reshape(cells, -1).T, layout), layout)
+            cell_scores = _score_totals(cell_sums, cell_sums.sum(axis=1), share, weight_sum, layout)
+            coefficients = _calibration_fit(cal, cell_scores)
     return _ItemShares(
         n=counts.sum(axis=1),
-        n_category=counts[:, reported],
+        n_category=counts[:, layout.reported],
         weight_sum=weight_sum,
-        estimate=share[:, reported],
-        df=members.sum(axis=0) - strata_with.sum(axis=0),
-        totals=totals,
-        cell_scores=cell_scores,
+        estimate=share[:, layout.reported],
+        share=share,
+        bin_by_psu=design.rows_by_psu.rows(bins),
+        coefficients=coefficients,
     )
 
 
-def _sums_by(index, values, n_groups, layout: _Layout) -> np.ndarray:
-    """Sums of values by (group, domain, category) in one pass; the 'no domain' bin dropped."""
-    sums = np.bincount(index, values, minlength=n_groups * layout.bins)
-    return _sides(sums.reshape(n_groups, -1, layout.n_categories)[:, :-1], layout)
+@dataclass(frozen=True)
+class _Moments:
+    """A call's score moments: variances (columns), df (items x domain rows) and, as asked,
+    the PSU totals (columns x PSUs), the variances of differences and the covariance."""
+
+    variance: np.ndarray
+    df: np.ndarray
+    by_column: np.ndarray | None
+    difference_variance: np.ndarray | None
+    difference_df: np.ndarray | None  # PSUs with a member of either side less their strata
+    covariance: np.ndarray | None
+
+
+def _score_moments(
+    design: Design, layout: _Layout, parts: list[_ItemShares], wanted: _Wanted
+) -> _Moments:
+    """The moments of the items' score totals by PSU, formed a block of whole strata at a
+    time: a block's sums by PSU, their scores, calibration residuals and deviations stay in
+    the cache, and the PSUs x columns totals are only kept when asked for. Columns x PSUs, so
+    that every step runs along a block's PSUs."""
+    rows, bins, cal = design.rows_by_psu, layout.bins, design.calibration
+    width = parts[0].estimate.size
+    columns = width * len(parts)
+    by_column = np.empty((columns, design.n_psu)) if wanted.keep_totals else None
+    variance = np.zeros(columns)
+    df = np.zeros((len(parts), len(parts[0].n)), dtype=np.intp)
+    differences = None if wanted.differences is None else np.zeros(len(wanted.differences[0]))
+    difference_df = None if differences is None else np.zeros(len(differences), dtype=np.intp)
+    covariance = np.zeros((columns, columns)) if wanted.covariance else None
+    stratum_scale = _stratum_scale(design)
+    # A domain without weight has no share: its scores are 0, not 0/0.
+    no_weight = [np.repeat(~(part.weight_sum > 0), layout.n_reported) for part in parts]
+    for strata, psus in _blocks(design, max(bins, columns)):
+        block_rows = slice(rows.start[psus.start], rows.start[psus.stop])
+        n_block = psus.stop - psus.start
+        local_psu, weights = rows.psu[block_rows] - psus.start, rows.weights[block_rows]
+        first_psus, scale = _first_psus(design, strata), _per_psu(design, stratum_scale, strata)
+        scores = np.empty((columns, n_block)) if by_column is None else by_column[:, psus]
+        for item, part in enumerate(parts):
+            index = part.bin_by_psu[block_rows] * n_block + local_psu
+            sums = np.bincount(index, weights, minlength=bins * n_block).reshape(bins, n_block)
+            sums = _sides(_by_bin(sums, layout), layout)  # domain rows x categories x PSUs
+            in_psu = sums.sum(axis=1)
+            present = in_psu > 0
+            df[item] += _block_df(present, first_psus)
+            if difference_df is not None:
+                first, second = wanted.differences
+                difference_df += _block_df(present[first] | present[second], first_psus)
+            item_scores = scores[item * width : (item + 1) * width]
+            _score_totals(sums, in_psu, part.share, part.weight_sum, layout, out=item_scores)
+            if cal is not None:
+                item_scores -= part.coefficients @ cal.margin_weights[:, psus]
+            if no_weight[item].any():
+                item_scores[no_weight[item]] = 0.0
+        if differences is not None:
+            first, second = wanted.differences
+            deviations = _deviations(design, scores[first] - scores[second], strata, True)
+            differences += _squares(deviations) @ scale
+        # The kept totals stay; otherwise the scores become their deviations.
+        deviations = _deviations(design, scores, strata, in_place=by_column is None)
+        if covariance is not None:
+            covariance += (deviations * scale) @ deviations.T
+        variance += _squares(deviations) @ scale
+    return _Moments(variance, df, by_column, differences, difference_df, covariance)
+
+
+def _block_df(present: np.ndarray, first_psus: np.ndarray) -> np.ndarray:
+    """Per row of `present` (rows x a block's PSUs: a member there), the block's PSUs with a
+    member less its strata with one."""
+    strata_with = np.logical_or.reduceat(present, first_psus, axis=1)
+    return present.sum(axis=1) - strata_with.sum(axis=1)
+
+
+def _squares(values: np.ndarray) -> np.ndarray:
+    """The values squared, in place."""
+    return np.square(values, out=values)
+
+
+def _by_bin(sums: np.ndarray, layout: _Layout) -> np.ndarray:
+    """Sums by bin (bins x ...) as domains x categories x ..., the 'no domain' bin dropped."""
+    return sums.reshape(layout.n_domains + 1, layout.n_categories, *sums.shape[1:])[:-1]
 
 
 def _sides(sums: np.ndarray, layout: _Layout) -> np.ndarray:
-    """Sums by (..., domain, category) as they are or, with the layout's `with_rest`, by
-    (..., domain and then its rest, category): a rest's sums are all domains' less its own, so
-    every domain's contrast with the rest comes from the one pass."""
+    """Sums by (domain, category, ...) as they are or, with the layout's `with_rest`, by
+    (domain and then its rest, category, ...): a rest's sums are all domains' less its own,
+    so every domain's contrast with the rest comes from the one pass."""
     if not layout.with_rest:
         return sums
-    rest = sums.sum(axis=-2, keepdims=True) - sums
-    return np.stack([sums, rest], axis=-2).reshape(*sums.shape[:-2], -1, sums.shape[-1])
+    rest = sums.sum(axis=0, keepdims=True) - sums
+    return np.stack([sums, rest], axis=1).reshape(-1, *sums.shape[1:])
 
 
-def _score_totals(sums, share, weight_sum, reported) -> np.ndarray:
+def _score_totals(sums, in_group, share, weight_sum, layout: _Layout, out=None) -> np.ndarray:
     """By group (PSU or cell): totals of the scores (1[answer = k] - p_k) / W of the domain
-    members, weighted as `sums` is; groups x (domains x reported categories)."""
-    in_group = sums.sum(axis=2, keepdims=True)
-    totals = sums[:, :, reported]  # a copy: `sums` is not changed
-    totals -= share[:, reported] * in_group  # in place: these arrays are PSUs x columns large
-    totals /= weight_sum[:, None]
-    return totals.reshape(len(sums), -1)
+    members, weighted as `sums` (domain rows x categories x groups; in_group: summed over the
+    categories) is; (domain rows x reported categories) x groups, into `out` if given."""
+    reported = layout.reported
+    totals = np.empty((len(sums), layout.n_reported, sums.shape[-1])) if out is None else out
+    totals = totals.reshape(len(sums), layout.n_reported, sums.shape[-1])
+    np.multiply(share[:, reported, None], in_group[:, None, :], out=totals)
+    np.subtract(sums[:, reported], totals, out=totals)
+    totals *= (1 / weight_sum)[:, None, None]  # a product: faster than a division
+    return totals.reshape(-1, sums.shape[-1])
 
 
 def _calibration_fit(cal: Calibration, cell_scores: np.ndarray) -> np.ndarray:
-    """Per PSU and column: the part of the score totals the calibration variables explain.
-
-    The scores' regression on the calibration dummies (weights: base) is fitted from their
-    base-weighted cell totals; each respondent's fitted value times its final weight is summed
-    by PSU through the sparse PSUs x cells weights.
-    """
-    coefficients = cal.gram_inverse @ (cal.model.T @ np.nan_to_num(cell_scores))
-    return cal.psu_cell_weights @ (cal.model @ coefficients)
+    """Columns x margin levels: the coefficients of the scores' regression on the calibration
+    dummies (weights: base), fitted from their base-weighted cell totals (columns x cells).
+    Each respondent's fitted value times its final weight, summed by PSU (the coefficients
+    times the margins' weights by PSU), is the part of the PSU's score totals the calibration
+    variables explain."""
+    return (np.nan_to_num(cell_scores) @ cal.model) @ cal.gram_inverse
 
 
 def variance_of(design: Design, totals: np.ndarray) -> np.ndarray:
     """Per column of PSU score totals (PSUs x columns): the design variance of its estimate,
     the sum over strata of n_h/(n_h-1) times the squared deviations of the PSU totals."""
-    deviations, scale = _deviations(design, totals)
-    return np.einsum("ij,ij,i->j", deviations, deviations, scale)
+    by_column, scale = np.asarray(totals).T, _stratum_scale(design)
+    variance = np.zeros(len(by_column))
+    for strata, psus in _blocks(design, len(by_column)):
+        variance += _sum_of_squares(design, by_column[:, psus], strata, scale)
+    return variance
 
 
 def covariance_of(design: Design, totals: np.ndarray) -> np.ndarray:
     """Columns x columns: the design covariance of the estimates whose PSU score totals are
     the columns of `totals` (e.g. two domains of `DomainEstimates.totals`, for a contrast)."""
-    deviations, scale = _deviations(design, totals)
-    return (deviations * scale[:, None]).T @ deviations
+    by_column, scale = np.asarray(totals).T, _stratum_scale(design)
+    covariance = np.zeros((len(by_column), len(by_column)))
+    for strata, psus in _blocks(design, len(by_column)):
+        deviations = _deviations(design, by_column[:, psus], strata)
+        covariance += (deviations * _per_psu(design, scale, strata)) @ deviations.T
+    return covariance
 
 
-def _deviations(design: Design, totals: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """PSU totals less their stratum's mean, and each PSU's factor n_h/(n_h-1)."""
+def _sum_of_squares(design: Design, by_column: np.ndarray, strata: slice, scale) -> np.ndarray:
+    """Per column of the PSU totals of a run of whole strata (columns x those PSUs): their
+    scaled squared deviations from their stratum's mean, the run's part of the variance."""
+    return _squares(_deviations(design, by_column, strata)) @ _per_psu(design, scale, strata)
+
+
+def _stratum_scale(design: Design) -> np.ndarray:
+    """Per stratum, the factor n_h/(n_h-1) of its squared deviations (with the lonely-PSU rule
+    and the finite population correction)."""
     n_h = design.psus_in_stratum
     lonely = n_h == 1
     if lonely.any() and design.lonely_psu == "fail":
@@ -449,9 +631,6 @@ def _deviations(design: Design, totals: np.ndarray) -> tuple[np.ndarray, np.ndar
             f"{int(lonely.sum())} stratum/strata have a single PSU; set lonely_psu to "
             f"one of {LONELY_PSU_RULES[1:]} to say how to treat them"
         )
-    centre = np.add.reduceat(totals, design.first_psu_of_stratum, axis=0) / n_h[:, None]
-    if design.lonely_psu == "adjust":
-        centre[lonely] = 0.0  # as R: a lonely PSU deviates from the grand mean of scores, 0
     scale = np.where(lonely, 1.0, n_h / np.maximum(n_h - 1, 1))
     if design.sampled_fraction_left is not None:
         scale = scale * design.sampled_fraction_left
@@ -459,16 +638,42 @@ def _deviations(design: Design, totals: np.ndarray) -> tuple[np.ndarray, np.ndar
         # As R: lonely strata contribute nothing and the rest are scaled up to all strata.
         kept = (~lonely).sum()
         scale = scale * (len(n_h) / kept if kept else np.nan)
-    return totals - np.repeat(centre, n_h, axis=0), np.repeat(scale, n_h)
+    return scale
+
+
+def _deviations(design: Design, by_column: np.ndarray, strata: slice, in_place=False):
+    """PSU totals of a run of whole strata (columns x those PSUs) less their stratum's mean
+    (in place: `by_column` becomes the deviations)."""
+    n_h = design.psus_in_stratum[strata]
+    centre = np.add.reduceat(by_column, _first_psus(design, strata), axis=1) / n_h
+    if design.lonely_psu == "adjust":
+        centre[:, n_h == 1] = 0.0  # as R: a lonely PSU deviates from the grand mean of scores, 0
+    out = by_column if in_place else None
+    return np.subtract(by_column, np.repeat(centre, n_h, axis=1), out=out)
+
+
+def _first_psus(design: Design, strata: slice) -> np.ndarray:
+    """Each stratum's first PSU, counted from the first PSU of the run `strata`."""
+    first = design.first_psu_of_stratum[strata]
+    return first - first[0]
+
+
+def _per_psu(design: Design, per_stratum: np.ndarray, strata: slice) -> np.ndarray:
+    return np.repeat(per_stratum[strata], design.psus_in_stratum[strata])
 
 
 def logit_interval(est: DomainEstimates, level: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
-    """Wald interval on the logit scale, t with the domain df: svyciprop(method = "logit")."""
+    """Wald interval on the logit scale, t with the domain df: svyciprop(method = "logit").
+    Where p is 0 or 1 the logit is infinite and the variance 0: the interval is the point,
+    as R's diverging logistic fit gives it ([0, 0] and [1, 1] to 1e-11)."""
     p = est.estimate
     with np.errstate(invalid="ignore", divide="ignore"):
-        half = special.stdtrit(_positive(est.df), 0.5 + level / 2) * est.se / (p * (1 - p))
+        quantile = special.stdtrit(_positive(est.df), 0.5 + level / 2)
+        half = quantile * est.se / (p * (1 - p))
         centre = np.log(p / (1 - p))
-        return _expit(centre - half), _expit(centre + half)
+        low, high = _expit(centre - half), _expit(centre + half)
+    at_bound = ((p == 0) | (p == 1)) & ~np.isnan(quantile)
+    return np.where(at_bound, p, low), np.where(at_bound, p, high)
 
 
 def korn_graubard_interval(
@@ -558,23 +763,6 @@ def difference_independent(
 # same combination of their totals' columns.
 
 
-def against_rest(
-    design: Design,
-    answers: np.ndarray,
-    domain: np.ndarray,
-    n_domains: int,
-    n_categories: int,
-    category: int,
-) -> DomainEstimates:
-    """Each domain's share of `category` and that of the rest (all other domains together), in
-    one call: results (domains, 2, 1), side 0 the domain, 1 its rest; `totals` columns in that
-    order. answers, domain: per respondent, as for `domain_shares` (-1: in no domain). One
-    pass over the respondents for all domains: a rest's sums are the total's less the domain's."""
-    return domain_shares(
-        design, answers, domain, n_domains, n_categories, categories=[category], with_rest=True
-    )
-
-
 @dataclass(frozen=True)
 class Contrast:
     """Per compared domain: its estimate, the reference's (the rest, or a reference domain),
@@ -595,22 +783,20 @@ def differences_from_rest(
     level: float = 0.95,
 ) -> Contrast:
     """Each domain's share of `category` against the rest of the domains together; the t
-    reference has the two sides' Welch-Satterthwaite df (`contrast_df`)."""
-    both = against_rest(design, answers, domain, n_domains, n_categories, category)
-    totals = both.totals.reshape(design.n_psu, n_domains, 2)
+    reference has the two sides' Welch-Satterthwaite df (`contrast_df`). One pass for all
+    domains (`domain_shares` with_rest): a rest's sums are the total's less the domain's, and
+    each difference's variance comes from the same PSU totals."""
+    sides = np.arange(2 * n_domains).reshape(n_domains, 2).T
+    layout = (n_domains, n_categories, [category], True)
+    both, moments = _shares(design, answers, domain, *layout, _Wanted(differences=sides))
     df = contrast_df(
         (both.variance[:, 0, 0], both.df[:, 0, 0]),
         (both.variance[:, 1, 0], both.df[:, 1, 0]),
-        domain_df(design, np.asarray(domain) >= 0),
+        moments.difference_df,  # a domain and its rest: all domains together
     )
-    diff = difference_within(
-        design,
-        (both.estimate[:, 0, 0], totals[:, :, 0]),
-        (both.estimate[:, 1, 0], totals[:, :, 1]),
-        df,
-        level,
-    )
-    return Contrast(both.estimate[:, 0, 0], both.estimate[:, 1, 0], diff)
+    estimate, rest = both.estimate[:, 0, 0], both.estimate[:, 1, 0]
+    diff = _t_difference(estimate - rest, moments.difference_variance, np.asarray(df, float), level)
+    return Contrast(estimate, rest, diff)
 
 
 def differences_from_reference(
@@ -625,22 +811,18 @@ def differences_from_reference(
 ) -> Contrast:
     """Each domain's share of `category` against the reference domain's (that domain itself
     included, with difference 0); the t reference has the pair's `contrast_df`."""
-    shares = domain_shares(design, answers, domain, n_domains, n_categories, categories=[category])
-    domain = np.asarray(domain)
-    joint = np.array(
-        [domain_df(design, (domain == d) | (domain == reference)) for d in range(n_domains)]
-    )
+    pairs = (np.arange(n_domains), np.full(n_domains, reference))
+    layout = (n_domains, n_categories, [category], False)
+    shares, moments = _shares(design, answers, domain, *layout, _Wanted(differences=pairs))
     variance, own_df = shares.variance[:, 0], shares.df[:, 0]
+    joint = moments.difference_df  # each domain and the reference together
     df = contrast_df((variance, own_df), (variance[reference], own_df[reference]), joint)
     estimate = shares.estimate[:, 0]
-    diff = difference_within(
-        design,
-        (estimate, shares.totals),
-        (np.full(n_domains, estimate[reference]), shares.totals[:, [reference] * n_domains]),
-        df,
-        level,
+    reference_estimate = np.full(n_domains, estimate[reference])
+    diff = _t_difference(
+        estimate - reference_estimate, moments.difference_variance, np.asarray(df, float), level
     )
-    return Contrast(estimate, np.full(n_domains, estimate[reference]), diff)
+    return Contrast(estimate, reference_estimate, diff)
 
 
 def contrast_df(first, second, joint) -> np.ndarray:
@@ -656,37 +838,11 @@ def contrast_df(first, second, joint) -> np.ndarray:
     return np.where(np.isnan(df), joint, np.minimum(df, joint))
 
 
-def domain_df(design: Design, inside: np.ndarray) -> int:
-    """PSUs with a member of the rows `inside` (boolean) less the strata with one: the df of a
-    domain, or of two domains taken together for their contrast."""
-    members = np.bincount(design.psu[inside], minlength=design.n_psu) > 0
-    strata = np.bincount(design.stratum_of_psu[members], minlength=len(design.psus_in_stratum))
-    return int(members.sum() - (strata > 0).sum())
-
-
 def psu_totals(design: Design, values: np.ndarray) -> np.ndarray:
     """PSUs x k sums of per-respondent values (rows x k), e.g. weighted influence functions."""
     index = (design.psu[:, None] * values.shape[1] + np.arange(values.shape[1])).ravel()
     sums = np.bincount(index, values.ravel(), minlength=design.n_psu * values.shape[1])
     return sums.reshape(design.n_psu, values.shape[1])
-
-
-def difference_within(
-    design: Design,
-    first: tuple[np.ndarray, np.ndarray],
-    second: tuple[np.ndarray, np.ndarray],
-    df: np.ndarray,
-    level: float = 0.95,
-) -> Difference:
-    """first - second for estimates of one design, correlated through it.
-
-    Each argument is (estimates (k,), their PSU score totals (PSUs x k)). The variance is that
-    of the difference of the totals, var1 + var2 - 2 cov (strata, clusters and calibration
-    honoured); df: the t reference's, e.g. `domain_df` of the two domains together.
-    """
-    (a, totals_a), (b, totals_b) = first, second
-    variance = variance_of(design, totals_a - totals_b)
-    return _t_difference(a - b, variance, np.asarray(df, dtype=float), level)
 
 
 def _t_difference(diff, variance, df, level) -> Difference:
@@ -725,8 +881,10 @@ def rao_scott_f(
     stays the design's (R takes the rank of the replicate weights less one).
     """
     inside = np.asarray(domain, dtype=bool)
-    cell = np.where(inside, row * n_columns + column, 0)
-    shares = domain_shares(design, cell, np.where(inside, 0, -1), 1, n_rows * n_columns)
+    cell = np.asarray(row) * n_columns + column  # outside the domain, any value does
+    layout = (1, n_rows * n_columns, None, False)
+    wanted = _Wanted(covariance=replicates is None)
+    shares, moments = _shares(design, cell, np.where(inside, 0, -1), *layout, wanted)
     table = shares.estimate[0].reshape(n_rows, n_columns)
     rows_seen, columns_seen = table.sum(axis=1) > 0, table.sum(axis=0) > 0
     kept = np.outer(rows_seen, columns_seen).ravel()
@@ -735,7 +893,7 @@ def rao_scott_f(
     if r < 2 or c < 2:
         return AssociationTest(np.nan, np.nan, np.nan, np.nan)
     if replicates is None:
-        variance = covariance_of(design, shares.totals[:, kept])
+        variance = moments.covariance[np.ix_(kept, kept)]
     else:
         cells = replicate_category_shares(
             replicates, cell, np.where(inside, 0, -1), 1, n_rows * n_columns
@@ -751,7 +909,7 @@ def rao_scott_f(
     delta = np.linalg.solve(contrasts.T @ weighted, weighted.T @ variance @ weighted)
     trace = np.trace(delta)
     d0 = trace**2 / np.trace(delta @ delta)
-    nu = float(domain_df(design, inside))
+    nu = float(shares.df[0, 0])  # the domain's PSUs with members less their strata
     statistic = pearson / trace
     return AssociationTest(statistic, d0, d0 * nu, special.fdtrc(d0, d0 * nu, statistic))
 

@@ -130,7 +130,9 @@ def distributions(config, name, data, design, source, replicates=None) -> pd.Dat
         codes, groups = _groups(data, breakdown)
         domain = np.where(answers.answered & (codes >= 0), codes, -1)
         # Every category of the scale in one pass: shares (groups x categories) with SEs.
-        shares = domain_shares(design, position, domain, len(groups), len(categories))
+        shares = domain_shares(
+            design, position, domain, len(groups), len(categories), keep_totals=False
+        )
         if replicates is not None:
             shares = replicate_shares(shares, replicates, position, domain)
         low, high = INTERVALS[method](shares, level)

@@ -35,7 +35,12 @@ from navpartner.estimate import (
     psu_totals,
     replicate_covariance,
 )
-from navpartner.indicators import classify_answers, read_replicates, read_survey_wave
+from navpartner.indicators import (
+    classify_answers,
+    population_psus,
+    read_replicates,
+    read_survey_wave,
+)
 from navpartner.io import write_csv
 from navpartner.weighting import replicate_columns
 
@@ -43,7 +48,9 @@ POOLED = "respondent_group"  # the term naming the indicator each pooled row com
 
 
 def model_data(config: dict, name: str, read: Callable[[str, int], pd.DataFrame]) -> pd.DataFrame:
-    """Rows of every wave of the model's indicators: y (0/1), weight, cluster and the terms.
+    """Rows of every wave of the model's indicators: y (0/1), weight, cluster and the terms;
+    with estimation.fpc: frame, `fpc`, the municipalities of the row's stratum in its wave's
+    frame (as the shares' design has them).
 
     read(survey, wave) gives a wave's harmonised respondents with their weights and, under
     bootstrap variance, their replicate weights (columns `replicate_0001`, ...), which the rows
@@ -64,6 +71,7 @@ def model_data(config: dict, name: str, read: Callable[[str, int], pd.DataFrame]
                 continue  # not asked this wave
             answers = classify_answers(config, indicator_name, data, f"{survey} {wave}")
             keep = answers.valid
+            population = population_psus(config, survey, data)
             parts.append(
                 pd.DataFrame(
                     {
@@ -76,6 +84,7 @@ def model_data(config: dict, name: str, read: Callable[[str, int], pd.DataFrame]
                         POOLED: indicator_name,
                         **{v: data.loc[keep, v].to_numpy() for v in variables},
                         **{c: data.loc[keep, c].to_numpy() for c in _replicates_in(data)},
+                        **({} if population is None else {"fpc": population[keep]}),
                     }
                 )
             )
@@ -137,7 +146,8 @@ def fit_model(config: dict, name: str, frame: pd.DataFrame) -> pd.DataFrame:
 
 def _design_covariance(config, frame, x, y, weights, fitted) -> tuple[np.ndarray, float]:
     """svyglm's sandwich: influence functions w x (y - mu) A^-1 summed by PSU, their stratified
-    with-replacement covariance; and the residual design df."""
+    with-replacement covariance (each stratum's times 1 - n/N with the rows' `fpc`, as svyglm
+    on a design with fpc); and the residual design df."""
     mu = np.asarray(fitted.fittedvalues)
     bread = np.linalg.inv(x.T @ (x * (weights * mu * (1 - mu))[:, None]))
     influence = (x * (weights * (y - mu))[:, None]) @ bread
@@ -146,6 +156,7 @@ def _design_covariance(config, frame, x, y, weights, fitted) -> tuple[np.ndarray
         psu=frame["cluster"].to_numpy(str),
         strata=frame["stratum"].to_numpy(str),
         lonely_psu=config["estimation"]["lonely_psu"],
+        fpc=frame["fpc"].to_numpy(float) if "fpc" in frame else None,
     )
     covariance = covariance_of(design, psu_totals(design, influence))
     df = design.n_psu - len(design.psus_in_stratum) - x.shape[1] + 1

@@ -110,7 +110,7 @@ def expand_survey_waves(pattern):
 
 def get_model_inputs(wildcards):
     """Harmonised, weights and (bootstrap) replicate weights files of every wave of the
-    surveys a model's indicators use."""
+    surveys a model's indicators use, and their frames (estimation.fpc: frame)."""
     surveys = {
         config["indicators"][name]["survey"]
         for name in config["models"][wildcards.model]["indicators"]
@@ -118,12 +118,12 @@ def get_model_inputs(wildcards):
     stages = ["harmonised/{}", "weights/{}"] + (
         ["weights/{}.replicates"] if is_bootstrap() else []
     )
+    waves = [(survey, wave) for survey, wave in SURVEY_WAVES if survey in surveys]
     return [
         f"results/{stage.format(f'{survey}_{wave}')}.parquet"
-        for survey, wave in SURVEY_WAVES
-        if survey in surveys
+        for survey, wave in waves
         for stage in stages
-    ]
+    ] + list(dict.fromkeys(f for survey, wave in waves for f in fpc_frames(survey, wave)))
 
 
 def get_final_outputs():
@@ -432,12 +432,15 @@ def get_replicate_weights(wildcards):
 def get_fpc_frame(wildcards):
     """The wave's municipality frame where the finite population correction counts its
     municipalities (estimation.fpc: frame), else nothing."""
+    return fpc_frames(wildcards.survey, wildcards.wave)
+
+
+def fpc_frames(survey, wave):
     if config["estimation"].get("fpc", "none") == "none":
         return []
-    return lookup(
-        dpath=f"surveys/{wildcards.survey}/waves/{wildcards.wave}/municipalities",
-        within=config,
-    )
+    return [
+        lookup(dpath=f"surveys/{survey}/waves/{wave}/municipalities", within=config)
+    ]
 
 
 def get_replicate_outputs():

@@ -28,7 +28,8 @@ STAGE_KEYS = {
     "replicate": ["geography", "weighting", "estimation"],
     "estimate": ["estimation", "geography", *SHARED_CODING],
     "combine": ["estimation", "indicators", *SHARED_CODING],
-    "model": ["estimation", "indicators", "weighting", *SHARED_CODING],
+    # geography: the size classes that stratify a frame's municipalities (estimation.fpc)
+    "model": ["estimation", "geography", "indicators", "weighting", *SHARED_CODING],
 }
 
 
