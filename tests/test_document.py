@@ -9,6 +9,7 @@ import subprocess
 import pandas as pd
 import pytest
 from navpartner.claims import FAILS, HOLDS, INCONCLUSIVE, NOT_TESTABLE
+from navpartner.config import distribution_figures
 from navpartner.document import typeset
 from navpartner.document.authored import RESULTS, read_index
 from navpartner.document.blocks import Heading, Paragraph, Table, Title
@@ -112,9 +113,13 @@ def test_html_report_opens_offline_with_every_figure_shown(project, full_run, co
     from playwright.sync_api import sync_playwright
 
     labels = Labels(config)
-    themes = config["publication"]["themes"]  # each has its answer distributions
+    charts = [  # each theme's answer distributions, in one chart or several
+        name
+        for theme in config["publication"]["themes"]
+        for name, _ in distribution_figures(config, theme)
+    ]
     expected = (  # every indicator, comparison and distribution chart, and the change chart
-        len(config["indicators"]) + len(config["publication"]["figures"]) + len(themes) + 1
+        len(config["indicators"]) + len(config["publication"]["figures"]) + len(charts) + 1
     )
     leaving = []
     with sync_playwright() as playwright:
@@ -244,6 +249,8 @@ def test_no_sentence_calls_a_change_uncertain_beside_an_interval_excluding_zero_
     text = re.sub(r"<[^>]+>", " ", html.split("<body", 1)[1])
     assert "ikke statistisk sikker" in text  # the default data have changes that are not clear
     assert unexplained_uncertainty(text) == []
+
+
 @pytest.mark.slow
 @needs_poppler
 def test_a_planted_verdict_change_is_listed_in_the_review_appendix_or_stops(

@@ -13,6 +13,7 @@ from navpartner.config.check import record_check
 from navpartner.config.parts import write_config_part
 from navpartner.config.paths import configured_inputs
 from navpartner.config.views import (
+    distribution_figures,
     survey_waves,
     theme_comparisons,
     theme_indicators,
@@ -243,15 +244,24 @@ def get_theme_publication(theme):
         "category": LABELS.report_category("findings"),
         "subcategory": f"{LABELS.text('kind_distribution')}: {LABELS.theme(theme)}",
     }
+    charts = distribution_figures(config, theme)
+    for k, (name, _) in enumerate(charts, start=1):
+        shown = LABELS.text("kind_distribution")
+        if len(charts) > 1:
+            shown = LABELS.text(
+                "findings.distribution_part", title=shown, k=k, n=len(charts)
+            )
+        outputs += [
+            report_entry(
+                f"results/figures/{name}.png",
+                "distribution",
+                shown,
+                "distribution",
+                **answers,
+            ),
+            f"results/figures/{name}.svg",
+        ]
     return outputs + [
-        report_entry(
-            f"results/figures/distribution_{theme}.png",
-            "distribution",
-            LABELS.text("kind_distribution"),
-            "distribution",
-            **answers,
-        ),
-        f"results/figures/distribution_{theme}.svg",
         report_entry(
             f"results/tables/distribution_{theme}.html",
             "table",
@@ -312,7 +322,11 @@ def get_document_figures():
         INDICATORS
         + FIGURES
         + (["change"] if "change" in config["publication"] else [])
-        + [f"distribution_{theme}" for theme in config["publication"]["themes"]]
+        + [
+            name
+            for theme in config["publication"]["themes"]
+            for name, _ in distribution_figures(config, theme)
+        ]
     )
     return [f"results/figures/{name}.svg" for name in names]
 

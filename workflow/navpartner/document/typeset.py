@@ -52,7 +52,19 @@ PREAMBLE = """#set document(title: {title}, date: none)
 """
 
 
-LONG_TABLE = 24  # rows
+LONG_TABLE = 24  # printed lines: a table of more may break across pages
+LINE_CHARACTERS = 110  # characters of a table's small type across the text width
+
+
+def _printed_lines(block: Table) -> int:
+    """About how many lines the table's rows take: each row as many as its fullest cell
+    needs in its column's share of the width."""
+    total = sum(block.widths)
+    room = [max(1, int(LINE_CHARACTERS * width / total)) for width in block.widths]
+    return sum(
+        max(-(-len(str(cell)) // width) for cell, width in zip(row, room, strict=False))
+        for row in block.rows
+    )
 
 
 def typst_source(blocks: list, language: str, stamp: str) -> str:
@@ -185,8 +197,10 @@ def _table(block: Table) -> str:
         f"{_s(note)})))"
         for note in block.notes
     )
-    # Long tables may run over pages; short ones stay whole, with their caption.
-    scope = "#show figure: set block(breakable: true)\n" if len(block.rows) > LONG_TABLE else ""
+    # Long tables may run over pages (the header repeated); short ones stay whole, with their
+    # caption.
+    long = _printed_lines(block) > LONG_TABLE
+    scope = "#show figure: set block(breakable: true)\n" if long else ""
     return f"""#[{scope}#figure(kind: table, caption: {_s(block.caption)}, {{
   set text(size: {size}, hyphenate: false)
   set par(justify: false)
