@@ -169,25 +169,25 @@ def _data_label(sources: Sources, labels: list[str], write: Writer) -> str:
 
 
 def _summary(config: dict, sources: Sources, write: Writer) -> list:
-    blocks = [Heading(write("report.summary"), anchor="summary", new_page=True)]
+    """The key findings first; the change chart floats to where it fits (most of a page: at
+    the top of the next), while the claims table, which breaks across pages, fills the rest."""
+    blocks = [
+        Heading(write("report.summary"), anchor="summary", new_page=True),
+        Paragraph(write("report.summary_intro")),
+        Heading(write("report.key_findings"), level=2),
+        Bullets([_key_finding(config, sources, write, t) for t in _themes(config)]),
+    ]
     change = config["publication"].get("change")
-    # The change chart, a page tall, floats to the next page top while the claims table
-    # (which may break across pages) fills the rest of this one.
-    chart = []
     if change:
         caption = write("caption_change", first=change["from"], last=change["to"])
-        chart = [Figure(str(sources.figures / "change.svg"), caption)]
+        blocks.append(Figure(str(sources.figures / "change.svg"), caption))
     if sources.claims is not None and "claims" in config:
         source = config["claims"]["source"][write.labels.language]
         blocks += [
-            Paragraph(write("report.summary_intro", source=source)),
-            *chart,
+            Heading(write("report.claims_heading"), level=2),
+            Paragraph(write("report.claims_intro", source=source)),
             _claims_table(config, sources.claims, write),
         ]
-    else:
-        blocks += chart
-    blocks.append(Heading(write("report.key_findings"), level=2))
-    blocks.append(Bullets([_key_finding(config, sources, write, t) for t in _themes(config)]))
     return blocks
 
 
