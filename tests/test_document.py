@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 from navpartner.claims import FAILS, HOLDS, INCONCLUSIVE, NOT_TESTABLE
 from navpartner.config import distribution_figures
+from navpartner.config.views import DISTRIBUTION_PANELS
 from navpartner.document import typeset
 from navpartner.document.authored import RESULTS, read_index
 from navpartner.document.blocks import Heading, Paragraph, Table, Title
@@ -55,6 +56,23 @@ def test_texts_that_look_like_markup_are_typeset_as_written(tmp_path):
     assert "SYNTETISKE DATA – test" in pages[1] and "Mer tekst" in pages[0]
 
 
+@needs_poppler
+@pytest.mark.parametrize("rows", [1, typeset.LONG_TABLE + 1])  # whole, and breaking over pages
+def test_no_word_is_hyphenated_inside_a_table_cell(tmp_path, rows):
+    """Long words in narrow columns (the review appendix's paths, compound nouns) break only
+    at spaces: Typst hyphenates justified text by default."""
+    long_words = "Kontorundersøkelsen kommunestørrelsesgruppene arbeidsinkluderingsdepartementet"
+    cells = [long_words, "report/nb/likeverdighet.md", long_words]
+    table = Table("Tabell", ["Setning", "Fil", "Før"], [cells] * rows, [1, 1, 1], [False] * 3)
+    source = typeset.typst_source([Title("T", "U", []), table], "nb", "")
+    pdf = tmp_path / "t.pdf"
+    pdf.write_bytes(typeset.compile_pdf(source))
+    text = "\n".join(pdf_pages(pdf)[1:])
+    assert "\xad" not in text and "-\n" not in text
+    for word in long_words.split():
+        assert word in text
+
+
 @pytest.mark.slow
 @needs_poppler
 def test_pdf_has_every_chapter_the_claims_and_the_stamp_on_every_page(project, full_run, config):
@@ -95,6 +113,17 @@ def test_pdf_has_every_chapter_the_claims_and_the_stamp_on_every_page(project, f
     assert "Publiserte påstander prøvd på dataene" in summary
     for claim in config["claims"]["statements"].values():
         assert claim["statement"]["nb"] in summary
+
+
+@pytest.mark.slow
+def test_every_answer_chart_prints_at_the_full_text_width(project, full_run, config):
+    """No chart of a theme's answers is so tall that the report must narrow it to fit a page
+    with its heading: a theme of many items is split into charts of a few panels each."""
+    for theme in config["publication"]["themes"]:
+        for name, indicators in distribution_figures(config, theme):
+            assert len(indicators) <= DISTRIBUTION_PANELS, name
+            svg = project / "results/figures" / f"{name}.svg"
+            assert typeset._width_fitting_a_page(svg) == "100.0%", name
 
 
 @pytest.mark.slow
