@@ -92,7 +92,7 @@ def test_pdf_has_every_chapter_the_claims_and_the_stamp_on_every_page(project, f
     starts = [text.index(f"{before + i} {theme} ", body) for i, theme in enumerate(themes, 1)]
     ends = [*starts[1:], text.rindex("Vedlegg A: Metode")]
     for theme, start, end in zip(themes, starts, ends, strict=True):
-        assert f"Svarfordeling, {theme}" in text[start:end], theme
+        assert f"Svarfordeling: {theme}" in text[start:end], theme
     for name in config["indicators"]:
         assert labels.indicator(name) in text, name
     for heading in ["Vedlegg A: Metode", "Vedlegg B: Spørreskjema", "Vedlegg C: Proveniens"]:

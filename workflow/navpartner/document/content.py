@@ -526,7 +526,7 @@ def _group_sentences(config: dict, sources: Sources, write: Writer, name: str, w
     group) after the adjustment for many tests; a group flagged as unreliable is never named.
     Where none does, the sentence says so."""
     table = sources.indicator_rows(name)
-    sentences = []
+    sentences, unclear = [], []  # unclear: the breakdowns where no group stands apart
     for breakdown in config["indicators"][name]["breakdowns"]:
         if breakdown == "total":
             continue
@@ -537,10 +537,23 @@ def _group_sentences(config: dict, sources: Sources, write: Writer, name: str, w
             continue
         contrasts = _group_contrasts(sources, name, breakdown, wave)
         if len(rows) == 2 and len(contrasts) == 1:
-            sentences.append(_pair_sentence(write, breakdown, rows, contrasts.iloc[0], wave))
+            sentence = _pair_sentence(write, breakdown, rows, contrasts.iloc[0], wave)
         else:
-            sentences.append(_spread_sentence(write, breakdown, rows, contrasts, wave))
-    return sentences
+            sentence = _spread_sentence(write, breakdown, rows, contrasts, wave)
+        if sentence == _groups_unclear(write, [breakdown], wave):
+            if not unclear:
+                sentences.append(None)  # the place of the one sentence for them all
+            unclear.append(breakdown)
+        else:
+            sentences.append(sentence)
+    # "Etter kommunestørrelse og landsdel skiller ingen gruppe seg klart fra resten", once.
+    merged = _groups_unclear(write, unclear, wave) if unclear else None
+    return [merged if sentence is None else sentence for sentence in sentences]
+
+
+def _groups_unclear(write: Writer, breakdowns: list[str], wave: int) -> str:
+    named = write.labels.texts.join([_breakdown_text(write, b) for b in breakdowns])
+    return write("report.groups_unclear", breakdown=named, wave=wave)
 
 
 def _group_contrasts(sources: Sources, name: str, breakdown: str, wave: int) -> pd.DataFrame:
@@ -568,9 +581,7 @@ def _pair_sentence(write: Writer, breakdown: str, rows: pd.DataFrame, contrast, 
     by_group = {row["group"]: row for _, row in rows.iterrows()}
     pair = [by_group.get(contrast["group"]), by_group.get(contrast["reference"])]
     if any(row is None for row in pair):
-        return write(
-            "report.groups_unclear", breakdown=_breakdown_text(write, breakdown), wave=wave
-        )
+        return _groups_unclear(write, [breakdown], wave)
     high, low = sorted(pair, key=lambda row: row["percent"], reverse=True)
     clear = _is_clear(contrast, write) and not (_flagged(high) or _flagged(low))
     values = {
@@ -967,7 +978,7 @@ def _diagnostics_table(config: dict, sources: Sources, write: Writer) -> Table:
         header=header,
         rows=rows,
         # Each column as wide as its header's longest word: table cells are not hyphenated.
-        widths=[4.0] + [max(3, *map(len, head.split())) / 4 for head in header[1:]],
+        widths=[4.0] + [max(4, *map(len, head.split())) / 4 for head in header[1:]],
         numeric=[False] + [True] * len(wanted),
         small=True,
     )
