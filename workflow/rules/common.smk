@@ -13,6 +13,7 @@ from navpartner.config.check import record_check
 from navpartner.config.parts import write_config_part
 from navpartner.config.paths import configured_inputs
 from navpartner.config.views import (
+    change_figures,
     distribution_figures,
     survey_waves,
     theme_comparisons,
@@ -248,9 +249,7 @@ def get_theme_publication(theme):
     for k, (name, _) in enumerate(charts, start=1):
         shown = LABELS.text("kind_distribution")
         if len(charts) > 1:
-            shown = LABELS.text(
-                "findings.distribution_part", title=shown, k=k, n=len(charts)
-            )
+            shown = LABELS.text("part_of", title=shown, k=k, n=len(charts))
         outputs += [
             report_entry(
                 f"results/figures/{name}.png",
@@ -273,17 +272,24 @@ def get_theme_publication(theme):
 
 
 def get_change_publication():
-    """The change chart (publish_change), under the overview."""
-    return [
-        report_entry(
-            "results/figures/change.png",
-            "change",
-            LABELS.text("shows_change", **get_change_waves()),
-            "change",
-            category=LABELS.report_category("overview"),
-        ),
-        "results/figures/change.svg",
-    ]
+    """The change charts (publish_change), under the overview."""
+    charts = change_figures(config)
+    outputs = []
+    for k, (name, _) in enumerate(charts, start=1):
+        shown = LABELS.text("shows_change", **get_change_waves())
+        if len(charts) > 1:
+            shown = LABELS.text("part_of", title=shown, k=k, n=len(charts))
+        outputs += [
+            report_entry(
+                f"results/figures/{name}.png",
+                "change",
+                shown,
+                "change",
+                category=LABELS.report_category("overview"),
+            ),
+            f"results/figures/{name}.svg",
+        ]
+    return outputs
 
 
 def get_change_waves():
@@ -321,7 +327,11 @@ def get_document_figures():
     names = (
         INDICATORS
         + FIGURES
-        + (["change"] if "change" in config["publication"] else [])
+        + (
+            [name for name, _ in change_figures(config)]
+            if "change" in config["publication"]
+            else []
+        )
         + [
             name
             for theme in config["publication"]["themes"]

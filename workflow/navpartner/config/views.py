@@ -123,9 +123,11 @@ def theme_indicators(config: dict, theme: str) -> list[str]:
     return [name for name, spec in config["indicators"].items() if spec["theme"] == theme]
 
 
-# A theme's answer chart holds at most this many panels (indicators): more would make the chart
-# taller than a page at the text's width; a chart of more is split into several figures.
+# A theme's answer chart holds at most this many panels (indicators), the change chart this many
+# rows: more would make a chart taller than a page at the text's width, too small to read once
+# narrowed to fit; a chart of more is split into several figures.
 DISTRIBUTION_PANELS = 4
+CHANGE_ROWS = 16
 
 
 def distribution_figures(config: dict, theme: str) -> list[tuple[str, list[str]]]:
@@ -133,23 +135,36 @@ def distribution_figures(config: dict, theme: str) -> list[tuple[str, list[str]]
     DISTRIBUTION_PANELS indicators each, in as few charts as may be and as even as may be.
     Indicators of one item stay in one chart where the item's run fits in one."""
     names = theme_indicators(config, theme)
+    item = {name: config["indicators"][name]["item"] for name in names}
+    return _charts(f"distribution_{theme}", names, item, DISTRIBUTION_PANELS)
+
+
+def change_figures(config: dict) -> list[tuple[str, list[str]]]:
+    """The change charts (publication.change): (name, indicators) in config order, at most
+    CHANGE_ROWS indicators each, a theme's indicators in one chart where they fit in one."""
+    names = list(config["indicators"])
+    theme = {name: spec["theme"] for name, spec in config["indicators"].items()}
+    return _charts("change", names, theme, CHANGE_ROWS)
+
+
+def _charts(prefix: str, names: list[str], key: dict, most: int) -> list[tuple[str, list]]:
+    """`names` in as few charts of at most `most` as may be, runs of one `key` kept whole
+    where each fits in one chart; named `prefix`, or `prefix_1`, `prefix_2`, ... if several."""
     units: list[list[str]] = []
     for name in names:
-        item = config["indicators"][name]["item"]
-        if units and config["indicators"][units[-1][0]]["item"] == item:
+        if units and key[units[-1][0]] == key[name]:
             units[-1].append(name)
         else:
             units.append([name])
-    if any(len(unit) > DISTRIBUTION_PANELS for unit in units):
+    if any(len(unit) > most for unit in units):
         units = [[name] for name in names]
-    parts = _fewest_even_parts([len(unit) for unit in units], DISTRIBUTION_PANELS)
     charts, start = [], 0
-    for count in parts:
+    for count in _fewest_even_parts([len(unit) for unit in units], most):
         charts.append([name for unit in units[start : start + count] for name in unit])
         start += count
     if len(charts) == 1:
-        return [(f"distribution_{theme}", charts[0])]
-    return [(f"distribution_{theme}_{k}", chart) for k, chart in enumerate(charts, start=1)]
+        return [(prefix, charts[0])]
+    return [(f"{prefix}_{k}", chart) for k, chart in enumerate(charts, start=1)]
 
 
 def _fewest_even_parts(sizes: list[int], most: int) -> list[int]:

@@ -11,6 +11,7 @@ from pathlib import Path
 import pandas as pd
 
 from navpartner.config import (
+    change_figures,
     distribution_figures,
     survey_waves,
     theme_comparisons,
@@ -177,10 +178,8 @@ def _summary(config: dict, sources: Sources, write: Writer) -> list:
         Heading(write("report.key_findings"), level=2),
         Bullets([_key_finding(config, sources, write, t) for t in _themes(config)]),
     ]
-    change = config["publication"].get("change")
-    if change:
-        caption = write("caption_change", first=change["from"], last=change["to"])
-        blocks.append(Figure(str(sources.figures / "change.svg"), caption))
+    if config["publication"].get("change"):
+        blocks += _change_charts(config, sources, write)
     if sources.claims is not None and "claims" in config:
         source = config["claims"]["source"][write.labels.language]
         blocks += [
@@ -189,6 +188,23 @@ def _summary(config: dict, sources: Sources, write: Writer) -> list:
             _claims_table(config, sources.claims, write),
         ]
     return blocks
+
+
+def _change_charts(config: dict, sources: Sources, write: Writer) -> list:
+    """The change chart, or its parts, each captioned with the themes it covers."""
+    waves = {"first": config["publication"]["change"]["from"]}
+    waves["last"] = config["publication"]["change"]["to"]
+    charts = change_figures(config)
+    figures = []
+    for k, (name, indicators) in enumerate(charts, start=1):
+        if len(charts) == 1:
+            caption = write("caption_change", **waves)
+        else:
+            themes = dict.fromkeys(config["indicators"][i]["theme"] for i in indicators)
+            named = write.labels.texts.join([write.labels.theme(t) for t in themes])
+            caption = write("report.change_part", k=k, n=len(charts), themes=named, **waves)
+        figures.append(Figure(str(sources.figures / f"{name}.svg"), caption))
+    return figures
 
 
 def _themes(config: dict) -> list[str]:
@@ -365,9 +381,7 @@ def _distributions(config: dict, sources: Sources, write: Writer, theme: str) ->
     for k, (name, _) in enumerate(charts, start=1):
         caption_theme = write.labels.theme(theme)
         if len(charts) > 1:
-            caption_theme = write(
-                "findings.distribution_part", title=caption_theme, k=k, n=len(charts)
-            )
+            caption_theme = write("part_of", title=caption_theme, k=k, n=len(charts))
         blocks.append(
             Figure(
                 str(sources.figures / f"{name}.svg"),
@@ -1095,7 +1109,11 @@ def cross_referenced(blocks: list, write: Writer) -> list:
             numbers["chapter"][name] = chapter
         elif isinstance(block, Figure):
             figure += 1
-            numbers["figure"].setdefault(Path(block.svg).stem, figure)
+            stem = Path(block.svg).stem
+            numbers["figure"].setdefault(stem, figure)
+            base, _, part = stem.rpartition("_")
+            if part.isdigit() and stem.startswith(("change_", "distribution_")):
+                numbers["figure"].setdefault(base, figure)  # a split chart: its first part
 
     def words(match) -> str:
         kind, name, line, file = match.groups()

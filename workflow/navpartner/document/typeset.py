@@ -1,8 +1,9 @@
 """The report as PDF: the content blocks written as Typst markup and compiled offline.
 
 Every text goes in as a Typst string literal, so no character of a label or an estimate can be
-read as markup. Only Typst's own embedded fonts are used (system fonts are ignored) and the
-document date is unset, so the same content gives the same bytes on any machine.
+read as markup. Only Typst's own embedded fonts and the figures' font from the installed
+matplotlib are used (system fonts are ignored) and the document date is unset, so the same
+content gives the same bytes on any machine with the same versions.
 """
 
 from __future__ import annotations
@@ -88,15 +89,21 @@ def typst_source(blocks: list, language: str, stamp: str) -> str:
 
 
 def compile_pdf(source: str) -> bytes:
-    """Compile with the file system's root as Typst's root, so images may be anywhere."""
+    """Compile with the file system's root as Typst's root, so images may be anywhere. The
+    figures' text is set in the font matplotlib laid it out in (DejaVu Sans, shipped with
+    matplotlib): in another font a wrapped label's lines, placed one by one, fall out of line."""
     import tempfile
+    from importlib.resources import files
 
     import typst
 
+    fonts = files("matplotlib") / "mpl-data" / "fonts" / "ttf"
     with tempfile.TemporaryDirectory() as folder:
         main = Path(folder) / "report.typ"
         main.write_text(source, encoding="utf-8")
-        return typst.compile(str(main), root=main.anchor, ignore_system_fonts=True)
+        return typst.compile(
+            str(main), root=main.anchor, font_paths=[str(fonts)], ignore_system_fonts=True
+        )
 
 
 def _s(text) -> str:

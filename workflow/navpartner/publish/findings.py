@@ -195,7 +195,7 @@ def distribution_figure(
         axes[-1, 1].set_xlabel("%")
         title = labels.text("findings.distribution_title", theme=labels.theme(theme))
         if part[1] > 1:
-            title = labels.text("findings.distribution_part", title=title, k=part[0], n=part[1])
+            title = labels.text("part_of", title=title, k=part[0], n=part[1])
         figures._frame(fig, title, "", notes, synthetic, labels, left=0.2, right=0.97)
         _place_panels(fig, axes, panels)
     return fig

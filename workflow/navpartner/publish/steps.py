@@ -9,6 +9,7 @@ from pathlib import Path
 import pandas as pd
 
 from navpartner.config import (
+    change_figures,
     distribution_figures,
     survey_waves,
     theme_comparisons,
@@ -125,9 +126,13 @@ def change(config: dict, published: str, changes: str, audits: list[str], folder
     """The change chart: each indicator's change between the waves publication.change names."""
     from navpartner.publish import figures  # matplotlib: figure steps only
 
-    table = read_published(published)
-    fig = figures.change_figure(read_published(changes), table, config, _synthetic(audits))
-    figures.save_figure(fig, *folders.figure("change"))
+    table, changed = read_published(published), read_published(changes)
+    charts = change_figures(config)
+    for k, (name, indicators) in enumerate(charts, start=1):
+        fig = figures.change_figure(
+            changed, table, config, _synthetic(audits), indicators, (k, len(charts))
+        )
+        figures.save_figure(fig, *folders.figure(name))
 
 
 def _indicator(
