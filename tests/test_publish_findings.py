@@ -249,3 +249,18 @@ def test_answer_chart_panels_keep_their_titles_clear_of_everything(config, langu
             if above is not None:
                 assert title.y1 < above.get_tightbbox(renderer).y0, title_text.get_text()
             above = bars
+
+
+def test_a_long_figure_title_wraps_inside_the_figure_above_its_subtitle(config):
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    title = "Rådmenn og ordførere som mener kontorets samarbeid med andre kommunale tjenester "
+    title += "fungerer godt"
+    fig, _ = figures.new_figure((figures.WIDTH, 3.0))
+    figures._frame(fig, title, "Prosent, rådmenn og ordførere", [], True, Labels(config))
+    renderer = FigureCanvasAgg(fig).get_renderer()
+    heading, subtitle = fig.texts[0], fig.texts[1]
+    assert "\n" in heading.get_text()
+    box = heading.get_window_extent(renderer)
+    assert box.x1 <= fig.bbox.width
+    assert box.y0 > subtitle.get_window_extent(renderer).y1

@@ -375,6 +375,10 @@ def _notes_height(notes: list[str]) -> float:
     return NOTE_LINE * lines + 0.05 * len(notes)
 
 
+TITLE_CHARACTERS = 68
+TITLE_LINE = 0.19  # inches
+
+
 def _frame(
     fig,
     title,
@@ -387,8 +391,13 @@ def _frame(
     right: float = 0.98,
 ) -> None:
     """Title, subtitle, synthetic notice and legend above the axes; the notes below them."""
+    # Wrapped to the figure's width (11 pt bold: about 70 characters of 7 inches); each
+    # further line makes the figure taller, so the axes keep their room.
+    wrapped = textwrap.fill(title, TITLE_CHARACTERS)
+    extra = TITLE_LINE * wrapped.count("\n")
+    fig.set_figheight(fig.get_figheight() + extra)
     height = fig.get_figheight()
-    header = [(textwrap.fill(title, 80), {"fontsize": 11, "weight": "bold"}, 0.3)]
+    header = [(wrapped, {"fontsize": 11, "weight": "bold"}, 0.3 + extra)]
     if subtitle:
         header.append((subtitle, {"fontsize": 8.5, "color": MUTED}, 0.2))
     if synthetic:
