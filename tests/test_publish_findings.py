@@ -264,3 +264,21 @@ def test_a_long_figure_title_wraps_inside_the_figure_above_its_subtitle(config):
     box = heading.get_window_extent(renderer)
     assert box.x1 <= fig.bbox.width
     assert box.y0 > subtitle.get_window_extent(renderer).y1
+
+
+def test_an_answer_chart_notes_the_dagger_and_the_colon_only_where_it_shows_them(config):
+    indicators = ["likeverdig_radmenn", "likeverdig_kontorledere"]
+    rows = totals_of(config, indicators)
+    labels = Labels(config)
+    dagger = labels.flag_note()
+    colon = labels.text("suppressed_note", minimum=config["publication"]["min_cell_size"])
+
+    def notes(rows) -> str:
+        table = published_distributions(rows, config)
+        fig = distribution_figure(table, "likeverdighet", config, True, indicators)
+        return " ".join(text.get_text().replace("\n", " ") for text in fig.texts)
+
+    plain = notes(rows)
+    assert " ".join(dagger.split()) not in plain and " ".join(colon.split()) not in plain
+    rows.loc[0, "flagged"] = True
+    assert " ".join(dagger.split()) in notes(rows)

@@ -163,9 +163,13 @@ def distribution_figure(
         labels.source(waves, rows["survey"]),
         labels.text("findings.distribution_note"),
         *_estimation_notes(labels, list(dict.fromkeys(rows["survey"]))),
-        labels.flag_note(),
-        labels.text("suppressed_note", minimum=config["publication"]["min_cell_size"]),
     ]
+    # The † and ":" notes only where the chart shows a † or a hidden row.
+    if rows["flagged"].astype(bool).any():
+        notes.append(labels.flag_note())
+    if (rows["suppressed"] != "").any():
+        minimum = config["publication"]["min_cell_size"]
+        notes.append(labels.text("suppressed_note", minimum=minimum))
     panels = _distribution_panels(config, labels, indicators, len(waves))
     # The panels from a little above the top _frame leaves (it allows for a heading-less
     # axes), down to the bottom it leaves for the axis label; no gap after the last.
