@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 import yaml
 from navpartner.config import check_config
-from navpartner.document import authored, matter
+from navpartner.document import authored, content, matter
 from navpartner.document.content import Sources, Writer
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -234,7 +234,7 @@ def test_strict_prose_from_the_command_line_is_read_as_a_boolean(config):
 
 
 def test_cross_references_get_the_numbers_typst_gives(config, tmp_path):
-    from navpartner.document.blocks import Figure, Heading, Numbering, Paragraph
+    from navpartner.document.blocks import Figure, Heading, Numbering, Paragraph, Together
 
     text = "{{ chapter data }} viser {{ figure team_blandet }}.\n"
     part, done = resolved(config, tmp_path, text)
@@ -243,13 +243,16 @@ def test_cross_references_get_the_numbers_typst_gives(config, tmp_path):
         Heading("Sammendrag"),  # not numbered
         Numbering(on=True),
         Heading("Innledning", anchor="chapter-innledning"),
-        Figure("x/andre_parts_oppgaver.svg", ""),
+        # a figure kept with its heading is counted too, and a reference beside it filled
+        Together((Paragraph(filled), Figure("x/andre_parts_oppgaver.svg", ""))),
         Heading("Data", anchor="chapter-data"),
         Figure("x/team_blandet.svg", ""),
         Paragraph(filled),
     ]
-    assert matter._cross_referenced(blocks, Writer(config))[-1].text == "Kapittel 2 viser figur 2."
+    numbered = content.cross_referenced(blocks, Writer(config))
+    assert numbered[-1].text == "Kapittel 2 viser figur 2."
+    assert numbered[3].blocks[0].text == "Kapittel 2 viser figur 2."
     with pytest.raises(
         authored.ProseError, match=r"team.md: line 1 - \{\{ chapter data \}\}: not in"
     ):
-        matter._cross_referenced([Numbering(on=True), Paragraph(filled)], Writer(config))
+        content.cross_referenced([Numbering(on=True), Paragraph(filled)], Writer(config))

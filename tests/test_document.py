@@ -9,6 +9,8 @@ import subprocess
 import pandas as pd
 import pytest
 from navpartner.claims import FAILS, HOLDS, INCONCLUSIVE, NOT_TESTABLE
+from navpartner.config import change_figures, distribution_figures
+from navpartner.config.views import DISTRIBUTION_PANELS
 from navpartner.document import typeset
 from navpartner.document.authored import RESULTS, read_index
 from navpartner.document.blocks import Heading, Paragraph, Table, Title
@@ -54,6 +56,23 @@ def test_texts_that_look_like_markup_are_typeset_as_written(tmp_path):
     assert "SYNTETISKE DATA – test" in pages[1] and "Mer tekst" in pages[0]
 
 
+@needs_poppler
+@pytest.mark.parametrize("rows", [1, typeset.LONG_TABLE + 1])  # whole, and breaking over pages
+def test_no_word_is_hyphenated_inside_a_table_cell(tmp_path, rows):
+    """Long words in narrow columns (the review appendix's paths, compound nouns) break only
+    at spaces: Typst hyphenates justified text by default."""
+    long_words = "Kontorundersøkelsen kommunestørrelsesgruppene arbeidsinkluderingsdepartementet"
+    cells = [long_words, "report/nb/likeverdighet.md", long_words]
+    table = Table("Tabell", ["Setning", "Fil", "Før"], [cells] * rows, [1, 1, 1], [False] * 3)
+    source = typeset.typst_source([Title("T", "U", []), table], "nb", "")
+    pdf = tmp_path / "t.pdf"
+    pdf.write_bytes(typeset.compile_pdf(source))
+    text = "\n".join(pdf_pages(pdf)[1:])
+    assert "\xad" not in text and "-\n" not in text
+    for word in long_words.split():
+        assert word in text
+
+
 @pytest.mark.slow
 @needs_poppler
 def test_pdf_has_every_chapter_the_claims_and_the_stamp_on_every_page(project, full_run, config):
@@ -73,7 +92,7 @@ def test_pdf_has_every_chapter_the_claims_and_the_stamp_on_every_page(project, f
     starts = [text.index(f"{before + i} {theme} ", body) for i, theme in enumerate(themes, 1)]
     ends = [*starts[1:], text.rindex("Vedlegg A: Metode")]
     for theme, start, end in zip(themes, starts, ends, strict=True):
-        assert f"Svarfordeling, {theme}, etter år" in text[start:end], theme
+        assert f"Svarfordeling: {theme}" in text[start:end], theme
     for name in config["indicators"]:
         assert labels.indicator(name) in text, name
     for heading in ["Vedlegg A: Metode", "Vedlegg B: Spørreskjema", "Vedlegg C: Proveniens"]:
@@ -85,14 +104,26 @@ def test_pdf_has_every_chapter_the_claims_and_the_stamp_on_every_page(project, f
     )["flagged"]
     assert ("† = usikkert estimat" in text) == flagged.any()  # flagged, never hidden
     assert text.count("†") >= flagged.sum()  # (the figures may mark them too)
-    # the claims table may run over several pages, and may start on the page after the
-    # summary's heading (its figure comes first): the summary ends at its key findings
-    first = next(i for i, page in enumerate(pages) if "Påstand" in page)
-    last = next(i for i, page in enumerate(pages[first:], first) if "Hovedfunn" in page)
-    summary = flat("\n".join(pages[first : last + 1]))
+    # the summary opens on its key findings; the claims table follows them over as many
+    # pages as it takes (the change chart floating among them), up to the reading guide
+    first = next(i for i, page in enumerate(pages) if "Rapporten gir vektede" in page)
+    last = next(i for i, page in enumerate(pages[first:], first) if "Leserveiledning" in page)
+    summary = flat("\n".join(pages[first:last]))
+    assert summary.index("Hovedfunn") < summary.index("Påstandene prøvd på dataene")
     assert "Publiserte påstander prøvd på dataene" in summary
     for claim in config["claims"]["statements"].values():
         assert claim["statement"]["nb"] in summary
+
+
+@pytest.mark.slow
+def test_every_answer_chart_prints_at_the_full_text_width(project, full_run, config):
+    """No chart of a theme's answers is so tall that the report must narrow it to fit a page
+    with its heading: a theme of many items is split into charts of a few panels each."""
+    for theme in config["publication"]["themes"]:
+        for name, indicators in distribution_figures(config, theme):
+            assert len(indicators) <= DISTRIBUTION_PANELS, name
+            svg = project / "results/figures" / f"{name}.svg"
+            assert typeset._width_fitting_a_page(svg) == "100.0%", name
 
 
 @pytest.mark.slow
@@ -112,9 +143,14 @@ def test_html_report_opens_offline_with_every_figure_shown(project, full_run, co
     from playwright.sync_api import sync_playwright
 
     labels = Labels(config)
-    themes = config["publication"]["themes"]  # each has its answer distributions
-    expected = (  # every indicator, comparison and distribution chart, and the change chart
-        len(config["indicators"]) + len(config["publication"]["figures"]) + len(themes) + 1
+    charts = [  # each theme's answer distributions, in one chart or several
+        name
+        for theme in config["publication"]["themes"]
+        for name, _ in distribution_figures(config, theme)
+    ]
+    charts += [name for name, _ in change_figures(config)]  # the change chart, or its parts
+    expected = (  # every indicator, comparison, distribution and change chart
+        len(config["indicators"]) + len(config["publication"]["figures"]) + len(charts)
     )
     leaving = []
     with sync_playwright() as playwright:
@@ -244,6 +280,8 @@ def test_no_sentence_calls_a_change_uncertain_beside_an_interval_excluding_zero_
     text = re.sub(r"<[^>]+>", " ", html.split("<body", 1)[1])
     assert "ikke statistisk sikker" in text  # the default data have changes that are not clear
     assert unexplained_uncertainty(text) == []
+
+
 @pytest.mark.slow
 @needs_poppler
 def test_a_planted_verdict_change_is_listed_in_the_review_appendix_or_stops(

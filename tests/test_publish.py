@@ -9,6 +9,7 @@ import numpy as np
 import openpyxl
 import pandas as pd
 import pytest
+from navpartner.config import distribution_figures
 from navpartner.errors import ConfigError
 from navpartner.publish import figures, labels, steps
 from navpartner.publish.labels import SYNTHETIC_MARK
@@ -235,10 +236,9 @@ def write_outputs(config: dict, files: dict, folder) -> list:
     outputs = [folders.table(INDICATOR, suffix) for suffix in ("csv", "xlsx", "html")]
     outputs += [*folders.figure(INDICATOR), *folders.figure("change")]
     outputs += [folders.report("cards", INDICATOR), *folders.figure("comparison")]
-    outputs += [
-        *folders.figure(f"distribution_{theme}"),
-        folders.table(f"distribution_{theme}", "html"),
-    ]
+    for name, _ in distribution_figures(only, theme):
+        outputs += folders.figure(name)
+    outputs.append(folders.table(f"distribution_{theme}", "html"))
     return [Path(path) for path in outputs]
 
 

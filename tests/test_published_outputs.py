@@ -6,6 +6,7 @@ import shutil
 import openpyxl
 import pandas as pd
 import pytest
+from navpartner.config import change_figures
 from privacy import findings, published_files, secrets
 from workflow_run import digests, snakemake
 
@@ -29,7 +30,8 @@ def expected_outputs(config) -> list[str]:
     names = list(config["indicators"])
     files = [f"results/tables/{n}.{ext}" for n in names for ext in ("csv", "xlsx", "html")]
     files += [f"results/report/cards/{n}.html" for n in names]
-    figures = [*names, *config["publication"]["figures"], "change"]
+    figures = [*names, *config["publication"]["figures"]]
+    figures += [name for name, _ in change_figures(config)]  # one chart, or its parts
     files += [f"results/figures/{n}.{ext}" for n in figures for ext in ("png", "svg")]
     return [*files, "results/tables/indicators.csv", "results/report/methods.html"]
 
@@ -121,9 +123,15 @@ def test_report_opens_offline_and_shows_every_figure(project, full_run, config):
             assert shown_image_width(page, labels.text("kind_figure")) > 500, name
             show(page, labels.text("kind_table"))
             assert page.frame_locator("iframe").locator("h1").inner_text() == labels.indicator(name)
-        page.goto(report)
-        menu(page, labels.report_category("overview"))
-        assert shown_image_width(page, labels.text("kind_change")) > 500
+        charts = change_figures(config)
+        change = config["publication"]["change"]
+        for k in range(1, len(charts) + 1):  # each part of the change chart, by its label
+            page.goto(report)
+            menu(page, labels.report_category("overview"))
+            shown = labels.text("shows_change", first=change["from"], last=change["to"])
+            if len(charts) > 1:
+                shown = labels.text("part_of", title=shown, k=k, n=len(charts))
+            assert shown_image_width(page, shown) > 500, shown
         page.goto(report)
         front = page.locator("body").inner_text()
         assert labels.text("synthetic") in " ".join(front.split())

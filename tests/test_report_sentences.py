@@ -126,6 +126,27 @@ def test_a_group_is_named_only_where_its_contrast_holds_after_adjustment(one_bre
     assert none == "Etter kontorstørrelse skiller ingen gruppe seg klart fra resten."
 
 
+def test_breakdowns_where_no_group_stands_apart_share_one_sentence(config):
+    """Not "Etter X skiller ingen gruppe seg klart ... Etter Y skiller ingen gruppe ...": once,
+    naming every such breakdown; a breakdown with a clear group keeps its own sentence."""
+    two = copy.deepcopy(config)
+    two["indicators"][NAME]["breakdowns"] = ["total", "office_size", "region", "employer"]
+    table = published(
+        [("total", "total", 2019, 80.6, False)]
+        + [("office_size", g, 2019, p, False) for g, p in SIZES]
+        + [("region", g, 2019, p, False) for g, p in (("nord_norge", 70.0), ("vestlandet", 75.0))]
+    )
+    contrasts = [contrast("group", g, 2019, 0.9, 0.01) for g, _ in SIZES]
+    contrasts += [
+        {**contrast("group", "nord_norge", 2019, 0.9, -0.02), "breakdown": "region"},
+        {**contrast("group", "vestlandet", 2019, 0.9, 0.02), "breakdown": "region"},
+    ]
+    said = content._group_sentences(
+        two, sources(table, [], contrasts), content.Writer(two), NAME, 2019
+    )
+    assert said == ["Etter kontorstørrelse og landsdel skiller ingen gruppe seg klart fra resten."]
+
+
 def test_an_unreliable_group_is_never_named(one_breakdown):
     assert "høyest" not in sentences(one_breakdown, flagged={"50_plus"})[-1]
 

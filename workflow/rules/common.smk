@@ -13,6 +13,8 @@ from navpartner.config.check import record_check
 from navpartner.config.parts import write_config_part
 from navpartner.config.paths import configured_inputs
 from navpartner.config.views import (
+    change_figures,
+    distribution_figures,
     survey_waves,
     theme_comparisons,
     theme_indicators,
@@ -243,15 +245,22 @@ def get_theme_publication(theme):
         "category": LABELS.report_category("findings"),
         "subcategory": f"{LABELS.text('kind_distribution')}: {LABELS.theme(theme)}",
     }
+    charts = distribution_figures(config, theme)
+    for k, (name, _) in enumerate(charts, start=1):
+        shown = LABELS.text("kind_distribution")
+        if len(charts) > 1:
+            shown = LABELS.text("part_of", title=shown, k=k, n=len(charts))
+        outputs += [
+            report_entry(
+                f"results/figures/{name}.png",
+                "distribution",
+                shown,
+                "distribution",
+                **answers,
+            ),
+            f"results/figures/{name}.svg",
+        ]
     return outputs + [
-        report_entry(
-            f"results/figures/distribution_{theme}.png",
-            "distribution",
-            LABELS.text("kind_distribution"),
-            "distribution",
-            **answers,
-        ),
-        f"results/figures/distribution_{theme}.svg",
         report_entry(
             f"results/tables/distribution_{theme}.html",
             "table",
@@ -263,17 +272,24 @@ def get_theme_publication(theme):
 
 
 def get_change_publication():
-    """The change chart (publish_change), under the overview."""
-    return [
-        report_entry(
-            "results/figures/change.png",
-            "change",
-            LABELS.text("shows_change", **get_change_waves()),
-            "change",
-            category=LABELS.report_category("overview"),
-        ),
-        "results/figures/change.svg",
-    ]
+    """The change charts (publish_change), under the overview."""
+    charts = change_figures(config)
+    outputs = []
+    for k, (name, _) in enumerate(charts, start=1):
+        shown = LABELS.text("shows_change", **get_change_waves())
+        if len(charts) > 1:
+            shown = LABELS.text("part_of", title=shown, k=k, n=len(charts))
+        outputs += [
+            report_entry(
+                f"results/figures/{name}.png",
+                "change",
+                shown,
+                "change",
+                category=LABELS.report_category("overview"),
+            ),
+            f"results/figures/{name}.svg",
+        ]
+    return outputs
 
 
 def get_change_waves():
@@ -311,8 +327,16 @@ def get_document_figures():
     names = (
         INDICATORS
         + FIGURES
-        + (["change"] if "change" in config["publication"] else [])
-        + [f"distribution_{theme}" for theme in config["publication"]["themes"]]
+        + (
+            [name for name, _ in change_figures(config)]
+            if "change" in config["publication"]
+            else []
+        )
+        + [
+            name
+            for theme in config["publication"]["themes"]
+            for name, _ in distribution_figures(config, theme)
+        ]
     )
     return [f"results/figures/{name}.svg" for name in names]
 

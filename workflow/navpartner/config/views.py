@@ -4,6 +4,7 @@ values a grouping variable can take."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import combinations, pairwise
 
 from navpartner.errors import ConfigError
 
@@ -120,6 +121,68 @@ def survey_waves(config: dict) -> list[tuple[str, int]]:
 def theme_indicators(config: dict, theme: str) -> list[str]:
     """The theme's indicators, in config order."""
     return [name for name, spec in config["indicators"].items() if spec["theme"] == theme]
+
+
+# A theme's answer chart holds at most this many panels (indicators), the change chart this many
+# rows: more would make a chart taller than a page at the text's width, too small to read once
+# narrowed to fit; a chart of more is split into several figures.
+DISTRIBUTION_PANELS = 4
+CHANGE_ROWS = 16
+
+
+def distribution_figures(config: dict, theme: str) -> list[tuple[str, list[str]]]:
+    """The theme's answer charts: (name, indicators) in config order, at most
+    DISTRIBUTION_PANELS indicators each, in as few charts as may be and as even as may be.
+    Indicators of one item stay in one chart where the item's run fits in one."""
+    names = theme_indicators(config, theme)
+    item = {name: config["indicators"][name]["item"] for name in names}
+    return _charts(f"distribution_{theme}", names, item, DISTRIBUTION_PANELS)
+
+
+def change_figures(config: dict) -> list[tuple[str, list[str]]]:
+    """The change charts (publication.change): (name, indicators) in config order, at most
+    CHANGE_ROWS indicators each, a theme's indicators in one chart where they fit in one."""
+    names = list(config["indicators"])
+    theme = {name: spec["theme"] for name, spec in config["indicators"].items()}
+    return _charts("change", names, theme, CHANGE_ROWS)
+
+
+def _charts(prefix: str, names: list[str], key: dict, most: int) -> list[tuple[str, list]]:
+    """`names` in as few charts of at most `most` as may be, runs of one `key` kept whole
+    where each fits in one chart; named `prefix`, or `prefix_1`, `prefix_2`, ... if several."""
+    units: list[list[str]] = []
+    for name in names:
+        if units and key[units[-1][0]] == key[name]:
+            units[-1].append(name)
+        else:
+            units.append([name])
+    if any(len(unit) > most for unit in units):
+        units = [[name] for name in names]
+    charts, start = [], 0
+    for count in _fewest_even_parts([len(unit) for unit in units], most):
+        charts.append([name for unit in units[start : start + count] for name in unit])
+        start += count
+    if len(charts) == 1:
+        return [(prefix, charts[0])]
+    return [(f"{prefix}_{k}", chart) for k, chart in enumerate(charts, start=1)]
+
+
+def _fewest_even_parts(sizes: list[int], most: int) -> list[int]:
+    """How many of `sizes` (in order) go in each part: the fewest parts of at most `most`
+    each, the largest part as small as may be, then the parts as even as may be."""
+    for count in range(1, len(sizes) + 1):
+        best = None
+        for cuts in combinations(range(1, len(sizes)), count - 1):
+            bounds = [0, *cuts, len(sizes)]
+            totals = [sum(sizes[a:b]) for a, b in pairwise(bounds)]
+            if max(totals) > most:
+                continue
+            key = (max(totals), sum(t * t for t in totals))
+            if best is None or key < best[0]:
+                best = (key, [b - a for a, b in pairwise(bounds)])
+        if best:
+            return best[1]
+    return [1] * len(sizes)  # unreachable: single units are at most `most`
 
 
 def theme_comparisons(config: dict, theme: str) -> list[str]:

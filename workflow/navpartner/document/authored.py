@@ -39,7 +39,7 @@ REFERENCE = re.compile(r"\{\{(.*?)\}\}")
 RESULTS = "results"  # the index's name for the generated theme chapters
 # A cross-reference is numbered only once the whole document is laid out: a token until then.
 CROSS = "\x00{kind}:{name}:{line}:{file}\x00"
-CROSS_TOKEN = re.compile(r"\x00(figure|chapter):([^:\x00]+):(\d+):([^\x00]+)\x00")
+CROSS_TOKEN = re.compile(r"\x00(figure|number|chapter):([^:\x00]+):(\d+):([^\x00]+)\x00")
 JUDGED = ("direction", "significance", "verdict")  # what a new result can make stale
 
 

@@ -10,12 +10,20 @@ from pathlib import Path
 
 import pandas as pd
 
-from navpartner.config import survey_waves, theme_comparisons, theme_indicators
+from navpartner.config import (
+    change_figures,
+    distribution_figures,
+    survey_waves,
+    theme_comparisons,
+    theme_indicators,
+)
+from navpartner.document.authored import CROSS, CROSS_TOKEN, ProseError
 from navpartner.document.blocks import (
     Bullets,
     Contents,
     Figure,
     Heading,
+    Numbering,
     Paragraph,
     Table,
     Title,
@@ -119,7 +127,7 @@ def build(config: dict, sources: Sources) -> list:
     blocks += _method(config, sources, write)
     blocks += _questionnaire(config, write)
     blocks += _provenance(config, sources, write)
-    return blocks
+    return cross_referenced(blocks, write)
 
 
 def _waves(config: dict) -> list[int]:
@@ -162,20 +170,41 @@ def _data_label(sources: Sources, labels: list[str], write: Writer) -> str:
 
 
 def _summary(config: dict, sources: Sources, write: Writer) -> list:
-    blocks = [Heading(write("report.summary"), anchor="summary", new_page=True)]
+    """The key findings first; the change chart floats to where it fits (most of a page: at
+    the top of the next), while the claims table, which breaks across pages, fills the rest."""
+    blocks = [
+        Heading(write("report.summary"), anchor="summary", new_page=True),
+        Paragraph(write("report.summary_intro")),
+        Heading(write("report.key_findings"), level=2),
+        Bullets([_key_finding(config, sources, write, t) for t in _themes(config)]),
+    ]
+    if config["publication"].get("change"):
+        blocks += _change_charts(config, sources, write)
     if sources.claims is not None and "claims" in config:
         source = config["claims"]["source"][write.labels.language]
         blocks += [
-            Paragraph(write("report.summary_intro", source=source)),
+            Heading(write("report.claims_heading"), level=2),
+            Paragraph(write("report.claims_intro", source=source)),
             _claims_table(config, sources.claims, write),
         ]
-    blocks.append(Heading(write("report.key_findings"), level=2))
-    blocks.append(Bullets([_key_finding(config, sources, write, t) for t in _themes(config)]))
-    change = config["publication"].get("change")
-    if change:
-        caption = write("caption_change", first=change["from"], last=change["to"])
-        blocks.append(Figure(str(sources.figures / "change.svg"), caption))
     return blocks
+
+
+def _change_charts(config: dict, sources: Sources, write: Writer) -> list:
+    """The change chart, or its parts, each captioned with the themes it covers."""
+    waves = {"first": config["publication"]["change"]["from"]}
+    waves["last"] = config["publication"]["change"]["to"]
+    charts = change_figures(config)
+    figures = []
+    for k, (name, indicators) in enumerate(charts, start=1):
+        if len(charts) == 1:
+            caption = write("caption_change", **waves)
+        else:
+            themes = dict.fromkeys(config["indicators"][i]["theme"] for i in indicators)
+            named = write.labels.texts.join([write.labels.theme(t) for t in themes])
+            caption = write("report.change_part", k=k, n=len(charts), themes=named, **waves)
+        figures.append(Figure(str(sources.figures / f"{name}.svg"), caption))
+    return figures
 
 
 def _themes(config: dict) -> list[str]:
@@ -335,28 +364,42 @@ def _chapter(config: dict, sources: Sources, write: Writer, theme: str) -> list:
         if spec["indicators"][0] in names and model in sources.models:
             blocks.append(_model_table(config, model, sources.models[model], write))
     if theme in sources.distribution_themes:
-        blocks += _distributions(sources, write, theme)
+        blocks += _distributions(config, sources, write, theme)
     return blocks
 
 
-def _distributions(sources: Sources, write: Writer, theme: str) -> list:
-    """The theme's answer distributions: every answer of the items behind its indicators."""
-    # Kept together: the chart is most of a page, and its heading must not be left behind.
-    return [
-        Together(
-            (
-                Heading(
-                    write("report.distribution_heading"), level=2, anchor=f"distribution-{theme}"
-                ),
-                Paragraph(write("report.distribution_intro")),
-                Figure(
-                    str(sources.figures / f"distribution_{theme}.svg"),
-                    write("report.distribution_caption", theme=write.labels.theme(theme)),
-                    floating=False,
-                ),
+def _distributions(config: dict, sources: Sources, write: Writer, theme: str) -> list:
+    """The theme's answer distributions: every answer of the items behind its indicators, in
+    as many charts as it takes to print each at the text's width."""
+    charts = distribution_figures(config, theme)
+    numbers = [
+        CROSS.format(kind="number", name=name, line=0, file="generated") for name, _ in charts
+    ]
+    figures = numbers[0] if len(charts) == 1 else _figure_range(numbers, write)
+    intro = write.labels.texts.plural("report.distribution_intro", len(charts), figures=figures)
+    blocks = []
+    for k, (name, _) in enumerate(charts, start=1):
+        caption_theme = write.labels.theme(theme)
+        if len(charts) > 1:
+            caption_theme = write("part_of", title=caption_theme, k=k, n=len(charts))
+        blocks.append(
+            Figure(
+                str(sources.figures / f"{name}.svg"),
+                write("report.distribution_caption", theme=caption_theme),
+                floating=False,
             )
         )
-    ]
+    # Kept together: the first chart is most of a page, and its heading must not be left
+    # behind; the others follow, each where it fits.
+    heading = Heading(write("report.distribution_heading"), level=2, anchor=f"distribution-{theme}")
+    return [Together((heading, Paragraph(intro), blocks[0])), *blocks[1:]]
+
+
+def _figure_range(numbers: list[str], write: Writer) -> str:
+    """ "15 og 16" for two charts, "39–42" for more (the numbers' tokens)."""
+    if len(numbers) == 2:
+        return write.labels.texts.join(numbers)
+    return f"{numbers[0]}–{numbers[-1]}"
 
 
 def _indicator_section(config: dict, sources: Sources, write: Writer, name: str) -> list:
@@ -497,7 +540,7 @@ def _group_sentences(config: dict, sources: Sources, write: Writer, name: str, w
     group) after the adjustment for many tests; a group flagged as unreliable is never named.
     Where none does, the sentence says so."""
     table = sources.indicator_rows(name)
-    sentences = []
+    sentences, unclear = [], []  # unclear: the breakdowns where no group stands apart
     for breakdown in config["indicators"][name]["breakdowns"]:
         if breakdown == "total":
             continue
@@ -508,10 +551,23 @@ def _group_sentences(config: dict, sources: Sources, write: Writer, name: str, w
             continue
         contrasts = _group_contrasts(sources, name, breakdown, wave)
         if len(rows) == 2 and len(contrasts) == 1:
-            sentences.append(_pair_sentence(write, breakdown, rows, contrasts.iloc[0], wave))
+            sentence = _pair_sentence(write, breakdown, rows, contrasts.iloc[0], wave)
         else:
-            sentences.append(_spread_sentence(write, breakdown, rows, contrasts, wave))
-    return sentences
+            sentence = _spread_sentence(write, breakdown, rows, contrasts, wave)
+        if sentence == _groups_unclear(write, [breakdown], wave):
+            if not unclear:
+                sentences.append(None)  # the place of the one sentence for them all
+            unclear.append(breakdown)
+        else:
+            sentences.append(sentence)
+    # "Etter kommunestørrelse og landsdel skiller ingen gruppe seg klart fra resten", once.
+    merged = _groups_unclear(write, unclear, wave) if unclear else None
+    return [merged if sentence is None else sentence for sentence in sentences]
+
+
+def _groups_unclear(write: Writer, breakdowns: list[str], wave: int) -> str:
+    named = write.labels.texts.join([_breakdown_text(write, b) for b in breakdowns])
+    return write("report.groups_unclear", breakdown=named, wave=wave)
 
 
 def _group_contrasts(sources: Sources, name: str, breakdown: str, wave: int) -> pd.DataFrame:
@@ -539,9 +595,7 @@ def _pair_sentence(write: Writer, breakdown: str, rows: pd.DataFrame, contrast, 
     by_group = {row["group"]: row for _, row in rows.iterrows()}
     pair = [by_group.get(contrast["group"]), by_group.get(contrast["reference"])]
     if any(row is None for row in pair):
-        return write(
-            "report.groups_unclear", breakdown=_breakdown_text(write, breakdown), wave=wave
-        )
+        return _groups_unclear(write, [breakdown], wave)
     high, low = sorted(pair, key=lambda row: row["percent"], reverse=True)
     clear = _is_clear(contrast, write) and not (_flagged(high) or _flagged(low))
     values = {
@@ -932,11 +986,13 @@ def _diagnostics_table(config: dict, sources: Sources, write: Writer) -> Table:
         + [write.number(row[name], decimals) for name, decimals in methods.DIAGNOSTICS]
         for (survey, wave), row in values.iterrows()
     ]
+    header = [""] + [methods.statistic_name(write.labels, name) for name in wanted]
     return Table(
         caption=write("report.diagnostics_caption"),
-        header=[""] + [methods.statistic_name(write.labels, name) for name in wanted],
+        header=header,
         rows=rows,
-        widths=[2.6] + [1.0] * len(wanted),
+        # Each column as wide as its header's longest word: table cells are not hyphenated.
+        widths=[4.0] + [max(4, *map(len, head.split())) / 4 for head in header[1:]],
         numeric=[False] + [True] * len(wanted),
         small=True,
     )
@@ -1037,3 +1093,59 @@ def _provenance(config: dict, sources: Sources, write: Writer) -> list:
             small=True,
         ),
     ]
+
+
+def cross_referenced(blocks: list, write: Writer) -> list:
+    """Cross-reference tokens replaced by the numbers Typst gives: chapters counted while
+    numbering is on, figures and tables each in their own order."""
+    numbers = {"chapter": {}, "figure": {}}
+    numbering, chapter, figure = False, 0, 0
+    for block in _flat(blocks):
+        if isinstance(block, Numbering):
+            numbering = block.on
+        elif isinstance(block, Heading) and block.level == 1 and numbering:
+            chapter += 1
+            name = block.anchor.removeprefix("chapter-").removeprefix("theme-")
+            numbers["chapter"][name] = chapter
+        elif isinstance(block, Figure):
+            figure += 1
+            stem = Path(block.svg).stem
+            numbers["figure"].setdefault(stem, figure)
+            base, _, part = stem.rpartition("_")
+            if part.isdigit() and stem.startswith(("change_", "distribution_")):
+                numbers["figure"].setdefault(base, figure)  # a split chart: its first part
+
+    def words(match) -> str:
+        kind, name, line, file = match.groups()
+        numbered = numbers["figure" if kind == "number" else kind]
+        if name not in numbered:
+            raise ProseError(file, f"{{{{ {kind} {name} }}}}: not in this document", line=int(line))
+        number = numbered[name]
+        if kind == "number":  # the number alone, where the message has the word
+            return write.number(number, 0)
+        text = write(f"prose.{kind}", n=number)
+        before = match.string[: match.start()].rstrip()
+        return text[:1].upper() + text[1:] if not before or before[-1] in ".:!?" else text
+
+    def filled(text: str) -> str:
+        return CROSS_TOKEN.sub(words, text)
+
+    def fill(block):
+        if isinstance(block, Paragraph):
+            return Paragraph(filled(block.text))
+        if isinstance(block, Bullets):
+            return Bullets([filled(item) for item in block.items])
+        if isinstance(block, Together):
+            return Together(tuple(fill(part) for part in block.blocks))
+        return block
+
+    return [fill(block) for block in blocks]
+
+
+def _flat(blocks: list):
+    """The blocks in document order, those kept together one by one."""
+    for block in blocks:
+        if isinstance(block, Together):
+            yield from _flat(list(block.blocks))
+        else:
+            yield block

@@ -14,7 +14,6 @@ from navpartner.document import authored, content
 from navpartner.document.blocks import (
     Bullets,
     Contents,
-    Figure,
     FigureList,
     Heading,
     Numbering,
@@ -65,7 +64,7 @@ def build(config: dict, sources: content.Sources, folder: Path, strict: bool) ->
     blocks += content._provenance(config, sources, write)
     if stale:
         blocks += _review_appendix(stale, write)
-    return _cross_referenced(blocks, write)
+    return content.cross_referenced(blocks, write)
 
 
 def _read_lock(path: Path) -> dict:
@@ -174,46 +173,3 @@ def _state_words(state: dict, write: content.Writer) -> str:
         "verdict": lambda value: write(f"report.verdict_{value}").lower(),
     }
     return ", ".join(words[key](state[key]) for key in authored.JUDGED if key in state)
-
-
-def _cross_referenced(blocks: list, write: content.Writer) -> list:
-    """Cross-reference tokens replaced by the numbers Typst gives: chapters counted while
-    numbering is on, figures and tables each in their own order."""
-    numbers = {"chapter": {}, "figure": {}}
-    numbering, chapter, figure = False, 0, 0
-    for block in blocks:
-        if isinstance(block, Numbering):
-            numbering = block.on
-        elif isinstance(block, Heading) and block.level == 1 and numbering:
-            chapter += 1
-            name = block.anchor.removeprefix("chapter-").removeprefix("theme-")
-            numbers["chapter"][name] = chapter
-        elif isinstance(block, Figure):
-            figure += 1
-            numbers["figure"].setdefault(Path(block.svg).stem, figure)
-
-    def words(match) -> str:
-        kind, name, line, file = match.groups()
-        if name not in numbers[kind]:
-            raise authored.ProseError(
-                file, f"{{{{ {kind} {name} }}}}: not in this document", line=int(line)
-            )
-        number = numbers[kind][name]
-        if kind == "figure":
-            text = write("prose.figure", n=number)
-        else:
-            text = write("prose.chapter", n=number)
-        before = match.string[: match.start()].rstrip()
-        return text[:1].upper() + text[1:] if not before or before[-1] in ".:!?" else text
-
-    def filled(text: str) -> str:
-        return authored.CROSS_TOKEN.sub(words, text)
-
-    out = []
-    for block in blocks:
-        if isinstance(block, Paragraph):
-            block = Paragraph(filled(block.text))
-        elif isinstance(block, Bullets):
-            block = Bullets([filled(item) for item in block.items])
-        out.append(block)
-    return out

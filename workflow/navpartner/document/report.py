@@ -13,6 +13,7 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
+from navpartner.config import distribution_figures
 from navpartner.config.schema import with_string_keys
 from navpartner.document import authored, content, matter, typeset, webpage
 from navpartner.errors import InputError
@@ -95,11 +96,7 @@ def write_document(
         tests=_family_size(contrast_table, association_tests),
         response_rates=pd.read_csv(response_rates) if response_rates else None,
         representativity=pd.read_csv(representativity) if representativity else None,
-        distribution_themes={
-            Path(path).stem.removeprefix("distribution_")
-            for path in figures
-            if Path(path).stem.startswith("distribution_")
-        },
+        distribution_themes=_themes_with_answer_charts(config, figures),
     )
     labels = Labels(config)
     stamp = labels.text("synthetic") if sources.synthetic_label else ""
@@ -221,3 +218,13 @@ def package_versions() -> dict[str, str]:
         except metadata.PackageNotFoundError:
             versions[name] = "–"
     return versions
+
+
+def _themes_with_answer_charts(config: dict, figures: list[str]) -> set[str]:
+    """The themes whose every answer chart is among the report's figures."""
+    given = {Path(path).stem for path in figures}
+    return {
+        theme
+        for theme in config["publication"]["themes"]
+        if all(name in given for name, _ in distribution_figures(config, theme))
+    }

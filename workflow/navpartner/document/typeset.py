@@ -1,8 +1,9 @@
 """The report as PDF: the content blocks written as Typst markup and compiled offline.
 
 Every text goes in as a Typst string literal, so no character of a label or an estimate can be
-read as markup. Only Typst's own embedded fonts are used (system fonts are ignored) and the
-document date is unset, so the same content gives the same bytes on any machine.
+read as markup. Only Typst's own embedded fonts and the figures' font from the installed
+matplotlib are used (system fonts are ignored) and the document date is unset, so the same
+content gives the same bytes on any machine with the same versions.
 """
 
 from __future__ import annotations
@@ -52,7 +53,19 @@ PREAMBLE = """#set document(title: {title}, date: none)
 """
 
 
-LONG_TABLE = 24  # rows
+LONG_TABLE = 24  # printed lines: a table of more may break across pages
+LINE_CHARACTERS = 110  # characters of a table's small type across the text width
+
+
+def _printed_lines(block: Table) -> int:
+    """About how many lines the table's rows take: each row as many as its fullest cell
+    needs in its column's share of the width."""
+    total = sum(block.widths)
+    room = [max(1, int(LINE_CHARACTERS * width / total)) for width in block.widths]
+    return sum(
+        max(-(-len(str(cell)) // width) for cell, width in zip(row, room, strict=False))
+        for row in block.rows
+    )
 
 
 def typst_source(blocks: list, language: str, stamp: str) -> str:
@@ -76,15 +89,21 @@ def typst_source(blocks: list, language: str, stamp: str) -> str:
 
 
 def compile_pdf(source: str) -> bytes:
-    """Compile with the file system's root as Typst's root, so images may be anywhere."""
+    """Compile with the file system's root as Typst's root, so images may be anywhere. The
+    figures' text is set in the font matplotlib laid it out in (DejaVu Sans, shipped with
+    matplotlib): in another font a wrapped label's lines, placed one by one, fall out of line."""
     import tempfile
+    from importlib.resources import files
 
     import typst
 
+    fonts = files("matplotlib") / "mpl-data" / "fonts" / "ttf"
     with tempfile.TemporaryDirectory() as folder:
         main = Path(folder) / "report.typ"
         main.write_text(source, encoding="utf-8")
-        return typst.compile(str(main), root=main.anchor, ignore_system_fonts=True)
+        return typst.compile(
+            str(main), root=main.anchor, font_paths=[str(fonts)], ignore_system_fonts=True
+        )
 
 
 def _s(text) -> str:
@@ -185,8 +204,10 @@ def _table(block: Table) -> str:
         f"{_s(note)})))"
         for note in block.notes
     )
-    # Long tables may run over pages; short ones stay whole, with their caption.
-    scope = "#show figure: set block(breakable: true)\n" if len(block.rows) > LONG_TABLE else ""
+    # Long tables may run over pages (the header repeated); short ones stay whole, with their
+    # caption.
+    long = _printed_lines(block) > LONG_TABLE
+    scope = "#show figure: set block(breakable: true)\n" if long else ""
     return f"""#[{scope}#figure(kind: table, caption: {_s(block.caption)}, {{
   set text(size: {size}, hyphenate: false)
   set par(justify: false)

@@ -289,8 +289,16 @@ def _cell_marks(cells: dict, waves, labels: Labels) -> str:
     return "; ".join(marks)
 
 
-def change_figure(changes: pd.DataFrame, published: pd.DataFrame, config: dict, synthetic: bool):
-    """Each indicator's total, change between the two configured waves, with its interval."""
+def change_figure(
+    changes: pd.DataFrame,
+    published: pd.DataFrame,
+    config: dict,
+    synthetic: bool,
+    shown: list[str] | None = None,
+    part: tuple[int, int] = (1, 1),
+):
+    """Each indicator's total, change between the two configured waves, with its interval:
+    those `shown` (all by default), the chart `part` k of n, on the scale of them all."""
     labels = Labels(config)
     first, last = config["publication"]["change"]["from"], config["publication"]["change"]["to"]
     totals = changes[
@@ -299,6 +307,9 @@ def change_figure(changes: pd.DataFrame, published: pd.DataFrame, config: dict, 
         & (changes["wave_to"] == last)
     ].set_index("indicator")
     indicators = list(published["indicator"].drop_duplicates())
+    limit = max(5.0, totals[["ci_low", "ci_high"]].abs().max().max() * 1.1)
+    if shown is not None:
+        indicators = [name for name in indicators if name in shown]
     colour = wave_colours(config)[last]
     with matplotlib.rc_context(STYLE):
         fig, ax = new_figure((WIDTH, 1.9 + 0.42 * len(indicators) + 0.3))
@@ -322,7 +333,8 @@ def change_figure(changes: pd.DataFrame, published: pd.DataFrame, config: dict, 
             range(len(indicators)), [textwrap.fill(labels.indicator(i), 40) for i in indicators]
         )
         ax.set_ylim(len(indicators) - 0.5, -0.5)
-        limit = max(5.0, totals[["ci_low", "ci_high"]].abs().max().max() * 1.1)
+        for tick in ax.get_yticklabels():  # a wrapped label's lines flush with the axis
+            tick.set_multialignment("right")
         ax.set_xlim(-limit, limit)
         ax.grid(axis="x", color="#dddddd", lw=0.6)
         ax.tick_params(axis="y", length=0)
@@ -332,9 +344,12 @@ def change_figure(changes: pd.DataFrame, published: pd.DataFrame, config: dict, 
             labels.text("change_note"),
             labels.text("suppressed_note", minimum=config["publication"]["min_cell_size"]),
         ]
+        title = labels.text("change", first=first, last=last)
+        if part[1] > 1:
+            title = labels.text("part_of", title=title, k=part[0], n=part[1])
         _frame(
             fig,
-            labels.text("change", first=first, last=last),
+            title,
             "",
             notes,
             synthetic,
@@ -360,6 +375,10 @@ def _notes_height(notes: list[str]) -> float:
     return NOTE_LINE * lines + 0.05 * len(notes)
 
 
+TITLE_CHARACTERS = 68
+TITLE_LINE = 0.19  # inches
+
+
 def _frame(
     fig,
     title,
@@ -372,8 +391,13 @@ def _frame(
     right: float = 0.98,
 ) -> None:
     """Title, subtitle, synthetic notice and legend above the axes; the notes below them."""
+    # Wrapped to the figure's width (11 pt bold: about 70 characters of 7 inches); each
+    # further line makes the figure taller, so the axes keep their room.
+    wrapped = textwrap.fill(title, TITLE_CHARACTERS)
+    extra = TITLE_LINE * wrapped.count("\n")
+    fig.set_figheight(fig.get_figheight() + extra)
     height = fig.get_figheight()
-    header = [(textwrap.fill(title, 80), {"fontsize": 11, "weight": "bold"}, 0.3)]
+    header = [(wrapped, {"fontsize": 11, "weight": "bold"}, 0.3 + extra)]
     if subtitle:
         header.append((subtitle, {"fontsize": 8.5, "color": MUTED}, 0.2))
     if synthetic:

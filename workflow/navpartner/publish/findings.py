@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import html
 import textwrap
+from dataclasses import dataclass
 from itertools import accumulate
 
 import numpy as np
@@ -136,44 +137,128 @@ def _segment_colours(low: list[int], high: list[int]) -> dict[int, str]:
     return colours
 
 
-def distribution_figure(published: pd.DataFrame, theme: str, config: dict, synthetic: bool):
-    """Per indicator of the theme, its totals by wave as a diverging stacked bar."""
+def distribution_figure(
+    published: pd.DataFrame,
+    theme: str,
+    config: dict,
+    synthetic: bool,
+    indicators: list[str],
+    part: tuple[int, int] = (1, 1),
+):
+    """Per indicator (of the theme's chart `part`, k of n), its totals by wave as a diverging
+    stacked bar. Laid out in inches, panel by panel: each panel's title (wrapped to its bars)
+    and legend (where its scale differs from the panel above) get the room they take, so
+    nothing overlaps however long a title is."""
     import matplotlib
 
     from navpartner.publish import figures  # matplotlib: figure steps only
 
     labels = Labels(config)
     rows = published[(published["theme"] == theme) & (published["breakdown"] == "total")]
-    indicators = [i for i in config["indicators"] if i in set(rows["indicator"])]
+    present = set(rows["indicator"])
+    indicators = [name for name in indicators if name in present]
+    rows = rows[rows["indicator"].isin(indicators)]
     waves = sorted(rows["wave"].unique())
-    heights = [len(waves) + 2.4 for _ in indicators]
     notes = [
         labels.source(waves, rows["survey"]),
         labels.text("findings.distribution_note"),
         *_estimation_notes(labels, list(dict.fromkeys(rows["survey"]))),
-        labels.flag_note(),
-        labels.text("suppressed_note", minimum=config["publication"]["min_cell_size"]),
     ]
+    # The † and ":" notes only where the chart shows a † or a hidden row.
+    if rows["flagged"].astype(bool).any():
+        notes.append(labels.flag_note())
+    if (rows["suppressed"] != "").any():
+        minimum = config["publication"]["min_cell_size"]
+        notes.append(labels.text("suppressed_note", minimum=minimum))
+    panels = _distribution_panels(config, labels, indicators, len(waves))
+    # The panels from a little above the top _frame leaves (it allows for a heading-less
+    # axes), down to the bottom it leaves for the axis label; no gap after the last.
+    height = sum(panel.height for panel in panels) - PANEL_GAP - PANEL_RAISE
     with matplotlib.rc_context(figures.STYLE):
         fig, axes = figures.new_figure(
-            (figures.WIDTH, 1.9 + 0.32 * sum(heights) + figures._notes_height(notes)),
+            (figures.WIDTH, FRAME + height + figures._notes_height(notes)),
             len(indicators),
             2,
             squeeze=False,
-            gridspec_kw={"height_ratios": heights, "width_ratios": [5, 1], "wspace": 0.08},
+            gridspec_kw={"width_ratios": [5, 1], "wspace": 0.08},
         )
-        for (bars, dont_know), name in zip(axes, indicators, strict=True):
+        for (bars, dont_know), panel in zip(axes, panels, strict=True):
             _draw_distribution(
-                bars, dont_know, rows[rows["indicator"] == name], name, config, waves, labels
+                bars,
+                dont_know,
+                rows[rows["indicator"] == panel.indicator],
+                panel,
+                config,
+                waves,
+                labels,
             )
+        for bars, dont_know in axes[:-1]:
+            bars.tick_params(axis="x", labelbottom=False)
+            dont_know.tick_params(axis="x", labelbottom=False)
         axes[-1, 0].set_xlabel(labels.text("findings.distribution_axis"))
         axes[-1, 1].set_xlabel("%")
         title = labels.text("findings.distribution_title", theme=labels.theme(theme))
+        if part[1] > 1:
+            title = labels.text("part_of", title=title, k=part[0], n=part[1])
         figures._frame(fig, title, "", notes, synthetic, labels, left=0.2, right=0.97)
-        # The first panel's title and legend sit above its axes: room for them under the
-        # header, and between panels.
-        fig.subplots_adjust(top=fig.subplotpars.top - 0.3 / fig.get_figheight(), hspace=0.9)
+        _place_panels(fig, axes, panels)
     return fig
+
+
+PANEL_TITLE_CHARACTERS = 54  # of a panel's bold title across its bars (DejaVu Sans 9 pt)
+PANEL_TITLE_LINE = 0.16  # inches
+PANEL_LEGEND_LINE = 0.15  # inches per row of the answer labels
+PANEL_ROW = 0.3  # inches per wave
+PANEL_GAP = 0.2  # inches below a panel's bars, before the next panel's title
+PANEL_RAISE = 0.25  # inches the first panel's title goes above the top _frame leaves
+FRAME = 1.6  # inches _frame takes above the axes (title, synthetic notice) and below them
+
+
+@dataclass(frozen=True)
+class _Panel:
+    indicator: str
+    title: str  # wrapped
+    legend_rows: int  # 0: the panel above has the same scale and shows its legend
+    bars: float  # inches
+
+    @property
+    def header(self) -> float:
+        lines = self.title.count("\n") + 1
+        return PANEL_TITLE_LINE * lines + PANEL_LEGEND_LINE * self.legend_rows + 0.06
+
+    @property
+    def height(self) -> float:
+        return self.header + self.bars + PANEL_GAP
+
+
+def _distribution_panels(config, labels: Labels, indicators: list[str], waves: int) -> list:
+    panels, scale_above = [], None
+    for name in indicators:
+        scale = config["items"][config["indicators"][name]["item"]]["scale"]
+        legend = 0
+        if scale != scale_above:
+            low, neutral, high = scale_layout([int(c) for c in config["scales"][scale]])
+            colours = _segment_colours(low, high)
+            legend = _legend_rows(
+                _legend_handles(config, labels, scale, low, neutral, high, colours)
+            )
+        title = textwrap.fill(labels.indicator(name), PANEL_TITLE_CHARACTERS)
+        panels.append(_Panel(name, title, legend, bars=PANEL_ROW * waves))
+        scale_above = scale
+    return panels
+
+
+def _place_panels(fig, axes, panels: list) -> None:
+    """Each panel's bars and "vet ikke" axes from the top of the area _frame leaves, in
+    inches: the header above the bars, the gap below them."""
+    inches = fig.get_figheight()
+    top = fig.subplotpars.top * inches + PANEL_RAISE
+    for (bars, dont_know), panel in zip(axes, panels, strict=True):
+        top -= panel.header
+        for ax in (bars, dont_know):
+            box = ax.get_position()
+            ax.set_position([box.x0, (top - panel.bars) / inches, box.width, panel.bars / inches])
+        top -= panel.bars + PANEL_GAP
 
 
 def _estimation_notes(labels: Labels, surveys: list[str]) -> list[str]:
@@ -184,9 +269,10 @@ def _estimation_notes(labels: Labels, surveys: list[str]) -> list[str]:
     return [f"{labels.survey(s)}: {n}" for s, n in zip(surveys, notes, strict=True)]
 
 
-def _draw_distribution(ax, side_ax, rows, name, config, waves, labels: Labels) -> None:
+def _draw_distribution(ax, side_ax, rows, panel, config, waves, labels: Labels) -> None:
     from navpartner.publish import figures  # matplotlib: figure steps only
 
+    name = panel.indicator
     scale = config["items"][config["indicators"][name]["item"]]["scale"]
     codes = [int(c) for c in config["scales"][scale]]
     low, neutral, high = scale_layout(codes)
@@ -266,21 +352,23 @@ def _draw_distribution(ax, side_ax, rows, name, config, waves, labels: Labels) -
     ax.tick_params(axis="y", length=0, labelsize=8)
     ax.grid(axis="x", color="#eeeeee", lw=0.6)
     ax.set_axisbelow(True)
-    handles = _legend_handles(config, labels, scale, low, neutral, high, colours)
-    rows_of_legend = _legend_rows(handles)
-    ax.set_title(textwrap.fill(labels.indicator(name), 90), fontsize=9, pad=7 + 10 * rows_of_legend)
-    ax.legend(
-        handles=handles,
-        loc="lower left",
-        bbox_to_anchor=(0, 1.0),
-        ncols=-(-len(handles) // rows_of_legend),
-        frameon=False,
-        fontsize=6.5,
-        handlelength=1.2,
-        columnspacing=0.8,
-        borderaxespad=0.1,
-        borderpad=0.1,
-    )
+    # The title above the legend (where the panel has one), each line taking its room.
+    pad = 3 + 72 * PANEL_LEGEND_LINE * panel.legend_rows
+    ax.set_title(panel.title, fontsize=9, loc="left", pad=pad, linespacing=1.15)
+    if panel.legend_rows:
+        handles = _legend_handles(config, labels, scale, low, neutral, high, colours)
+        ax.legend(
+            handles=handles,
+            loc="lower left",
+            bbox_to_anchor=(0, 1.0),
+            ncols=-(-len(handles) // panel.legend_rows),
+            frameon=False,
+            fontsize=6.5,
+            handlelength=1.2,
+            columnspacing=0.8,
+            borderaxespad=0.1,
+            borderpad=0.1,
+        )
     side_ax.set_xlim(0, 40)
     side_ax.set_ylim(len(waves) - 0.5, -0.5)
     side_ax.set_yticks([])

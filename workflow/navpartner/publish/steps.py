@@ -8,7 +8,13 @@ from pathlib import Path
 
 import pandas as pd
 
-from navpartner.config import survey_waves, theme_comparisons, theme_indicators
+from navpartner.config import (
+    change_figures,
+    distribution_figures,
+    survey_waves,
+    theme_comparisons,
+    theme_indicators,
+)
 from navpartner.errors import InputError
 from navpartner.io import sha256_of, write_csv, write_json, write_text
 from navpartner.publish import findings
@@ -120,9 +126,13 @@ def change(config: dict, published: str, changes: str, audits: list[str], folder
     """The change chart: each indicator's change between the waves publication.change names."""
     from navpartner.publish import figures  # matplotlib: figure steps only
 
-    table = read_published(published)
-    fig = figures.change_figure(read_published(changes), table, config, _synthetic(audits))
-    figures.save_figure(fig, *folders.figure("change"))
+    table, changed = read_published(published), read_published(changes)
+    charts = change_figures(config)
+    for k, (name, indicators) in enumerate(charts, start=1):
+        fig = figures.change_figure(
+            changed, table, config, _synthetic(audits), indicators, (k, len(charts))
+        )
+        figures.save_figure(fig, *folders.figure(name))
 
 
 def _indicator(
@@ -242,12 +252,15 @@ def _theme(
 ) -> None:
     from navpartner.publish import figures  # matplotlib: figure steps only
 
-    fig = findings.distribution_figure(table, theme, config, synthetic)
-    name = f"distribution_{theme}"
-    figures.save_figure(fig, *folders.figure(name))
+    charts = distribution_figures(config, theme)
+    for k, (name, indicators) in enumerate(charts, start=1):
+        fig = findings.distribution_figure(
+            table, theme, config, synthetic, indicators, (k, len(charts))
+        )
+        figures.save_figure(fig, *folders.figure(name))
     write_text(
         findings.distribution_table_html(table, theme, config, synthetic),
-        folders.table(name, "html"),
+        folders.table(f"distribution_{theme}", "html"),
     )
 
 
