@@ -1,4 +1,4 @@
-"""What each rule of the workflow declares: threads, resources, local or cluster job.
+"""What each rule of the workflow declares: threads, resources, local or cluster job, group.
 
 Read by the test that every rule sizes itself (tests/test_rule_resources.py) and by the benchmark
 that compares declarations with measured peaks (tests/benchmarks/rule_resources.py).
@@ -42,7 +42,11 @@ def rules_saying(project: Path, directive: str, names) -> set[str]:
 
 
 def declared_resources(project: Path) -> pd.DataFrame:
-    """One row per rule that runs something: threads, mem_mb, runtime (NaN: not declared)."""
+    """One row per rule that runs something: threads, mem_mb, runtime (None: not declared),
+    whether it runs on the submit host, the group whose cluster job it runs in (None: its own).
+
+    A resource given as a function of the attempt is shown at the first attempt, and mem_mb
+    also at the second (`mem_mb_retry`: what a job failed once is retried with)."""
     rows = []
     with _inside(project), SnakemakeApi(OutputSettings(quiet={"all"})) as api:
         workflow = api.workflow(
@@ -52,19 +56,28 @@ def declared_resources(project: Path) -> pd.DataFrame:
         for rule in workflow.rules:
             if rule.norun:
                 continue
-            resources = {
-                name: rule.resources[name].value if name in rule.resources else None
-                for name in RESOURCES
-            }
+            resources = {name: _at_attempt(rule.resources.get(name), 1) for name in RESOURCES}
+            resources["mem_mb_retry"] = _at_attempt(rule.resources.get("mem_mb"), 2)
             rows.append(
                 {
                     "rule": rule.name,
                     "threads": rule.resources["_cores"].value if rule.name in threads else None,
                     **resources,
                     "local": rule.name in workflow._localrules,
+                    # as declared (`rule.group` is None unless a cluster runs the workflow)
+                    "group": rule._group,
                 }
             )
     return pd.DataFrame(rows, dtype=object).set_index("rule")
+
+
+def _at_attempt(resource, attempt: int):
+    """A declared resource's value at an attempt (None: not declared)."""
+    if resource is None:
+        return None
+    if resource.is_evaluable():
+        return resource.evaluate({}, attempt=attempt).value
+    return resource.value
 
 
 @contextlib.contextmanager

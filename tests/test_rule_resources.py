@@ -61,10 +61,35 @@ def test_the_profile_repeats_the_default_profile_except_cores(profile):
 
 
 def test_the_profile_caps_threads_and_every_job_fits_its_memory(profile, declared):
-    # `cores` caps each job's threads; every job must fit the memory the profile allows the run.
+    # `cores` caps each job's threads; every job, retried too, must fit the memory the profile
+    # allows the run.
     caps = dict(entry.split("=") for entry in profile["resources"])
     assert isinstance(profile["cores"], int) and profile["cores"] >= 1
-    assert declared["mem_mb"].max() <= int(caps["mem_mb"])
+    assert declared["mem_mb_retry"].max() <= int(caps["mem_mb"])
+
+
+def test_a_failed_cluster_job_is_retried_once_with_twice_the_memory(profile, declared):
+    # A job killed for its memory would fail again with the same request.
+    assert profile["retries"] == 1
+    for rule, row in declared.iterrows():
+        assert row["mem_mb_retry"] == 2 * row["mem_mb"], (
+            f"rule '{rule}': mem_mb {row['mem_mb']} at the first attempt, "
+            f"{row['mem_mb_retry']} at the second: declare mem_mb=memory_mb(...)"
+        )
+
+
+def test_the_steps_of_a_survey_wave_run_as_one_cluster_job(declared):
+    wave_steps = [
+        "survey_harmonise",
+        "survey_weight",
+        "weights_replicate",
+        "weights_replicates_combine",
+        "indicators_estimate",
+    ]
+    groups = declared["group"]
+    assert groups[wave_steps].nunique() == 1 and groups[wave_steps].notna().all(), groups
+    # The group also holds nothing that joins the waves (which would join them into one job).
+    assert set(groups[groups == groups[wave_steps[0]]].index) == set(wave_steps)
 
 
 def test_tiny_steps_run_on_the_submit_host(declared):

@@ -2,8 +2,10 @@
 
 Runs the whole workflow on the default data in a temporary copy of the project (every rule has a
 `benchmark:` file) and prints, per rule, the largest max_rss and wall time over its jobs, the
-declared mem_mb and runtime, and the headroom. Size `resources:` from these figures (about twice
-the peak memory, rounded up; runtime in minutes with a wide margin for a busy cluster).
+declared mem_mb (first attempt) and runtime, and the headroom. Size `runtime` from these figures
+(minutes, with a wide margin for a busy cluster). The max_rss here is the rule's own: a cluster
+job also holds two Snakemake processes (about 160 MB each), so size mem_mb from the whole-job
+peaks the SLURM check prints (tests/cluster/run_slurm.sh; workflow/rules/common.smk: memory_mb).
 
     python tests/benchmarks/rule_resources.py [--cores 2]
 """

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The workflow on a one-node SLURM cluster through the executor plugin and profiles/slurm,
 # compared byte for byte with a local run: every file under results/ must be identical. Both
-# runs use config.yaml with bootstrap variance, so that replicate jobs are spread too.
+# runs use config.yaml with bootstrap variance, so that replicate jobs are spread too. Prints
+# each rule's whole-job memory peak beside its request (tests/cluster/job_memory.py) and fails
+# where a job's peak exceeded its request; prints the cluster run's time over the local one's.
 #
 #     bash tests/cluster/run_slurm.sh [seconds]    (as root; default limit 1200 s)
 #
@@ -12,7 +14,9 @@ root=$(cd "$(dirname "$0")/../.." && pwd)
 limit=${1:-1200}
 work=$(mktemp -d /tmp/navpartner-slurm.XXXXXX)
 prefix=navpartner-test-$$  # SLURM job names start with it
+sampler=
 cleanup() {
+  [[ -z $sampler ]] || kill "$sampler" 2>/dev/null || true
   # A run cut short by the time limit may leave its jobs queued: cancel them before stopping.
   squeue -h -o '%i %j' 2>/dev/null | awk -v p="$prefix" 'index($2, p) == 1 {print $1}' |
     xargs -r scancel || true
@@ -47,6 +51,9 @@ started=$SECONDS
   { tail -50 "$work/local.log"; exit 1; }
 local_seconds=$((SECONDS - started))
 
+# Every process of every SLURM job sampled on the node (this machine) until the run ends.
+python "$root/tests/cluster/job_memory.py" sample "$work/memory.tsv" &
+sampler=$!
 started=$SECONDS
 # SIGINT, not SIGTERM: Snakemake ignores SIGTERM while it waits on cluster jobs.
 if ! (cd "$work/cluster" && timeout --signal=INT --kill-after=30 "$limit" \
@@ -57,14 +64,24 @@ if ! (cd "$work/cluster" && timeout --signal=INT --kill-after=30 "$limit" \
   exit 1
 fi
 cluster_seconds=$((SECONDS - started))
+kill "$sampler" && wait "$sampler" && sampler=
 
 submitted=$(grep -c "Job .* has been submitted with SLURM jobid" "$work/cluster.log" || true)
 local_jobs=$(grep -c "^localrule " "$work/cluster.log" || true)
-echo "SLURM run: ${submitted} SLURM jobs, ${local_jobs} local steps, ${cluster_seconds} s" \
-  "(local run ${local_seconds} s)"
+echo "SLURM run: ${submitted} SLURM jobs, ${local_jobs} local steps, ${cluster_seconds} s;" \
+  "local run ${local_seconds} s; ratio $(awk -v c="$cluster_seconds" -v l="$local_seconds" \
+  'BEGIN {printf "%.1f", c / l}'); load $(cut -d' ' -f1-3 /proc/loadavg)"
 [[ $submitted -gt 0 ]] || { echo "nothing went through SLURM" >&2; exit 1; }
-grep -q "has been submitted with SLURM jobid .*rule_weights_replicate/" "$work/cluster.log" ||
-  { echo "the replicate chunks did not go through SLURM" >&2; exit 1; }
+# The steps of each survey wave, its replicate chunks too, in one SLURM job (their group).
+waves=$(find "$work/local/results/harmonised" -name '*.parquet' | wc -l)
+wave_jobs=$(grep -c "submitted with SLURM jobid .*/group_survey_wave_.*weights_replicate_" \
+  "$work/cluster.log" || true)
+[[ $wave_jobs -eq $waves ]] ||
+  { echo "${wave_jobs} SLURM jobs for the steps of ${waves} survey waves, not one each" >&2; exit 1; }
+
+echo "Whole-job memory peak of each rule's SLURM jobs (MB) beside its request:"
+memory=0
+python "$root/tests/cluster/job_memory.py" table "$work/memory.tsv" "$work/cluster.log" || memory=1
 
 files=$(cd "$work/local/results" && find . -type f | wc -l)
 if ! diff -r "$work/local/results" "$work/cluster/results"; then
@@ -72,3 +89,4 @@ if ! diff -r "$work/local/results" "$work/cluster/results"; then
   exit 1
 fi
 echo "all ${files} files under results/ are byte-identical to the local run"
+exit "$memory"

@@ -39,6 +39,20 @@ wildcard_constraints:
 ON_THE_LONGEST_PATH = 20
 BEFORE_THE_REPORT = 10
 
+# The steps of one survey wave (harmonise, weight, its replicate chunks and their join,
+# estimate) run as one cluster job: each job pays for SLURM's scheduling and two Snakemake
+# starts, which take longer than these steps. The group is ignored when run locally.
+SURVEY_WAVE_JOB = "survey_wave"
+
+
+def memory_mb(first_attempt):
+    """A rule's mem_mb for a cluster job at each attempt: `first_attempt` MB, twice that when
+    a failed job is retried (profiles/slurm: retries: 1). Sized from the whole job's measured
+    peak (tests/cluster/run_slurm.sh prints it): the rule and the two Snakemake processes the
+    SLURM executor starts in its job (about 160 MB each), with half as much again for headroom,
+    rounded up to 100 MB."""
+    return lambda wildcards, attempt: first_attempt * attempt
+
 
 def get_config_part(stage):
     """The part of the effective config (config.yaml, then any --configfile overlays and

@@ -19,7 +19,7 @@ rule claims_evaluate:
         "../envs/navpartner.yaml"
     threads: 1
     resources:
-        mem_mb=500,
+        mem_mb=memory_mb(800),
         runtime=5,
     shell:
         "navpartner claims --config {input.config:q} --indicators {input.indicators:q}"
@@ -63,7 +63,7 @@ rule report_document:
         "../envs/navpartner.yaml"
     threads: 1
     resources:
-        mem_mb=1000,
+        mem_mb=memory_mb(1100),
         runtime=10,
     params:
         # the evaluator's chapters where the project has them (else the generated report)

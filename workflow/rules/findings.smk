@@ -24,7 +24,7 @@ rule tables_distributions:
         "../envs/navpartner.yaml"
     threads: 1
     resources:
-        mem_mb=500,
+        mem_mb=memory_mb(800),
         runtime=5,
     shell:
         "navpartner publish-distributions --config {input.config:q}"
@@ -54,7 +54,7 @@ rule tables_contrasts:
         "../envs/navpartner.yaml"
     threads: 1
     resources:
-        mem_mb=500,
+        mem_mb=memory_mb(800),
         runtime=5,
     shell:
         "navpartner publish-contrasts {input.audits:q} --config {input.config:q}"
@@ -77,7 +77,7 @@ rule publish_models:
         "../envs/navpartner.yaml"
     threads: 1
     resources:
-        mem_mb=500,
+        mem_mb=memory_mb(900),
         runtime=10,
     shell:
         "navpartner publish-models {input.audits:q} --config {input.config:q}"

@@ -11,11 +11,13 @@ rule survey_harmonise:
     benchmark:
         "benchmarks/survey_harmonise/{survey}_{wave}.tsv"
     priority: ON_THE_LONGEST_PATH
+    group:
+        SURVEY_WAVE_JOB
     conda:
         "../envs/navpartner.yaml"
     threads: 1
     resources:
-        mem_mb=500,
+        mem_mb=memory_mb(800),
         runtime=5,
     shell:
         "navpartner harmonise --config {input.config:q} --survey {wildcards.survey:q}"

@@ -16,11 +16,13 @@ rule indicators_estimate:
     benchmark:
         "benchmarks/indicators_estimate/{survey}_{wave}.tsv"
     priority: ON_THE_LONGEST_PATH
+    group:
+        SURVEY_WAVE_JOB
     conda:
         "../envs/navpartner.yaml"
     threads: 1
     resources:
-        mem_mb=500,
+        mem_mb=memory_mb(800),
         runtime=5,
     shell:
         "navpartner estimate --config {input.config:q} --survey {wildcards.survey:q}"
@@ -62,7 +64,7 @@ rule indicators_combine:
         "../envs/navpartner.yaml"
     threads: 1
     resources:
-        mem_mb=500,
+        mem_mb=memory_mb(500),
         runtime=5,
     shell:
         "navpartner combine-estimates {input.estimates:q} --config {input.config:q}"

@@ -23,7 +23,7 @@ rule results_manifest:
         "../envs/navpartner.yaml"
     threads: 1
     resources:
-        mem_mb=500,
+        mem_mb=memory_mb(500),
         runtime=5,
     shell:
         "navpartner manifest {input.outputs:q} --config {input.config:q}"

@@ -18,7 +18,7 @@ rule model_fit:
         "../envs/navpartner.yaml"
     threads: 1
     resources:
-        mem_mb=500,
+        mem_mb=memory_mb(900),
         runtime=5,
     shell:
         "navpartner model --config {input.config:q} --model {wildcards.model:q}"

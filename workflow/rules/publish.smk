@@ -20,7 +20,7 @@ rule tables_suppress:
         "../envs/navpartner.yaml"
     threads: 1
     resources:
-        mem_mb=500,
+        mem_mb=memory_mb(800),
         runtime=5,
     shell:
         "navpartner publish-suppress --config {input.config:q} --estimates {input.estimates:q}"
@@ -51,7 +51,7 @@ for theme in THEMES:
             "../envs/navpartner.yaml"
         threads: 1
         resources:
-            mem_mb=500,
+            mem_mb=memory_mb(1000),
             runtime=5,
         params:
             theme=theme,  # bound now: the shell command is formatted when the job runs
@@ -78,7 +78,7 @@ rule publish_change:
         "../envs/navpartner.yaml"
     threads: 1
     resources:
-        mem_mb=500,
+        mem_mb=memory_mb(900),
         runtime=5,
     shell:
         "navpartner publish-change {input.audits:q} --config {input.config:q}"
@@ -114,7 +114,7 @@ rule report_methods:
         "../envs/navpartner.yaml"
     threads: 1
     resources:
-        mem_mb=500,
+        mem_mb=memory_mb(800),
         runtime=5,
     shell:
         "navpartner publish-methods {input.audits:q} --config {input.config:q}"

@@ -14,11 +14,13 @@ rule weights_replicate:
         "benchmarks/weights_replicate/{survey}_{wave}_{chunk}.tsv"
     wildcard_constraints:
         chunk=r"\d+",
+    group:
+        SURVEY_WAVE_JOB
     conda:
         "../envs/navpartner.yaml"
     threads: 1
     resources:
-        mem_mb=500,
+        mem_mb=memory_mb(800),
         runtime=10,
     shell:
         "navpartner replicate-weights --config {input.config:q} --survey {wildcards.survey:q}"
@@ -37,12 +39,13 @@ rule weights_replicates_combine:
         "logs/weights_replicates_combine/{survey}_{wave}.log",
     benchmark:
         "benchmarks/weights_replicates_combine/{survey}_{wave}.tsv"
-    localrule: True
+    group:
+        SURVEY_WAVE_JOB
     conda:
         "../envs/navpartner.yaml"
     threads: 1
     resources:
-        mem_mb=500,
+        mem_mb=memory_mb(800),
         runtime=5,
     shell:
         "navpartner combine-replicates {input.chunks:q} --config {input.config:q}"

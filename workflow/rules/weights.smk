@@ -14,11 +14,13 @@ rule survey_weight:
     benchmark:
         "benchmarks/survey_weight/{survey}_{wave}.tsv"
     priority: ON_THE_LONGEST_PATH
+    group:
+        SURVEY_WAVE_JOB
     conda:
         "../envs/navpartner.yaml"
     threads: 1
     resources:
-        mem_mb=500,
+        mem_mb=memory_mb(800),
         runtime=5,
     shell:
         "navpartner weight --config {input.config:q} --survey {wildcards.survey:q}"
@@ -54,7 +56,7 @@ rule weights_diagnostics:
         "../envs/navpartner.yaml"
     threads: 1
     resources:
-        mem_mb=500,
+        mem_mb=memory_mb(500),
         runtime=5,
     shell:
         "navpartner weights-diagnostics {input.diagnostics:q} --output {output.diagnostics:q}"
