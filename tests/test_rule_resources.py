@@ -92,6 +92,14 @@ def test_the_steps_of_a_survey_wave_run_as_one_cluster_job(declared):
     assert set(groups[groups == groups[wave_steps[0]]].index) == set(wave_steps)
 
 
+def test_every_other_cluster_step_runs_in_the_one_publication_job(declared):
+    # Each job pays for its scheduling and two Snakemake starts, more than these steps take.
+    cluster = declared[~declared["local"].astype(bool)]
+    others = cluster[cluster["group"] != cluster.loc["survey_harmonise", "group"]]
+    assert {"model_fit", "tables_suppress", "report_document"} <= set(others.index)
+    assert others["group"].nunique() == 1 and others["group"].notna().all(), others["group"]
+
+
 def test_tiny_steps_run_on_the_submit_host(declared):
     local = declared[declared["local"]]
     assert {"weights_diagnostics", "indicators_combine"} <= set(local.index)

@@ -26,6 +26,7 @@ if [[ -e $CONF ]] && ! grep -qF "$MARK" "$CONF"; then
   exit 1
 fi
 
+: >"$STARTED"  # from here on, stop_slurm.sh cleans up (the conf, the daemons started)
 # NodeName must be `hostname -s` and RealMemory at most what slurmd detects, or the node drains.
 node=$(hostname -s)
 memory=$(awk '/MemTotal/ {printf "%d", $2 / 1024 * 0.8}' /proc/meminfo)
@@ -66,7 +67,6 @@ CONF
 chown munge:munge /etc/munge/munge.key && chmod 0400 /etc/munge/munge.key
 install -d -o munge -g munge -m 0755 /run/munge
 install -d /var/spool/slurmctld /var/spool/slurmd /var/log/slurm
-: >"$STARTED"
 
 start() {  # start a daemon unless its pid file names a live process; record it if started
   local pidfile=$1; shift

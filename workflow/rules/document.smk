@@ -15,6 +15,8 @@ rule claims_evaluate:
     benchmark:
         "benchmarks/claims_evaluate/claims.tsv"
     priority: BEFORE_THE_REPORT
+    group:
+        PUBLICATION_JOB
     conda:
         "../envs/navpartner.yaml"
     threads: 1
@@ -59,6 +61,8 @@ rule report_document:
     benchmark:
         "benchmarks/report_document/evaluation_report.tsv"
     priority: ON_THE_LONGEST_PATH
+    group:
+        PUBLICATION_JOB
     conda:
         "../envs/navpartner.yaml"
     threads: 1

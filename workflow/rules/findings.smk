@@ -20,6 +20,8 @@ rule tables_distributions:
     benchmark:
         "benchmarks/tables_distributions/distributions.tsv"
     priority: ON_THE_LONGEST_PATH
+    group:
+        PUBLICATION_JOB
     conda:
         "../envs/navpartner.yaml"
     threads: 1
@@ -50,6 +52,8 @@ rule tables_contrasts:
         "logs/tables_contrasts/contrasts.log",
     benchmark:
         "benchmarks/tables_contrasts/contrasts.tsv"
+    group:
+        PUBLICATION_JOB
     conda:
         "../envs/navpartner.yaml"
     threads: 1
@@ -73,6 +77,8 @@ rule publish_models:
         "logs/publish_models/models.log",
     benchmark:
         "benchmarks/publish_models/models.tsv"
+    group:
+        PUBLICATION_JOB
     conda:
         "../envs/navpartner.yaml"
     threads: 1

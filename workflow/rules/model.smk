@@ -14,6 +14,8 @@ rule model_fit:
     benchmark:
         "benchmarks/model_fit/{model}.tsv"
     priority: BEFORE_THE_REPORT
+    group:
+        PUBLICATION_JOB
     conda:
         "../envs/navpartner.yaml"
     threads: 1

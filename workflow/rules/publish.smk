@@ -16,6 +16,8 @@ rule tables_suppress:
     benchmark:
         "benchmarks/tables_suppress/indicators.tsv"
     priority: ON_THE_LONGEST_PATH
+    group:
+        PUBLICATION_JOB
     conda:
         "../envs/navpartner.yaml"
     threads: 1
@@ -47,6 +49,8 @@ for theme in THEMES:
         benchmark:
             f"benchmarks/publish_theme_{theme}/{theme}.tsv"
         priority: ON_THE_LONGEST_PATH
+        group:
+            PUBLICATION_JOB
         conda:
             "../envs/navpartner.yaml"
         threads: 1
@@ -74,6 +78,8 @@ rule publish_change:
     benchmark:
         "benchmarks/publish_change/change.tsv"
     priority: ON_THE_LONGEST_PATH
+    group:
+        PUBLICATION_JOB
     conda:
         "../envs/navpartner.yaml"
     threads: 1
@@ -110,6 +116,8 @@ rule report_methods:
         "logs/report_methods/methods.log",
     benchmark:
         "benchmarks/report_methods/methods.tsv"
+    group:
+        PUBLICATION_JOB
     conda:
         "../envs/navpartner.yaml"
     threads: 1
