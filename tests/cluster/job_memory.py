@@ -15,10 +15,11 @@ job's peak is the largest sum, over one look, of its processes' own peaks so far
 process's peak is counted even if it falls between two looks, and peaks at different times are
 added, so the figure errs high, as sizing should. The Snakemake processes' part is kept apart.
 
-`table` names each job's rule or group from Snakemake's log and prints the largest peak of each
-beside its request; then, for each rule, its own peak (its benchmark file's max_rss) plus the
-largest Snakemake part of a job, which is what it would hold as a job of its own, beside its
-mem_mb. It fails where either exceeds its request.
+`table` names each job's rule or group from Snakemake's log and prints, for each, the peak of
+its fullest job (the highest peak over request) beside that job's request; then, for each
+rule, its own peak (its benchmark file's max_rss) plus the largest Snakemake part of a job,
+which is what it would hold as a job of its own, beside its mem_mb. It fails where either
+exceeds its request.
 """
 
 from __future__ import annotations
@@ -147,29 +148,25 @@ def table(samples: Path, log_path: Path, benchmarks: Path) -> int:
     named = jobs_of_the_run(log)
     over = []
 
-    print("Each SLURM job (largest of each rule or group): whole-job peak beside its request")
+    print("Each SLURM job (of each rule or group, the fullest): whole-job peak beside its request")
     by_name: dict[str, dict] = {}
     for job_id, (name, wildcards) in named.items():
         if job_id in measured:
-            row = measured[job_id]
-            best = by_name.setdefault(name, {"jobs": 0, "peak": -1.0})
-            best["jobs"] += 1
-            if float(row["peak_mb"]) > best["peak"]:
-                best.update(
-                    peak=float(row["peak_mb"]),
-                    request=int(row["request_mb"]),
-                    job=f"{job_id} {wildcards}".strip(),
-                )
+            peak, request = float(measured[job_id]["peak_mb"]), int(measured[job_id]["request_mb"])
+            fullest = by_name.setdefault(name, {"jobs": 0, "ratio": -1.0})
+            fullest["jobs"] += 1
+            if peak / request > fullest["ratio"]:
+                job = f"{job_id} {wildcards}".strip()
+                fullest.update(peak=peak, request=request, ratio=peak / request, job=job)
     print(
         f"{'peak MB':>8} {'request MB':>10} {'peak/request':>12} {'jobs':>4}  rule or group (job)"
     )
-    for name, best in sorted(by_name.items(), key=lambda item: -item[1]["peak"]):
-        ratio = best["peak"] / best["request"]
+    for name, job in sorted(by_name.items(), key=lambda item: -item[1]["peak"]):
         print(
-            f"{best['peak']:>8.0f} {best['request']:>10} {ratio:>12.2f} {best['jobs']:>4}"
-            f"  {name} ({best['job']})"
+            f"{job['peak']:>8.0f} {job['request']:>10} {job['ratio']:>12.2f} {job['jobs']:>4}"
+            f"  {name} ({job['job']})"
         )
-        over += [name] if ratio > 1 else []
+        over += [name] if job["ratio"] > 1 else []
     unmeasured = sorted(set(named) - set(measured), key=int)
     if unmeasured:
         print(f"jobs seen by no sample (ended within {INTERVAL} s): {', '.join(unmeasured)}")

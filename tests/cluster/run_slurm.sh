@@ -90,4 +90,23 @@ if ! diff -r "$work/local/results" "$work/cluster/results"; then
   exit 1
 fi
 echo "all ${files} files under results/ are byte-identical to the local run"
+
+# A retry with more memory: one model fitted again, with a first attempt too small for it
+# (300 MB; the cluster kills the job step) and the second with twice as much, as the rules'
+# memory_mb(...) and the profile's `retries: 1` do.
+model=$(find "$work/cluster/results/models" -name '*.csv' | sort | head -1)
+if ! (cd "$work/cluster" && timeout --signal=INT --kill-after=30 300 \
+  snakemake "results/models/$(basename "$model")" --workflow-profile profiles/slurm \
+  --slurm-jobname-prefix "$prefix" --forcerun model_fit \
+  --set-resources "model_fit:mem_mb=300*attempt" >"$work/retry.log" 2>&1); then
+  tail -40 "$work/retry.log"
+  echo "the model's retry with more memory failed" >&2
+  exit 1
+fi
+grep -rq "exceeded memory limit" "$work/cluster/.snakemake/slurm_logs" &&
+  grep -q "Trying to restart job" "$work/retry.log" ||
+  { tail -40 "$work/retry.log"; echo "no job was killed for its memory and retried" >&2; exit 1; }
+cmp "$model" "$work/local/results/models/$(basename "$model")"
+echo "retry: a job killed for going over its memory went through the second time, with twice" \
+  "the memory, and made the same model"
 exit "$memory"

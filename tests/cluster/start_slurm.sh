@@ -4,7 +4,8 @@
 # Debian's slurm-wlm and munge; no systemd here, so the daemons are started by hand. The daemons
 # this script starts are listed in $STARTED (one pid file a line) for stop_slurm.sh, which stops
 # exactly those. A cluster that already answers `sinfo` is used as it is and left running.
-# No accounting database: sacct does not work, so the workflow profile polls with squeue.
+# No accounting database: sacct does not work, so the workflow profile polls with squeue. Memory
+# is enforced (jobacct_gather/linux, OverMemoryKill).
 set -euo pipefail
 
 STARTED=${NAVPARTNER_SLURM_STARTED:-/run/navpartner-slurm.started}
@@ -47,7 +48,11 @@ SlurmdLogFile=/var/log/slurm/slurmd.log
 # No cgroups in containers: plain process tracking, no task binding.
 ProctrackType=proctrack/linuxproc
 TaskPlugin=task/none
-JobAcctGatherType=jobacct_gather/none
+# No cgroups to hold a job to its memory: job statistics every second instead, and a job step
+# found over the job's memory is killed, as on a cluster that enforces memory.
+JobAcctGatherType=jobacct_gather/linux
+JobAcctGatherFrequency=task=1
+JobAcctGatherParams=OverMemoryKill
 # No slurmdbd: hence squeue, not sacct, as the profile's status command.
 AccountingStorageType=accounting_storage/none
 JobCompType=jobcomp/none

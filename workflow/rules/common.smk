@@ -43,8 +43,8 @@ BEFORE_THE_REPORT = 10
 # estimate) run as one cluster job: each job pays for SLURM's scheduling and two Snakemake
 # starts, which take longer than these steps. The group is ignored when run locally.
 SURVEY_WAVE_JOB = "survey_wave"
-# Likewise everything after the waves' estimates join (the models, publication, the report),
-# but the steps that run on the submit host: one job, whose steps run side by side on its cores.
+# Likewise everything that follows the waves (the models, publication, the report) but the
+# steps that run on the submit host: one job, whose steps run side by side on its cores.
 PUBLICATION_JOB = "publication"
 
 
