@@ -4,6 +4,7 @@
 # runs use config.yaml with bootstrap variance, so that replicate jobs are spread too. Prints
 # each rule's whole-job memory peak beside its request (tests/cluster/job_memory.py) and fails
 # where a job's peak exceeded its request; prints the cluster run's time over the local one's.
+# Then shows a retry: a job killed for its memory goes through with twice as much.
 #
 #     bash tests/cluster/run_slurm.sh [seconds]    (as root; default limit 1200 s)
 #
