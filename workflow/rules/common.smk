@@ -142,7 +142,9 @@ def get_model_inputs(wildcards):
         f"results/{stage.format(f'{survey}_{wave}')}.parquet"
         for survey, wave in waves
         for stage in stages
-    ] + list(dict.fromkeys(f for survey, wave in waves for f in fpc_frames(survey, wave)))
+    ] + list(
+        dict.fromkeys(f for survey, wave in waves for f in fpc_frames(survey, wave))
+    )
 
 
 def get_final_outputs():
