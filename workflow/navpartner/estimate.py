@@ -581,7 +581,8 @@ def _score_totals(sums, in_group, share, weight_sum, layout: _Layout, out=None) 
     totals = totals.reshape(len(sums), layout.n_reported, sums.shape[-1])
     np.multiply(share[:, reported, None], in_group[:, None, :], out=totals)
     np.subtract(sums[:, reported], totals, out=totals)
-    totals *= (1 / weight_sum)[:, None, None]  # a product: faster than a division
+    with np.errstate(invalid="ignore", divide="ignore"):  # an empty domain's scores: NaN
+        totals *= (1 / weight_sum)[:, None, None]  # a product: faster than a division
     return totals.reshape(-1, sums.shape[-1])
 
 
