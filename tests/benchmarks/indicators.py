@@ -1,6 +1,7 @@
 """Ten indicators by three breakdowns with raking-aware SEs: the standard data set's ten
 outcomes, each by its three margin variables (5, 12 and 20 groups), one call of the core per
 breakdown, with the design (calibration included) made once; 10^6 respondents by default.
+One BLAS thread, as Snakemake gives a rule of `threads: 1` (see findings.py).
 
     python tests/benchmarks/indicators.py [--respondents N]
 """
@@ -8,7 +9,10 @@ breakdown, with the design (calibration included) made once; 10^6 respondents by
 from __future__ import annotations
 
 import argparse
+import os
 import time
+
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # before numpy loads OpenBLAS
 
 import numpy as np
 from navpartner.estimate import domain_proportions, make_design
