@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import numpy as np
-
 
 class InputError(ValueError):
     """Bad input: names the file, the variable, the row and what was expected."""
@@ -27,7 +25,9 @@ class InputError(ValueError):
         if line is not None:
             parts.append(f"line {line}")
         parts.append(f"- {problem}")
-        if isinstance(found, np.generic):  # shown as the number it is, not np.float64(2.5)
+        # A numpy scalar as the number it is (2.5, not np.float64(2.5)), told by its module:
+        # importing numpy here would load it at every start of the workflow.
+        if type(found).__module__ == "numpy" and not getattr(found, "shape", None):
             found = found.item()
         if expected is not None:
             parts.append(f"(expected {expected}")
