@@ -11,6 +11,7 @@ import yaml
 from navpartner.config import check_config
 from navpartner.document import authored, content, matter
 from navpartner.document.content import Sources, Writer
+from report_sources import report_sources
 
 ROOT = Path(__file__).resolve().parents[1]
 CHANGE_COLUMNS = ["indicator", "breakdown", "group", "wave_from", "wave_to"]
@@ -61,19 +62,11 @@ def claims(verdict="holds") -> pd.DataFrame:
 
 
 def sources(**tables) -> Sources:
-    return Sources(
+    return report_sources(
         published=tables.get("published", published()),
         changes=tables.get("changes", changes()),
         claims=tables.get("claims", claims()),
         contrasts=tables.get("contrasts", contrasts()),
-        estimate_audits=[],
-        harmonise_audits=[],
-        diagnostics=pd.DataFrame(),
-        models={},
-        figures=Path("."),
-        checksums={},
-        config_fingerprint="",
-        packages={},
     )
 
 

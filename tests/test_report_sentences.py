@@ -3,11 +3,11 @@ holds after the Benjamini–Hochberg adjustment (and it is not flagged), a chang
 not after the adjustment says so, and with three waves the latest change and the long one."""
 
 import copy
-from pathlib import Path
 
 import pandas as pd
 import pytest
 from navpartner.document import content
+from report_sources import report_sources
 
 NAME = "team_blandet"  # breakdowns: total, employer, office_size, region
 FAMILY = 394
@@ -62,18 +62,9 @@ def contrast(kind, group, wave, p_adjusted, difference, reference="rest", wave_r
 
 
 def sources(table, changes, contrasts) -> content.Sources:
-    return content.Sources(
+    return report_sources(
         published=table,
         changes=pd.DataFrame(changes),
-        claims=None,
-        estimate_audits=[],
-        harmonise_audits=[],
-        diagnostics=pd.DataFrame(),
-        models={},
-        figures=Path("."),
-        checksums={},
-        config_fingerprint="",
-        packages={},
         contrasts=pd.DataFrame(contrasts),
         tests=FAMILY,
     )
