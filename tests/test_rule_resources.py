@@ -1,13 +1,18 @@
 """Every rule sizes itself for a cluster, and the SLURM profile fits the workflow."""
 
+import re
 from pathlib import Path
 
 import pytest
 import yaml
 from rule_declarations import declared_resources, rules_saying
+from workflow_run import copy_project, snakemake
 
 ROOT = Path(__file__).resolve().parents[1]
 PROFILE = ROOT / "profiles" / "slurm" / "config.yaml"
+# Jobs and their dependencies in the DOT text of `snakemake --dag`.
+DAG_NODE = re.compile(r'^\s*(\d+)\[label = "([^"]*)"', re.MULTILINE)
+DAG_EDGE = re.compile(r"^\s*(\d+) -> (\d+)", re.MULTILINE)
 
 
 @pytest.fixture(scope="module")
@@ -78,30 +83,43 @@ def test_a_failed_cluster_job_is_retried_once_with_twice_the_memory(profile, dec
         )
 
 
-def test_the_steps_of_a_survey_wave_run_as_one_cluster_job(declared):
-    wave_steps = [
-        "survey_harmonise",
-        "survey_weight",
-        "weights_replicate",
-        "weights_replicates_combine",
-        "indicators_estimate",
-    ]
-    groups = declared["group"]
-    assert groups[wave_steps].nunique() == 1 and groups[wave_steps].notna().all(), groups
-    # The group also holds nothing that joins the waves (which would join them into one job).
-    assert set(groups[groups == groups[wave_steps[0]]].index) == set(wave_steps)
+def test_the_cluster_run_is_two_jobs_estimates_then_publication(declared):
+    # Each job pays for its scheduling, two Snakemake starts and the wait for a status check,
+    # more than most steps take: every step but the manifest runs in one of two groups.
+    local = declared["local"].astype(bool)
+    assert set(declared.index[local]) == {"results_manifest"}
+    groups = declared.loc[~local, "group"]
+    assert set(groups) == {"estimates", "publication"}, groups
+    estimates = set(groups[groups == "estimates"].index)
+    assert {"survey_harmonise", "weights_replicate", "indicators_combine", "model_fit"} <= estimates
+    publication = set(groups[groups == "publication"].index)
+    assert {"publish_theme_team", "report_document"} <= publication
+    # The manifest runs beside Snakemake itself: it must stay small.
+    assert (declared.loc[local, "mem_mb"] <= 1000).all()
 
 
-def test_every_other_cluster_step_runs_in_the_one_publication_job(declared):
-    # Each job pays for its scheduling and two Snakemake starts, more than these steps take.
-    cluster = declared[~declared["local"].astype(bool)]
-    others = cluster[cluster["group"] != cluster.loc["survey_harmonise", "group"]]
-    assert {"model_fit", "tables_suppress", "report_document"} <= set(others.index)
-    assert others["group"].nunique() == 1 and others["group"].notna().all(), others["group"]
+@pytest.mark.parametrize("variance", ["calibrated", "bootstrap"])
+def test_each_cluster_job_is_one_piece_of_the_workflow(declared, tmp_path, variance):
+    """The executor's job step runs the unconnected pieces of one job one after another, each
+    by its own Snakemake with all the job's cores: the waves are joined (by their combination)
+    so that they run side by side."""
+    workdir = copy_project(ROOT, tmp_path)
+    override = f"estimation={{variance: {variance}}}"
+    result = snakemake(workdir, "--dag", "--forceall", "--config", override)
+    assert result.returncode == 0, result.stderr[-3000:]
+    rule_of = {job: label.split("\\n")[0] for job, label in DAG_NODE.findall(result.stdout)}
+    group_of = {job: declared["group"].get(rule) for job, rule in rule_of.items()}
+    pieces = {job: job for job in rule_of}
 
+    def piece(job):
+        while pieces[job] != job:
+            job = pieces[job]
+        return job
 
-def test_tiny_steps_run_on_the_submit_host(declared):
-    local = declared[declared["local"]]
-    assert {"weights_diagnostics", "indicators_combine"} <= set(local.index)
-    # Local steps run beside Snakemake itself: they must stay small.
-    assert (local["mem_mb"] <= 1000).all() and (local["threads"] == 1).all()
+    for before, after in DAG_EDGE.findall(result.stdout):
+        if group_of[before] is not None and group_of[before] == group_of[after]:
+            pieces[piece(before)] = piece(after)
+    for group in ("estimates", "publication"):
+        roots = {piece(job) for job in rule_of if group_of[job] == group}
+        assert len(roots) == 1, f"group {group}: {len(roots)} unconnected pieces"
+    assert ("weights_replicate" in rule_of.values()) == (variance == "bootstrap")

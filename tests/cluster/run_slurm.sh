@@ -73,13 +73,14 @@ echo "SLURM run: ${submitted} SLURM jobs, ${local_jobs} local steps, ${cluster_s
   "local run ${local_seconds} s; ratio $(awk -v c="$cluster_seconds" -v l="$local_seconds" \
   'BEGIN {printf "%.1f", c / l}'); load $(cut -d' ' -f1-3 /proc/loadavg)"
 [[ $submitted -gt 0 ]] || { echo "nothing went through SLURM" >&2; exit 1; }
-# The steps of the survey waves, their replicate chunks too, in SLURM jobs of up to four waves
-# (the profile's group-components), not on the submit host.
-waves=$(find "$work/local/results/harmonised" -name '*.parquet' | wc -l)
-wave_jobs=$(grep -c "submitted with SLURM jobid .*/group_survey_wave_.*weights_replicate_" \
-  "$work/cluster.log" || true)
-[[ $wave_jobs -eq $(((waves + 3) / 4)) ]] && ! grep -q "^localrule survey_" "$work/cluster.log" ||
-  { echo "${wave_jobs} SLURM jobs for the steps of ${waves} survey waves" >&2; exit 1; }
+# Two SLURM jobs: the estimates (every survey wave's steps, the replicate chunks too) and the
+# publication; on the submit host only the manifest (and `all`, which runs nothing).
+on_host=$(grep "^localrule " "$work/cluster.log" | sort -u | tr '\n' ' ')
+[[ $submitted -eq 2 && $on_host == "localrule all: localrule results_manifest: " ]] &&
+  grep -q "Group job estimates " "$work/cluster.log" &&
+  [[ $(grep -c "^    rule weights_replicate:" "$work/cluster.log") -gt 0 ]] ||
+  { echo "expected two SLURM jobs and only the manifest on the host: ${submitted} jobs;" \
+    "on the host: ${on_host}" >&2; exit 1; }
 
 memory=0
 python "$root/tests/cluster/job_memory.py" table "$work/memory.tsv" "$work/cluster.log" \

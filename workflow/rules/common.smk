@@ -39,12 +39,15 @@ wildcard_constraints:
 ON_THE_LONGEST_PATH = 20
 BEFORE_THE_REPORT = 10
 
-# The steps of one survey wave (harmonise, weight, its replicate chunks and their join,
-# estimate) run as one cluster job: each job pays for SLURM's scheduling and two Snakemake
-# starts, which take longer than these steps. The group is ignored when run locally.
-SURVEY_WAVE_JOB = "survey_wave"
-# Likewise everything that follows the waves (the models, publication, the report) but the
-# steps that run on the submit host: one job, whose steps run side by side on its cores.
+# On a cluster the workflow runs as two jobs (Snakemake groups; ignored when run locally):
+# each job pays for SLURM's scheduling, two Snakemake starts and the wait for the executor's
+# next status check, which take longer than most steps. The first computes the numbers: every
+# survey wave's steps (harmonise, weight, replicate chunks, estimate), joined by their
+# combination so that they form one piece, which the executor's job step runs as one Snakemake
+# with the job's cores (it runs separate pieces one after another); then the models, claims
+# and tables. The second draws the charts of the themes and of the change, and writes the
+# report.
+ESTIMATES_JOB = "estimates"
 PUBLICATION_JOB = "publication"
 
 

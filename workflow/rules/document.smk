@@ -16,7 +16,7 @@ rule claims_evaluate:
         "benchmarks/claims_evaluate/claims.tsv"
     priority: BEFORE_THE_REPORT
     group:
-        PUBLICATION_JOB
+        ESTIMATES_JOB
     conda:
         "../envs/navpartner.yaml"
     threads: 1

@@ -21,7 +21,7 @@ rule tables_distributions:
         "benchmarks/tables_distributions/distributions.tsv"
     priority: ON_THE_LONGEST_PATH
     group:
-        PUBLICATION_JOB
+        ESTIMATES_JOB
     conda:
         "../envs/navpartner.yaml"
     threads: 1
@@ -53,7 +53,7 @@ rule tables_contrasts:
     benchmark:
         "benchmarks/tables_contrasts/contrasts.tsv"
     group:
-        PUBLICATION_JOB
+        ESTIMATES_JOB
     conda:
         "../envs/navpartner.yaml"
     threads: 1
@@ -78,7 +78,7 @@ rule publish_models:
     benchmark:
         "benchmarks/publish_models/models.tsv"
     group:
-        PUBLICATION_JOB
+        ESTIMATES_JOB
     conda:
         "../envs/navpartner.yaml"
     threads: 1

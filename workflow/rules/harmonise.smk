@@ -12,7 +12,7 @@ rule survey_harmonise:
         "benchmarks/survey_harmonise/{survey}_{wave}.tsv"
     priority: ON_THE_LONGEST_PATH
     group:
-        SURVEY_WAVE_JOB
+        ESTIMATES_JOB
     conda:
         "../envs/navpartner.yaml"
     threads: 1

@@ -17,7 +17,7 @@ rule indicators_estimate:
         "benchmarks/indicators_estimate/{survey}_{wave}.tsv"
     priority: ON_THE_LONGEST_PATH
     group:
-        SURVEY_WAVE_JOB
+        ESTIMATES_JOB
     conda:
         "../envs/navpartner.yaml"
     threads: 1
@@ -59,12 +59,13 @@ rule indicators_combine:
     benchmark:
         "benchmarks/indicators_combine/indicators.tsv"
     priority: ON_THE_LONGEST_PATH
-    localrule: True
+    group:
+        ESTIMATES_JOB
     conda:
         "../envs/navpartner.yaml"
     threads: 1
     resources:
-        mem_mb=memory_mb(500),
+        mem_mb=memory_mb(800),
         runtime=5,
     shell:
         "navpartner combine-estimates {input.estimates:q} --config {input.config:q}"

@@ -15,7 +15,7 @@ rule model_fit:
         "benchmarks/model_fit/{model}.tsv"
     priority: BEFORE_THE_REPORT
     group:
-        PUBLICATION_JOB
+        ESTIMATES_JOB
     conda:
         "../envs/navpartner.yaml"
     threads: 1

@@ -17,7 +17,7 @@ rule tables_suppress:
         "benchmarks/tables_suppress/indicators.tsv"
     priority: ON_THE_LONGEST_PATH
     group:
-        PUBLICATION_JOB
+        ESTIMATES_JOB
     conda:
         "../envs/navpartner.yaml"
     threads: 1
@@ -117,7 +117,7 @@ rule report_methods:
     benchmark:
         "benchmarks/report_methods/methods.tsv"
     group:
-        PUBLICATION_JOB
+        ESTIMATES_JOB
     conda:
         "../envs/navpartner.yaml"
     threads: 1

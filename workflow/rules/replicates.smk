@@ -15,7 +15,7 @@ rule weights_replicate:
     wildcard_constraints:
         chunk=r"\d+",
     group:
-        SURVEY_WAVE_JOB
+        ESTIMATES_JOB
     conda:
         "../envs/navpartner.yaml"
     threads: 1
@@ -40,7 +40,7 @@ rule weights_replicates_combine:
     benchmark:
         "benchmarks/weights_replicates_combine/{survey}_{wave}.tsv"
     group:
-        SURVEY_WAVE_JOB
+        ESTIMATES_JOB
     conda:
         "../envs/navpartner.yaml"
     threads: 1

@@ -15,7 +15,7 @@ rule survey_weight:
         "benchmarks/survey_weight/{survey}_{wave}.tsv"
     priority: ON_THE_LONGEST_PATH
     group:
-        SURVEY_WAVE_JOB
+        ESTIMATES_JOB
     conda:
         "../envs/navpartner.yaml"
     threads: 1
@@ -51,12 +51,13 @@ rule weights_diagnostics:
     benchmark:
         "benchmarks/weights_diagnostics/diagnostics.tsv"
     priority: BEFORE_THE_REPORT
-    localrule: True
+    group:
+        ESTIMATES_JOB
     conda:
         "../envs/navpartner.yaml"
     threads: 1
     resources:
-        mem_mb=memory_mb(500),
+        mem_mb=memory_mb(800),
         runtime=5,
     shell:
         "navpartner weights-diagnostics {input.diagnostics:q} --output {output.diagnostics:q}"
