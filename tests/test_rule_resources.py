@@ -96,6 +96,7 @@ def test_the_cluster_run_is_two_jobs_estimates_then_publication(declared):
     assert {"publish_theme_team", "report_document"} <= publication
     # The manifest runs beside Snakemake itself: it must stay small.
     assert (declared.loc[local, "mem_mb"] <= 1000).all()
+    assert (declared.loc[local, "threads"] == 1).all()
 
 
 @pytest.mark.parametrize("variance", ["calibrated", "bootstrap"])
