@@ -81,7 +81,79 @@ CASES = [
         lambda c: c["geography"]["office_size"].update(lower_bounds=[0, 25, 10, 50]),
         ["geography.office_size"],
     ),
+    # A misspelt value beside a right one would quietly narrow the population.
+    (
+        lambda c: c["indicators"]["samarbeid_kommunale_tjenester"]["respondents"].update(
+            role=["kontorleder", "veilder"]
+        ),
+        ["indicators.samarbeid_kommunale_tjenester.respondents.role", "'veilder'"],
+    ),
+    (
+        lambda c: c["indicators"]["samarbeid_kommunale_ordforere"]["respondents"].update(
+            region=["nord_norge", "vestlandt"]
+        ),
+        ["samarbeid_kommunale_ordforere.respondents.region", "'vestlandt'", "vestlandet"],
+    ),
+    # A copied line whose source was not changed: two items read one variable.
+    (
+        lambda c: c["surveys"]["kontor"]["waves"][2019]["items"]["tettere_samarbeid"].update(
+            source="samarb_kommunale"
+        ),
+        ["surveys.kontor.waves.2019", "items.tettere_samarbeid", "'samarb_kommunale'"],
+    ),
+    # A claim about a group its indicator has no respondents in is published unestimated.
+    (
+        lambda c: c["claims"]["statements"]["samarbeid_kommunale_bedre"]["test"].update(
+            group="radmann"
+        ),
+        ["claims.statements.samarbeid_kommunale_bedre.test.group", "'radmann'", "veileder"],
+    ),
+    # A sentence that leaves the group out (or misspells it) names no group in the report.
+    (
+        lambda c: c["publication"]["breakdowns"]["office_size"]["in_sentence"].update(
+            nb="på kontorer med ansatte"
+        ),
+        ["publication.breakdowns.office_size.in_sentence.nb", "{group}"],
+    ),
+    (
+        lambda c: c["publication"]["breakdowns"]["office_size"]["in_sentence"].update(
+            en="in offices with {gruppe}"
+        ),
+        ["publication.breakdowns.office_size.in_sentence.en", "gruppe"],
+    ),
+    # An indicator whose item no wave asks has nothing to estimate.
+    (
+        lambda c: _absent_everywhere(c, "kontor", "tettere_samarbeid"),
+        ["tettere_samarbeid", "no wave"],
+    ),
+    (
+        lambda c: c["models"]["likeverdig_kontorledere"]["reference"].update(employer="statt"),
+        ["models.likeverdig_kontorledere.reference.employer", "'statt'"],
+    ),
+    # Listed twice: a figure would show one indicator where it promises two; a breakdown
+    # twice stops publication with a pandas error.
+    (
+        lambda c: c["publication"]["figures"]["likeverdighet_grupper"].update(
+            indicators=["likeverdig_radmenn", "likeverdig_radmenn"]
+        ),
+        ["publication.figures.likeverdighet_grupper.indicators", "non-unique"],
+    ),
+    (
+        lambda c: c["indicators"]["team_blandet"]["breakdowns"].append("employer"),
+        ["indicators.team_blandet.breakdowns", "non-unique"],
+    ),
+    # A figure without a breakdown over an indicator without total: named, not a KeyError.
+    (
+        lambda c: c["indicators"]["likeverdig_radmenn"].update(breakdowns=["size_class", "region"]),
+        ["publication.figures", "likeverdig_radmenn", "'total'"],
+    ),
 ]
+
+
+def _absent_everywhere(config, survey, item):
+    for wave in config["surveys"][survey]["waves"].values():
+        if wave["items"].pop(item, None):
+            wave["absent"].append(item)
 
 
 @pytest.mark.bad_input

@@ -5,6 +5,7 @@ import copy
 import numpy as np
 import pandas as pd
 import pytest
+from navpartner.errors import InputError
 from navpartner.raking import Margin, WeightingError, rake, summary
 from navpartner.weighting import build_margins, read_margins, weight_survey_wave
 from numpy.testing import assert_allclose
@@ -212,6 +213,19 @@ def test_respondent_level_missing_from_margins_is_named(config, kontor_2019, roo
         WeightingError, match="kontor 2019: margin 'office_size' level 'under_10' occurs"
     ):
         run_stage(config, kontor_2019, path, tmp_path)
+
+
+@pytest.mark.bad_input
+def test_a_count_that_is_no_whole_number_is_named(root, tmp_path):
+    # A population count of 9.4 people is a typing slip, not a count.
+    def fractional(population):
+        population["count"] = population["count"].astype(object)
+        population.loc[1, "count"] = "9.4"
+        return population
+
+    path = changed_margins(root, tmp_path, fractional)
+    with pytest.raises(InputError, match=r"line 3.*count.*a whole number >= 0.*9\.4"):
+        read_margins(path)
 
 
 def test_disagreeing_totals_are_named():

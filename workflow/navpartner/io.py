@@ -258,19 +258,20 @@ class Table:
     def numbers(
         self, column: str, *, positive: bool = False, at_most: float | None = None
     ) -> pd.Series:
-        """A column as finite numbers >= 0 (> 0 if `positive`; at most `at_most` where given);
-        the first bad cell is named."""
+        """A column of counts: whole numbers >= 0 (> 0 if `positive`; at most `at_most` where
+        given); the first bad cell is named."""
         text = self.data[column]
         values = pd.to_numeric(text, errors="coerce")
         bound = "> 0" if positive else ">= 0"
         if at_most is not None:
             bound += f" and <= {at_most:,.0f}"
         bad = values.isna() | ~np.isfinite(values) | (values <= 0 if positive else values < 0)
+        bad |= values.notna() & np.isfinite(values) & (values % 1 != 0)
         if at_most is not None:
             bad |= values > at_most
         if bad.any():
             index = int(np.flatnonzero(bad.to_numpy())[0])
-            self.fail(index, column, "not a count", f"a finite number {bound}", text.iat[index])
+            self.fail(index, column, "not a count", f"a whole number {bound}", text.iat[index])
         return values.astype(float)
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from string import Formatter
+
 from navpartner.config.views import (
     BACKGROUND_KINDS,
     CATEGORY_VALUES,
@@ -108,22 +110,39 @@ def _indicator_problems(config: dict, name: str, indicator: dict) -> list[str]:
                     f"{where}.positive: {code} is not a code of item '{item}' "
                     f"(its labels: {sorted(codes)})"
                 )
+    if item in survey_spec["items"] and not any(
+        item in spec["items"] for spec in survey_spec["waves"].values()
+    ):
+        problems.append(
+            f"{where}.item: '{item}' is asked in no wave of the {survey} survey "
+            f"(mapped in none of {', '.join(str(w) for w in survey_spec['waves'])})"
+        )
     available = survey_variables(survey_spec)
-    allowed = group_values(config, survey_spec["roles"])
     for variable, values in indicator["respondents"].items():
         if variable not in available:
             problems.append(f"{where}.respondents: the {survey} survey has no '{variable}'")
             continue
-        known = allowed.get(variable)
-        if known is not None and not set(values) & set(known):
-            problems.append(
-                f"{where}.respondents.{variable}: {values} selects nobody (empty population); "
-                f"values are {known}"
-            )
+        known = _known_values(config, survey_spec, variable)
+        problems += [
+            f"{where}.respondents.{variable}: '{value}' is not a value of {variable} "
+            f"(values are {known})"
+            for value in values
+            if known is not None and value not in known
+        ]
     for breakdown in indicator["breakdowns"]:
         if breakdown != "total" and breakdown not in available:
             problems.append(f"{where}.breakdowns: the {survey} survey has no '{breakdown}'")
     return problems
+
+
+def _known_values(config: dict, survey_spec: dict, variable: str) -> list | None:
+    """The values a grouping variable of a survey can take: from config where it says (roles,
+    categories, size classes), else its labelled groups (regions, from the frame); None for a
+    variable without groups."""
+    known = group_values(config, survey_spec["roles"]).get(variable)
+    if known is None and variable in config["publication"]["breakdowns"]:
+        known = list(config["publication"]["breakdowns"][variable]["groups"])
+    return known
 
 
 def _model_problems(config: dict, name: str, model: dict) -> list[str]:
@@ -140,9 +159,17 @@ def _model_problems(config: dict, name: str, model: dict) -> list[str]:
         for term in model["terms"]:
             if term not in available:
                 problems.append(f"{where}.terms: '{term}' is not in the {survey} survey")
-    for term in model.get("reference", {}):
+    surveys = {config["indicators"].get(i, {}).get("survey") for i in model["indicators"]}
+    for term, level in model.get("reference", {}).items():
         if term not in model["terms"]:
             problems.append(f"{where}.reference: '{term}' is not one of the terms")
+        for survey in sorted(surveys & set(config["surveys"])):
+            known = _known_values(config, config["surveys"][survey], term)
+            if known is not None and level not in known:
+                problems.append(
+                    f"{where}.reference.{term}: '{level}' is not a value of {term} "
+                    f"(values are {known})"
+                )
     return problems
 
 
@@ -218,7 +245,24 @@ def _claim_groups(config: dict, where: str, test: dict) -> list[str]:
     ]
     if "group" in test and test.get("reference") == test["group"]:
         problems.append(f"{where}.reference: compares group '{test['group']}' with itself")
-    return problems
+    return problems + _claim_population(config, where, test, breakdown)
+
+
+def _claim_population(config: dict, where: str, test: dict, breakdown: str) -> list[str]:
+    """A claim's group (or reference) must be among the indicator's respondents: a group
+    outside them has no estimate, and the claim would be published as not estimated."""
+    indicator = config["indicators"][test["indicator"]]
+    survey_spec = config["surveys"].get(indicator["survey"])
+    if survey_spec is None:
+        return []  # reported with the indicator
+    possible = indicator["respondents"].get(breakdown)
+    possible = possible or _known_values(config, survey_spec, breakdown)
+    return [
+        f"{where}.{key}: '{test[key]}' is not among the respondents of indicator "
+        f"'{test['indicator']}' ({breakdown}: {possible})"
+        for key in ("group", "reference")
+        if key in test and test[key] != "rest" and possible and test[key] not in possible
+    ]
 
 
 def _publication_problems(config: dict) -> list[str]:
@@ -243,6 +287,15 @@ def _publication_problems(config: dict) -> list[str]:
         missing = [c for c in codes if c not in breakdowns.get(breakdown, {}).get("groups", {})]
         if breakdown in breakdowns and missing:
             problems.append(f"publication.breakdowns.{breakdown}.groups: no label for {missing}")
+    for breakdown, spec in breakdowns.items():
+        for language, template in spec.get("in_sentence", {}).items():
+            fields = _placeholders(template)
+            if fields != {"group"}:
+                problems.append(
+                    f"publication.breakdowns.{breakdown}.in_sentence.{language}: "
+                    f"'{template}' must name the group as {{group}} (found "
+                    f"{_found_placeholders(fields)})"
+                )
     for name, figure in publication["figures"].items():
         if name in config["indicators"] or name == "change":
             problems.append(
@@ -256,9 +309,23 @@ def _publication_problems(config: dict) -> list[str]:
             elif figure.get("breakdown", "total") not in spec["breakdowns"]:
                 problems.append(
                     f"publication.figures.{name}.breakdown: indicator '{indicator}' is not "
-                    f"broken down by '{figure['breakdown']}'"
+                    f"broken down by '{figure.get('breakdown', 'total')}'"
                 )
     return problems + _change_problems(publication.get("change"), config)
+
+
+def _placeholders(template: str) -> set[str] | None:
+    """The {fields} a str.format template names; None where its braces do not pair."""
+    try:
+        return {field for _, field, _, _ in Formatter().parse(template) if field is not None}
+    except ValueError:
+        return None
+
+
+def _found_placeholders(fields: set[str] | None) -> str:
+    if fields is None:
+        return "braces that do not pair"
+    return str(sorted(fields)) if fields else "no placeholder"
 
 
 def _bootstrap_problems(estimation: dict) -> list[str]:
@@ -380,6 +447,7 @@ def _wave_problems(config, survey_spec, wave_spec, where) -> list[str]:
                 problems.append(
                     f"{where}.background.{field}.codes.{raw}: '{value}' is not one of {allowed}"
                 )
+    problems += _shared_sources(wave_spec, where)
     mapped, absent = set(wave_spec["items"]), set(wave_spec["absent"])
     for item in sorted((mapped | absent) - set(survey_spec["items"])):
         problems.append(f"{where}: item '{item}' is not an item of this survey")
@@ -400,6 +468,20 @@ def _wave_problems(config, survey_spec, wave_spec, where) -> list[str]:
         if spec.get("reverse") and scale_codes != {1, 2, 3, 4, 5}:
             problems.append(f"{where}.items.{item}.reverse: only five-point scales reverse")
     return problems
+
+
+def _shared_sources(wave_spec: dict, where: str) -> list[str]:
+    """Two items or background fields read from one variable of the file: a copied line whose
+    source was not changed, which the label audit passes where both have the same scale."""
+    readers = {}
+    for kind in ("items", "background"):
+        for name, spec in wave_spec[kind].items():
+            readers.setdefault(spec["source"], []).append(f"{kind}.{name}")
+    return [
+        f"{where}: {' and '.join(keys)} both read the variable '{source}'"
+        for source, keys in readers.items()
+        if len(keys) > 1
+    ]
 
 
 def _synonym_problems(config: dict) -> list[str]:
