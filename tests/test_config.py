@@ -121,6 +121,11 @@ CASES = [
         ),
         ["publication.breakdowns.office_size.in_sentence.en", "gruppe"],
     ),
+    # A reference group an indicator cannot have would drop its contrasts without a word.
+    (
+        lambda c: c["estimation"]["contrasts"]["reference"].update(role="radmann"),
+        ["estimation.contrasts.reference.role", "'radmann'", "samarbeid_kommunale_tjenester"],
+    ),
     # An indicator whose item no wave asks has nothing to estimate.
     (
         lambda c: _absent_everywhere(c, "kontor", "tettere_samarbeid"),

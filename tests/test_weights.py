@@ -1,6 +1,7 @@
 """Raking checked against closed forms and R's survey package; failures are named."""
 
 import copy
+import re
 
 import numpy as np
 import pandas as pd
@@ -226,6 +227,24 @@ def test_a_count_that_is_no_whole_number_is_named(root, tmp_path):
     path = changed_margins(root, tmp_path, fractional)
     with pytest.raises(InputError, match=r"line 3.*count.*a whole number >= 0.*9\.4"):
         read_margins(path)
+
+
+@pytest.mark.bad_input
+def test_margins_the_respondents_cannot_meet_name_the_level_furthest_off():
+    # Both margins split the respondents the same way but ask for different shares: the
+    # cells were counted with other classes than the data's (e.g. other size bounds).
+    with pytest.raises(WeightingError) as error:
+        rake(
+            np.ones(4),
+            [
+                margin("x", np.array(["a", "a", "b", "b"]), {"a": 10.0, "b": 10.0}),
+                margin("y", np.array(["c", "c", "d", "d"]), {"c": 5.0, "d": 15.0}),
+            ],
+            max_iterations=50,
+        )
+    message = str(error.value)
+    assert "did not converge in 50 iterations: margin '" in message
+    assert re.search(r"level '[a-d]' reaches [0-9.]+ against its target (10|5|15)\.0", message)
 
 
 def test_disagreeing_totals_are_named():

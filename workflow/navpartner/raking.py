@@ -143,8 +143,29 @@ def _rake_free(weights, fixed, margins, tolerance, max_iterations):
             raked[free] = free_weights * factor[inverse]
             return raked, iterations
     raise WeightingError(
-        f"raking did not converge in {max_iterations} iterations "
-        f"(largest relative margin error {error:.3g})"
+        f"raking did not converge in {max_iterations} iterations: "
+        + _worst_level(margins, cell_codes, cell_weight * factor, targets)
+    )
+
+
+def _worst_level(margins, cell_codes, cell_weight, targets) -> str:
+    """The margin level furthest from its target, as the message of a raking that did not
+    converge: margins whose cells the respondents cannot meet together (e.g. classes counted
+    with other bounds than the data's), or trim bounds too tight."""
+    worst = (-1.0, "", "", 0.0, 0.0)
+    for margin, level_of_cell, target in zip(margins, cell_codes, targets, strict=True):
+        achieved = np.bincount(level_of_cell, cell_weight, minlength=len(target))
+        errors = np.abs(achieved - target) / np.where(target > 0, target, 1.0)
+        at = int(np.argmax(errors))
+        if errors[at] > worst[0]:
+            held = margin.targets[at] - target[at]  # the weights of rows held at a bound
+            total = (achieved[at] + held, margin.targets[at])
+            worst = (float(errors[at]), margin.name, margin.levels[at], *total)
+    error, name, level, achieved, target = worst
+    return (
+        f"margin '{name}' level '{level}' reaches {achieved:,.1f} against its target "
+        f"{target:,.1f} (relative error {error:.3g}); check that the margins' cells are those "
+        "the respondents are classed into, and the trim bounds"
     )
 
 

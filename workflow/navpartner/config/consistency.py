@@ -354,6 +354,27 @@ def _findings_problems(config: dict) -> list[str]:
                 f"estimation.contrasts.reference.{breakdown}: '{group}' is not one of the "
                 f"breakdown's groups {groups} (publication.breakdowns.{breakdown}.groups)"
             )
+            continue
+        problems += _reference_outside(config, breakdown, group)
+    return problems
+
+
+def _reference_outside(config: dict, breakdown: str, group: str) -> list[str]:
+    """Indicators broken down by `breakdown` whose respondents cannot be in the reference
+    group: their contrasts on it would be left out of the estimates without a word."""
+    problems = []
+    for name, indicator in config["indicators"].items():
+        survey_spec = config["surveys"].get(indicator["survey"])
+        if breakdown not in indicator["breakdowns"] or survey_spec is None:
+            continue
+        possible = indicator["respondents"].get(breakdown)
+        possible = possible or _known_values(config, survey_spec, breakdown)
+        if possible and group not in possible:
+            problems.append(
+                f"estimation.contrasts.reference.{breakdown}: '{group}' is not among the "
+                f"respondents of indicator '{name}' ({breakdown}: {possible}), so its "
+                f"{breakdown} contrasts would be left out"
+            )
     return problems
 
 
