@@ -81,6 +81,12 @@ CASES = [
         lambda c: c["geography"]["office_size"].update(lower_bounds=[0, 25, 10, 50]),
         ["geography.office_size"],
     ),
+    # Bounds edited without the labels: respondents classed by the bounds, margins counted by
+    # the labels' classes.
+    (
+        lambda c: c["geography"]["office_size"].update(lower_bounds=[0, 10, 25, 53]),
+        ["geography.office_size", "'50_plus' names the class [50, ...)", "[53, ...)"],
+    ),
     # A misspelt value beside a right one would quietly narrow the population.
     (
         lambda c: c["indicators"]["samarbeid_kommunale_tjenester"]["respondents"].update(
@@ -211,10 +217,10 @@ def test_an_overlay_merges_key_by_key_and_config_yaml_stays_the_base(config):
         ("estimation={confidence_level: 0.9}", ("estimation", "confidence_level"), 0.9),
         ("publication={strict_prose: true}", ("publication", "strict_prose"), True),
         ("publication={min_cell_size: 7}", ("publication", "min_cell_size"), 7),
-        (
-            "geography={office_size: {lower_bounds: [0, 12, 30, 60]}}",
+        (  # the bounds its labels state (under_10, 10_24, ...)
+            "geography={office_size: {lower_bounds: [0, 10, 25, 50]}}",
             ("geography", "office_size", "lower_bounds"),
-            [0, 12, 30, 60],
+            [0, 10, 25, 50],
         ),
         (
             "indicators={likeverdig_radmenn: {positive: [5]}}",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from string import Formatter
 
 from navpartner.config.views import (
@@ -27,6 +28,8 @@ def check_consistency(config: dict, source: str = "config") -> None:
                 f"geography.{name}: lower_bounds must start at 0, increase, "
                 "and match labels one to one"
             )
+        else:
+            problems += _labels_against_bounds(name, bounds, classes["labels"])
     for item, spec in config["items"].items():
         if spec["scale"] not in config["scales"]:
             problems.append(f"items.{item}.scale: unknown scale '{spec['scale']}'")
@@ -77,6 +80,35 @@ def check_consistency(config: dict, source: str = "config") -> None:
     problems += _synonym_problems(config)
     if problems:
         raise ConfigError(f"{source}: " + "; ".join(problems))
+
+
+# Class labels that state their own bounds: under_10 is [0, 10), 10_24 is [10, 25), 50_plus
+# is [50, ...).
+LABEL_BOUNDS = (
+    (re.compile(r"under_(\d+)"), lambda m: (0, int(m[1]))),
+    (re.compile(r"(\d+)_(\d+)"), lambda m: (int(m[1]), int(m[2]) + 1)),
+    (re.compile(r"(\d+)_plus"), lambda m: (int(m[1]), None)),
+)
+
+
+def _labels_against_bounds(name: str, bounds: list, labels: list) -> list[str]:
+    """A label that states its bounds must state the class's: bounds edited without the
+    labels would class respondents one way while margins counted by the labels count another."""
+    problems = []
+    for i, label in enumerate(labels):
+        upper = bounds[i + 1] if i + 1 < len(bounds) else None
+        for pattern, stated in LABEL_BOUNDS:
+            match = pattern.fullmatch(str(label))
+            if match and stated(match) != (bounds[i], upper):
+                problems.append(
+                    f"geography.{name}: label '{label}' names the class {_span(*stated(match))}, "
+                    f"but lower_bounds make it {_span(bounds[i], upper)}"
+                )
+    return problems
+
+
+def _span(lower, upper) -> str:
+    return f"[{_plain(float(lower))}, {'...' if upper is None else _plain(float(upper))})"
 
 
 def check_survey_sources(config: dict, base: dict, source: str = "config") -> None:
