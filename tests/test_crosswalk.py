@@ -82,6 +82,14 @@ def test_undeclared_reversal_stops_naming_item_code_and_both_labels(config, tmp_
 
 
 @pytest.mark.bad_input
+def test_a_wrong_encoding_is_named_as_such_not_as_a_crosswalk_to_fix(config, tmp_path, root):
+    config = edited(config, "kommune", 2019, lambda wave: wave.update(encoding="cp1252"))
+    message = refused(config, "kommune", 2019, tmp_path, root)
+    assert "Ã¸" in message and "encoding:" in message
+    assert "label_audit.synonyms" not in message
+
+
+@pytest.mark.bad_input
 @pytest.mark.parametrize(
     ("synonyms", "words"),
     [

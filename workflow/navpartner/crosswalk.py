@@ -158,7 +158,12 @@ def audit_labels(
         elif rules.agree(row.raw_label, row.label):
             status.append(MATCHED)
         else:
-            if _is_reversed(table[table.raw_variable == row.raw_variable], rules):
+            if _misdecoded(row.raw_label, row.label, rules):
+                advice = (
+                    "The vendor's label is UTF-8 text read in another code page: check the "
+                    "wave's `encoding:` (leave it out where the file declares its own)"
+                )
+            elif _is_reversed(table[table.raw_variable == row.raw_variable], rules):
                 advice = (
                     "The vendor's labels are the scale's own in reverse: reversed? Declare "
                     "`reverse: true` (or `codes`) on the item; a synonym cannot fix it"
@@ -179,6 +184,19 @@ def audit_labels(
                 found=row.raw_label,
             )
     return table.assign(status=status)
+
+
+def _misdecoded(raw_label: str, label, rules: LabelRules) -> bool:
+    """Whether a raw label is the harmonised one's UTF-8 bytes read as cp1252 or Latin-1
+    ("KommunedirektÃ¸r" for "Kommunedirektør"): a wrong `encoding:`, not a wrong crosswalk."""
+    for codepage in ("cp1252", "latin-1"):
+        try:
+            repaired = raw_label.encode(codepage).decode("utf-8")
+        except UnicodeError:
+            continue
+        if repaired != raw_label and rules.agree(repaired, label):
+            return True
+    return False
 
 
 def _is_reversed(rows: pd.DataFrame, rules: LabelRules) -> bool:
