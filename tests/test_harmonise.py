@@ -52,7 +52,7 @@ def small_config(config, tmp_path, file="small.sav", file_format="sav", **wave_c
     config["indicators"] = {
         name: spec
         for name, spec in config["indicators"].items()
-        if spec["survey"] == "kommune" and spec["item"] in survey["items"]
+        if spec["survey"] == "kommune" and spec["item"] in wave["items"]  # asked in the wave
     }
     config["models"] = {}
     config.pop("claims", None)

@@ -151,7 +151,7 @@ def test_an_indicator_is_added_by_config_alone(config, prepared, tmp_path):
         (lambda s: s.update(positive=[4, 6]), ["indicators.x.positive", "6", "likeverdig"]),
         (
             lambda s: s.update(respondents={"role": ["borgermester"]}),
-            ["indicators.x.respondents.role", "empty population"],
+            ["indicators.x.respondents.role", "'borgermester' is not a value of role"],
         ),
         (lambda s: s.update(breakdowns=["total", "office_size"]), ["kommune", "office_size"]),
         (lambda s: s.update(dont_know="ignore"), ["indicators.x.dont_know"]),
