@@ -167,6 +167,11 @@ BAD_INPUTS = [
         lambda d: d.assign(knr=[301.0, 301.0, 11030.0, 1601.0, 1601.0]),
         ["knr", "row 3", "four-digit"],
     ),
+    # No value where the exclude rule (fullfort 0: broke off) looks: kept or dropped is unknown.
+    (
+        lambda d: d.assign(fullfort=[1.0, np.nan, 1.0, 0.0, np.nan]),
+        ["fullfort", "row 2", "exclude: 2 rows have no value", "rows 2 (id 2), 5 (id 5)"],
+    ),
     # Two rådmenn in one municipality (surveys.kommune.one_per_municipality).
     (
         lambda d: d.assign(knr=[301.0, 301.0, 301.0, 1601.0, 1601.0]),
@@ -206,6 +211,39 @@ def test_a_labelled_text_item_is_named(config, tmp_path, root):
     assert not (tmp_path / "out.parquet").exists()
 
 
+@pytest.mark.bad_input
+@pytest.mark.parametrize(
+    ("labels", "words"),
+    [
+        # fullfort labelled 0 Nei, 1 Ja: a rule for code 2 would drop no one, unnoticed.
+        ({"fullfort": {0: "Nei", 1: "Ja"}}, ["not a labelled value", "{0: 'Nei', 1: 'Ja'}"]),
+        # fullfort without labels: code 2 is then checked against the codes it holds.
+        ({}, ["has no value labels", "holds [0, 1]"]),
+    ],
+)
+def test_an_exclusion_code_the_variable_does_not_have_is_named(
+    config, tmp_path, root, labels, words
+):
+    write_sav(SMALL, tmp_path / "small.sav", labels={**SMALL_LABELS, **labels})
+    changed = small_config(config, tmp_path)
+    changed["surveys"]["kommune"]["waves"][2011]["exclude"][0]["codes"] = [2]
+    with pytest.raises(InputError) as error:
+        run(changed, tmp_path, root)
+    message = str(error.value)
+    assert "small.sav: variable 'fullfort' - surveys.kommune.waves.2011.exclude: code 2" in message
+    for word in [*words, "found 2)"]:
+        assert word in message, message
+    assert not (tmp_path / "out.parquet").exists()
+
+
+def test_a_labelled_exclusion_code_no_row_holds_drops_no_one(config, tmp_path, root):
+    """A wave without breakoffs: the rule stands, and drops nothing."""
+    labels = {**SMALL_LABELS, "fullfort": {0: "Nei", 1: "Ja"}}
+    write_sav(SMALL.assign(fullfort=1.0), tmp_path / "small.sav", labels=labels)
+    out, account = run(small_config(config, tmp_path), tmp_path, root)
+    assert len(out) == 5 and account.dropped[0]["rows"] == 0
+
+
 def test_one_respondent_per_role_and_municipality_is_configurable(config, tmp_path, root):
     write_sav(SMALL.assign(knr=[301.0, 301.0, 301.0, 1601.0, 1601.0]), tmp_path / "small.sav")
     config = small_config(config, tmp_path)
@@ -220,23 +258,70 @@ def test_missing_file_is_named(config, tmp_path, root):
         run(small_config(config, tmp_path), tmp_path, root)
 
 
-@pytest.mark.bad_input
-def test_bad_count_in_office_file_is_named(config, tmp_path, root):
+def harmonise_changed_office_file(config, tmp_path, root, change):
+    """Harmonise the shipped 2019 office file after `change` (data -> None) to its data."""
     shutil.copy(root / "data_raw/kontor_2019.sav", tmp_path / "kontor.sav")
     data, meta = pyreadstat.read_sav(tmp_path / "kontor.sav", user_missing=True)
-    data.loc[9, "kontor_ansatte"] = 12.5
-    pyreadstat.write_sav(data, str(tmp_path / "kontor.sav"), missing_ranges=meta.missing_ranges)
+    change(data)
+    pyreadstat.write_sav(
+        data,
+        str(tmp_path / "kontor.sav"),
+        variable_value_labels=meta.variable_value_labels,
+        missing_ranges=meta.missing_ranges,
+    )
     changed = copy.deepcopy(config)
     changed["surveys"]["kontor"]["waves"][2019]["file"] = str(tmp_path / "kontor.sav")
+    harmonise_survey_wave(
+        changed, "kontor", 2019, str(tmp_path / "o.parquet"), str(tmp_path / "o.json"), root=root
+    )
+
+
+@pytest.mark.bad_input
+def test_bad_count_in_office_file_is_named(config, tmp_path, root):
+    def change(data):
+        data.loc[9, "kontor_ansatte"] = 12.5
+
     with pytest.raises(InputError, match=r"kontor_ansatte.*row 10.*whole number"):
-        harmonise_survey_wave(
-            changed,
-            "kontor",
-            2019,
-            str(tmp_path / "o.parquet"),
-            str(tmp_path / "o.json"),
-            root=root,
-        )
+        harmonise_changed_office_file(config, tmp_path, root, change)
+
+
+@pytest.mark.bad_input
+@pytest.mark.parametrize(
+    ("variable", "other", "harmonised"),
+    [
+        ("kontor_ansatte", lambda staff: staff + 40, lambda staff: int(staff)),  # 28 -> 68
+        ("ledelsesmodell", lambda code: 3 - code, {1: "enhetlig", 2: "todelt"}.get),
+    ],
+)
+def test_an_office_trait_that_differs_within_the_office_is_named(
+    config, tmp_path, root, variable, other, harmonised
+):
+    """Staff, leadership and services are the office's: one respondent's differing value would
+    move it alone to another office size class or leadership group."""
+    rows = {}
+
+    def change(data):
+        kept = data["status"] != 2  # not excluded as broken off
+        office = data.loc[kept, "kontor_id"].iat[0]
+        members = data.index[kept & (data["kontor_id"] == office)]
+        usual = data.at[members[0], variable]
+        data.loc[members[1], variable] = other(usual)
+        rows.update(office=office, row=members[1] + 1, usual=usual, first=members[0] + 1)
+
+    with pytest.raises(InputError) as error:
+        harmonise_changed_office_file(config, tmp_path, root, change)
+    message = str(error.value)
+    assert (
+        f"kontor.sav: variable '{variable}' row {rows['row']} - office {rows['office']}" in message
+    )
+    usual, odd = harmonised(rows["usual"]), harmonised(other(rows["usual"]))
+    for words in [
+        f"{usual} in rows {rows['first']}, ",
+        f"{odd} in row {rows['row']} ",
+        "one value",
+    ]:
+        assert words in message, message
+    assert not (tmp_path / "o.parquet").exists()
 
 
 @pytest.mark.parametrize(("survey", "wave"), sorted(LAYOUTS))

@@ -2,6 +2,7 @@
 by config alone."""
 
 import copy
+import re
 
 import numpy as np
 import pandas as pd
@@ -15,7 +16,8 @@ from navpartner.indicators import (
     read_survey_wave,
     survey_design,
 )
-from navpartner.weighting import read_margins
+from navpartner.model import model_data
+from navpartner.weighting import psu_factors, read_margins
 from numpy.testing import assert_allclose
 from rscript import needs_r
 from test_estimate import COMPARED, reference
@@ -214,6 +216,38 @@ def test_a_stratum_with_more_municipalities_than_its_frame_is_named(
     corrected = copy.deepcopy(config)
     corrected["estimation"]["fpc"] = "frame"
     corrected["surveys"]["kommune"]["design"]["strata"] = "region"
-    data.loc[data.index[:3], "region"] = "atlantis"
+    data.loc[data["kommunenummer"].isin(data["kommunenummer"][:3]), "region"] = "atlantis"
     with pytest.raises(InputError, match="kommune 2019: stratum 'atlantis' of 'region'"):
         survey_design(corrected, "kommune", data)
+
+
+@pytest.mark.bad_input
+def test_strata_that_cut_through_clusters_are_refused(config, prepared):
+    """strata: employer beside cluster: kommunenummer puts a municipality's staff in two strata.
+    R's svydesign refuses that unless nest = TRUE, which the config has no option for: counting
+    each part as a PSU of its own understates the SEs. Every step that builds the design stops."""
+    data = read_survey_wave(*prepared["kontor", 2019])
+    crossed = copy.deepcopy(config)
+    crossed["surveys"]["kontor"]["design"]["strata"] = "employer"
+    by_employer = data.groupby("kommunenummer")["employer"].nunique()
+    example = by_employer.index[by_employer > 1][0]  # the municipalities come sorted
+    nesting = "the clusters (kommunenummer) are not nested in the strata (employer)"
+    for build in (
+        lambda: survey_design(crossed, "kontor", data),
+        lambda: psu_factors(crossed, "kontor", 2019, data),
+    ):
+        with pytest.raises(ConfigError) as error:
+            build()
+        for words in [
+            f"surveys.kontor.design: in kontor 2019 {nesting}",
+            f"{(by_employer > 1).sum()} of {len(by_employer)}, e.g. kommunenummer {example} in "
+            "employer ['kommune', 'stat']",
+        ]:
+            assert words in str(error.value), str(error.value)
+    with pytest.raises(ConfigError, match=re.escape(f"in kontor 2011 {nesting}")):  # pools waves
+        model_data(
+            crossed, "likeverdig_kontorledere", lambda s, w: read_survey_wave(*prepared[s, w])
+        )
+    nested = copy.deepcopy(config)
+    nested["surveys"]["kontor"]["design"]["strata"] = "size_class"  # one per municipality
+    assert survey_design(nested, "kontor", data).psus_in_stratum.sum() == len(by_employer)

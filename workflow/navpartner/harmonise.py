@@ -16,12 +16,20 @@ import numpy as np
 import pandas as pd
 
 from navpartner.audit import RowAccount
-from navpartner.config import BACKGROUND_KINDS, FieldSource, ItemSource, WaveSpec, wave_spec
+from navpartner.config import (
+    BACKGROUND_KINDS,
+    OFFICE_TRAITS,
+    FieldSource,
+    ItemSource,
+    WaveSpec,
+    wave_spec,
+)
 from navpartner.crosswalk import LabelRules, audit_labels, crosswalk_table
 from navpartner.errors import InputError
 from navpartner.geo import read_municipality_frame, read_regions, region_of, size_class
 from navpartner.io import SurveyFile, read_survey_file, write_csv, write_parquet
 from navpartner.validate import (
+    plain,
     reject,
     require_columns,
     require_in,
@@ -98,6 +106,7 @@ def harmonise(
     if data.empty:
         raise InputError(file, "the file has no respondents", expected="data rows", found=0)
     rows = pd.Series(np.arange(1, len(data) + 1))  # vendor-file row numbers, kept through drops
+    require_decidable_exclusions(survey_file, spec, rows)
     keep = np.ones(len(data), dtype=bool)
     for rule in spec.exclude:
         hit = data[rule["source"]].isin(rule["codes"]).to_numpy() & keep
@@ -124,6 +133,7 @@ def harmonise(
     for name, source in spec.background.items():  # weighting and breakdowns need them all
         require_values(out[name], file, source.source, rows)
     require_unique(out["respondent_id"], file, spec.background["respondent_id"].source, rows)
+    require_one_value_per_office(out, spec, file, rows)
     _add_geography(out, geography, file, spec.background["kommunenummer"].source, rows)
     require_one_per_municipality(out, spec, file, rows)
 
@@ -167,6 +177,94 @@ def _background(
         bad = text.notna() & ~text.str.fullmatch(r"\d{4}").fillna(False)
         reject(bad, text, file, source.source, rows, expected="a four-digit municipality number")
     return text
+
+
+def require_decidable_exclusions(survey_file: SurveyFile, spec: WaveSpec, rows: pd.Series) -> None:
+    """An exclude rule drops rows by what their codes mean: a code the variable does not label
+    (3 for 'Avbrutt' 2) would drop nothing, and a row without a value would be kept unread."""
+    data, file = survey_file.data, survey_file.path
+    key = f"surveys.{spec.survey}.waves.{spec.wave}.exclude"
+    for rule in spec.exclude:
+        variable = rule["source"]
+        labels = {
+            plain(code): label for code, label in survey_file.value_labels.get(variable, {}).items()
+        }
+        for code in rule["codes"]:
+            if labels and code not in labels:
+                raise InputError(
+                    file,
+                    f"{key}: code {code} is not a labelled value of the variable, so the rule "
+                    f"({rule['reason']['en']}) would miss the rows it means",
+                    variable=variable,
+                    expected=f"one of its labelled values {labels}",
+                    found=code,
+                )
+            if not labels and not data[variable].isin([code]).any():
+                held = sorted(plain(value) for value in data[variable].dropna().unique())
+                raise InputError(
+                    file,
+                    f"{key}: code {code} is neither a labelled value of the variable (it has no "
+                    "value labels) nor held by any row",
+                    variable=variable,
+                    expected=f"a code the variable holds {held[:10]}",
+                    found=code,
+                )
+        missing = data[variable].isna().to_numpy()
+        if missing.any():
+            ids = data[spec.background["respondent_id"].source]
+            raise InputError(
+                file,
+                f"{key}: {_rows_count(missing.sum())} no value in the variable, so whether the "
+                f"rule ({rule['reason']['en']}) drops them is unknown: "
+                + _rows_listed(rows[missing], ids[missing]),
+                variable=variable,
+                row=rows[missing].iat[0],
+                expected=f"a value in every row (codes {list(rule['codes'])} are excluded)",
+                found="no value",
+            )
+
+
+def require_one_value_per_office(
+    out: pd.DataFrame, spec: WaveSpec, file: str, rows: pd.Series
+) -> None:
+    """An office's size, leadership and services are the office's: a respondent whose office
+    differs from its colleagues' would move to another office size class (or leadership group)."""
+    for name in (trait for trait in OFFICE_TRAITS if trait in out and "office_id" in out):
+        values_per_office = out.groupby("office_id")[name].nunique()
+        varied = values_per_office.index[values_per_office > 1]
+        if varied.empty:
+            continue
+        office = varied[0]
+        members = (out["office_id"] == office).to_numpy()
+        counts = out.loc[members, name].value_counts()  # the office's usual value first
+        found = "; ".join(
+            f"{plain(value)} in " + _rows_listed(rows[members & (out[name] == value).to_numpy()])
+            for value in counts.index
+        )
+        minority = members & (out[name] == counts.index[1]).to_numpy()
+        raise InputError(
+            file,
+            f"office {office} ({spec.background['office_id'].source}) has {len(counts)} values "
+            f"of {name}, an office trait: {found}",
+            variable=spec.background[name].source,
+            row=rows[minority].iat[0],
+            expected="one value per office",
+            found=[plain(value) for value in counts.index],
+        )
+
+
+def _rows_count(rows: int) -> str:
+    return "1 row has" if rows == 1 else f"{rows} rows have"
+
+
+def _rows_listed(rows: pd.Series, ids: pd.Series | None = None, shown: int = 5) -> str:
+    """'rows 3 (id 17), 9 (id 21), … (76 rows)': the first few of the rows, with their ids."""
+    listed = ", ".join(
+        str(row) if ids is None else f"{row} (id {plain(ids.iat[at])})"
+        for at, row in enumerate(rows.iloc[:shown])
+    )
+    more = f", … ({len(rows)} rows)" if len(rows) > shown else ""
+    return f"row{'s' if len(rows) > 1 else ''} {listed}{more}"
 
 
 def require_one_per_municipality(

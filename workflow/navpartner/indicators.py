@@ -78,6 +78,7 @@ def survey_design(config: dict, survey: str, data: pd.DataFrame) -> Design:
     spec = config["surveys"][survey]
     settings = config["estimation"]
     cluster, strata = spec.get("design", {}).get("cluster"), spec.get("design", {}).get("strata")
+    require_psus_within_strata(config, survey, data)
     margins = None
     # bootstrap: the design gives the estimates and df; every variance is the replicates'.
     if settings["variance"] == "calibrated":
@@ -92,6 +93,29 @@ def survey_design(config: dict, survey: str, data: pd.DataFrame) -> Design:
         fpc=population_psus(config, survey, data),
         base_weights=data["base_weight"].to_numpy(float),
         lonely_psu=settings["lonely_psu"],
+    )
+
+
+def require_psus_within_strata(config: dict, survey: str, data: pd.DataFrame) -> None:
+    """Each cluster (PSU) lies within one stratum. R's svydesign refuses a cluster found in two
+    strata unless told nest = TRUE, and the design config has no such option: counting each part
+    as a PSU of its own would understate the SEs of a design whose strata cut through PSUs."""
+    design = config["surveys"][survey].get("design", {})
+    cluster, strata = design.get("cluster"), design.get("strata")
+    if cluster is None or strata is None:
+        return
+    strata_per_psu = data.groupby(cluster, observed=True)[strata].nunique()
+    crossing = strata_per_psu.index[strata_per_psu > 1]
+    if crossing.empty:
+        return
+    psu = crossing[0]
+    found = sorted(data.loc[data[cluster] == psu, strata].astype(str).unique())
+    raise ConfigError(
+        f"surveys.{survey}.design: in {survey} {data['wave'].iat[0]} the clusters ({cluster}) "
+        f"are not nested in the strata ({strata}): PSUs in more than one stratum: "
+        f"{len(crossing)} of {len(strata_per_psu)}, e.g. {cluster} {psu} in {strata} {found}. "
+        f"There is no nest option; stratify by a variable constant within each {cluster}, or "
+        "drop strata"
     )
 
 

@@ -40,6 +40,7 @@ from navpartner.indicators import (
     population_psus,
     read_replicates,
     read_survey_wave,
+    require_psus_within_strata,
 )
 from navpartner.io import write_csv
 from navpartner.weighting import replicate_columns
@@ -71,6 +72,7 @@ def model_data(config: dict, name: str, read: Callable[[str, int], pd.DataFrame]
                 continue  # not asked this wave
             answers = classify_answers(config, indicator_name, data, f"{survey} {wave}")
             keep = answers.valid
+            require_psus_within_strata(config, survey, data)
             population = population_psus(config, survey, data)
             parts.append(
                 pd.DataFrame(

@@ -75,11 +75,15 @@ def reject(
             variable=variable,
             row=rows.iat[index],
             expected=expected,
-            found=_plain(values.iat[index]),
+            found=plain(values.iat[index]),
         )
 
 
-def _plain(value):
+def plain(value):
+    """A value as a reader writes it: a numpy scalar as its number, a whole float as an int
+    (a code read as 2.0 is shown as 2)."""
+    if isinstance(value, np.generic):
+        value = value.item()
     if isinstance(value, float) and value.is_integer():
         return int(value)
     return value

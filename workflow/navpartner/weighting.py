@@ -12,6 +12,7 @@ from navpartner.audit import RowAccount
 from navpartner.config import group_values, wave_spec
 from navpartner.errors import InputError
 from navpartner.geo import read_regions
+from navpartner.indicators import require_psus_within_strata
 from navpartner.io import read_table, write_csv, write_parquet
 from navpartner.margins import check_against_frame, frame_geography
 from navpartner.raking import (
@@ -256,6 +257,7 @@ def psu_factors(config: dict, survey: str, wave: int, respondents: pd.DataFrame)
     bootstrap = config["estimation"]["bootstrap"]
     design = config["surveys"][survey].get("design", {})
     n = len(respondents)
+    require_psus_within_strata(config, survey, respondents)
     strata = respondents[design["strata"]] if "strata" in design else pd.Series([""] * n)
     psus = respondents[design["cluster"]] if "cluster" in design else pd.Series(np.arange(n))
     strata, psus = np.asarray(strata, dtype=str), np.asarray(psus, dtype=str)

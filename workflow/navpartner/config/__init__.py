@@ -16,6 +16,7 @@ from navpartner.config.paths import configured_inputs, protected_paths
 from navpartner.config.views import (
     BACKGROUND_KINDS,
     CATEGORY_VALUES,
+    OFFICE_TRAITS,
     FieldSource,
     ItemSource,
     WaveSpec,
@@ -32,6 +33,7 @@ from navpartner.config.views import (
 __all__ = [
     "BACKGROUND_KINDS",
     "CATEGORY_VALUES",
+    "OFFICE_TRAITS",
     "FieldSource",
     "ItemSource",
     "WaveSpec",

@@ -20,6 +20,9 @@ BACKGROUND_KINDS = {
     "leadership": "category",
 }
 
+# Background fields that describe the office, not the respondent: one value per office_id.
+OFFICE_TRAITS = ("office_staff", "leadership", "services")
+
 
 CATEGORY_VALUES = {"employer": ["stat", "kommune"], "leadership": ["enhetlig", "todelt"]}
 
