@@ -306,7 +306,7 @@ MARGIN_CASES = [
     (replace_line(MARGINS, 0, lambda h: h.replace(",count", ",n")), ["missing column", "count"]),
     (replace_line(MARGINS, 0, lambda h: h.replace("size_class,", "")), ["size_class"]),
     (replace_line(MARGINS, 3, set_field(3, "abc")), ["'count' line {line}", "'abc'"]),
-    (replace_line(MARGINS, 3, set_field(3, "inf")), ["'count' line {line}", "whole number", "'inf'"]),
+    (replace_line(MARGINS, 3, set_field(3, "inf")), ["'count' line {line}", "whole", "'inf'"]),
     (replace_line(MARGINS, 3, set_field(3, "-4")), ["'count' line {line}", ">= 0", "'-4'"]),
     (replace_line(MARGINS, 3, set_field(3, "1e300")), ["'count' line {line}", "<= 100,000,000"]),
     (replace_line(MARGINS, 3, set_field(3, "")), ["'count' line {line}", "found ''"]),
