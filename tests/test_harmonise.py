@@ -236,6 +236,26 @@ def test_an_exclusion_code_the_variable_does_not_have_is_named(
     assert not (tmp_path / "out.parquet").exists()
 
 
+@pytest.mark.bad_input
+def test_a_value_the_exclusion_variable_does_not_label_is_named(config, tmp_path, root):
+    # fullfort labelled 0 Nei, 1 Ja; a 3 is neither: whether the rule should drop it is unknown.
+    labels = {**SMALL_LABELS, "fullfort": {0: "Nei", 1: "Ja"}}
+    write_sav(
+        SMALL.assign(fullfort=[1.0, 1.0, 3.0, 0.0, 1.0]), tmp_path / "small.sav", labels=labels
+    )
+    with pytest.raises(InputError) as error:
+        run(small_config(config, tmp_path), tmp_path, root)
+    message = str(error.value)
+    for words in (
+        "variable 'fullfort' row 3",
+        "1 row has a value the variable does not label",
+        "row 3 (id 3)",
+        "{0: 'Nei', 1: 'Ja'}",
+        "found [3]",
+    ):
+        assert words in message, message
+
+
 def test_a_labelled_exclusion_code_no_row_holds_drops_no_one(config, tmp_path, root):
     """A wave without breakoffs: the rule stands, and drops nothing."""
     labels = {**SMALL_LABELS, "fullfort": {0: "Nei", 1: "Ja"}}

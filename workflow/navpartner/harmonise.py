@@ -184,6 +184,7 @@ def require_decidable_exclusions(survey_file: SurveyFile, spec: WaveSpec, rows: 
     (3 for 'Avbrutt' 2) would drop nothing, and a row without a value would be kept unread."""
     data, file = survey_file.data, survey_file.path
     key = f"surveys.{spec.survey}.waves.{spec.wave}.exclude"
+    ids = data[spec.background["respondent_id"].source]
     for rule in spec.exclude:
         variable = rule["source"]
         labels = {
@@ -209,19 +210,30 @@ def require_decidable_exclusions(survey_file: SurveyFile, spec: WaveSpec, rows: 
                     expected=f"a code the variable holds {held[:10]}",
                     found=code,
                 )
-        missing = data[variable].isna().to_numpy()
+        values = data[variable]
+        unlabelled = values.notna().to_numpy() & ~values.isin(list(labels)).to_numpy()
+        if labels and unlabelled.any():
+            found = sorted({plain(value) for value in values[unlabelled]})
+            problem = f"{_rows_count(unlabelled.sum())} a value the variable does not label"
+            _undecided(file, key, rule, rows, ids, unlabelled, problem, f"one of {labels}", found)
+        missing = values.isna().to_numpy()
         if missing.any():
-            ids = data[spec.background["respondent_id"].source]
-            raise InputError(
-                file,
-                f"{key}: {_rows_count(missing.sum())} no value in the variable, so whether the "
-                f"rule ({rule['reason']['en']}) drops them is unknown: "
-                + _rows_listed(rows[missing], ids[missing]),
-                variable=variable,
-                row=rows[missing].iat[0],
-                expected=f"a value in every row (codes {list(rule['codes'])} are excluded)",
-                found="no value",
-            )
+            problem = f"{_rows_count(missing.sum())} no value in the variable"
+            expected = f"a value in every row (codes {list(rule['codes'])} are excluded)"
+            _undecided(file, key, rule, rows, ids, missing, problem, expected, "no value")
+
+
+def _undecided(file, key, rule, rows, ids, hit, problem, expected, found) -> None:
+    """Stop for rows an exclude rule cannot tell whether to drop, naming the first few."""
+    raise InputError(
+        file,
+        f"{key}: {problem}, so whether the rule ({rule['reason']['en']}) drops them is "
+        "unknown: " + _rows_listed(rows[hit], ids[hit]),
+        variable=rule["source"],
+        row=rows[hit].iat[0],
+        expected=expected,
+        found=found,
+    )
 
 
 def require_one_value_per_office(
