@@ -265,8 +265,8 @@ class Table:
         bound = "> 0" if positive else ">= 0"
         if at_most is not None:
             bound += f" and <= {at_most:,.0f}"
-        bad = values.isna() | ~np.isfinite(values) | (values <= 0 if positive else values < 0)
-        bad |= values.notna() & np.isfinite(values) & (values % 1 != 0)
+        # NaN and inf are no whole numbers either: their remainder is NaN
+        bad = (values % 1 != 0) | (values <= 0 if positive else values < 0)
         if at_most is not None:
             bad |= values > at_most
         if bad.any():

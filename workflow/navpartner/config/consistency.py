@@ -177,6 +177,17 @@ def _known_values(config: dict, survey_spec: dict, variable: str) -> list | None
     return known
 
 
+def _possible_groups(config: dict, indicator: dict, breakdown: str) -> list | None:
+    """The groups of `breakdown` an indicator's respondents can be in: those its `respondents`
+    select, else every value the variable takes; None where that is not known (an unknown
+    survey is reported with the indicator)."""
+    survey_spec = config["surveys"].get(indicator["survey"])
+    if survey_spec is None:
+        return None
+    selected = indicator["respondents"].get(breakdown)
+    return selected or _known_values(config, survey_spec, breakdown)
+
+
 def _model_problems(config: dict, name: str, model: dict) -> list[str]:
     where = f"models.{name}"
     problems = []
@@ -283,12 +294,7 @@ def _claim_groups(config: dict, where: str, test: dict) -> list[str]:
 def _claim_population(config: dict, where: str, test: dict, breakdown: str) -> list[str]:
     """A claim's group (or reference) must be among the indicator's respondents: a group
     outside them has no estimate, and the claim would be published as not estimated."""
-    indicator = config["indicators"][test["indicator"]]
-    survey_spec = config["surveys"].get(indicator["survey"])
-    if survey_spec is None:
-        return []  # reported with the indicator
-    possible = indicator["respondents"].get(breakdown)
-    possible = possible or _known_values(config, survey_spec, breakdown)
+    possible = _possible_groups(config, config["indicators"][test["indicator"]], breakdown)
     return [
         f"{where}.{key}: '{test[key]}' is not among the respondents of indicator "
         f"'{test['indicator']}' ({breakdown}: {possible})"
@@ -396,11 +402,9 @@ def _reference_outside(config: dict, breakdown: str, group: str) -> list[str]:
     group: their contrasts on it would be left out of the estimates without a word."""
     problems = []
     for name, indicator in config["indicators"].items():
-        survey_spec = config["surveys"].get(indicator["survey"])
-        if breakdown not in indicator["breakdowns"] or survey_spec is None:
+        if breakdown not in indicator["breakdowns"]:
             continue
-        possible = indicator["respondents"].get(breakdown)
-        possible = possible or _known_values(config, survey_spec, breakdown)
+        possible = _possible_groups(config, indicator, breakdown)
         if possible and group not in possible:
             problems.append(
                 f"estimation.contrasts.reference.{breakdown}: '{group}' is not among the "
